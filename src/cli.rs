@@ -1,0 +1,161 @@
+//! The command line as clap sees it. These are raw arguments; `config` resolves them, together
+//! with `jwtscan.toml`, into the immutable `Settings` the scan runs on.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::severity::{FailOn, Severity};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "jwtscan",
+    version,
+    about = "Find leaked, weak and forgeable JSON Web Tokens in files and git history",
+    args_conflicts_with_subcommands = true,
+    after_help = "With no subcommand, `jwtscan [OPTIONS] [PATH]...` is `jwtscan scan`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan files and directories (the default command)
+    Scan(ScanArgs),
+    /// Scan every blob reachable in a git repository's history
+    Git(GitArgs),
+    /// Decode one token offline: header, claims with dates, and findings
+    Decode(DecodeArgs),
+    /// List every rule, or show one rule's full help
+    Rules(RulesArgs),
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct ScanArgs {
+    /// Files or directories to scan; `-` reads standard input
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct GitArgs {
+    /// The repository (a work tree or a bare repository)
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+    /// Only commits not reachable from REV
+    #[arg(long, value_name = "REV", conflicts_with_all = ["range", "staged"])]
+    pub since: Option<String>,
+    /// Only commits in A..B, as `git log A..B` selects them
+    #[arg(long, value_name = "A..B", conflicts_with = "staged")]
+    pub range: Option<String>,
+    /// Only what is staged in the index and differs from HEAD
+    #[arg(long)]
+    pub staged: bool,
+    #[command(flatten)]
+    pub options: ScanOptions,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct ScanOptions {
+    /// Report format
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+    /// Write the report to FILE instead of standard output
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 if any finding is at or above SEVERITY (`never` disables) [default: low]
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Drop findings below SEVERITY from the report [default: info]
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+    /// "Now" for the expiry rules: unix seconds or RFC 3339 [default: the clock]
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Config file [default: jwtscan.toml or .jwtscan.toml in the first PATH]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A previous JSON report: findings whose fingerprint is in it are not reported
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Also scan files excluded by .gitignore, .ignore and config excludes
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip files larger than BYTES (counted in the summary) [default: 52428800]
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Extra candidate HMAC secrets, one per line (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub wordlist: Vec<PathBuf>,
+    /// Print tokens and secrets in full
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Report findings on `jwtscan:ignore` lines too
+    #[arg(long)]
+    pub no_inline_ignore: bool,
+    /// SARIF automationDetails.id, to tell several uploads apart
+    #[arg(long, value_name = "ID")]
+    pub sarif_category: Option<String>,
+    /// When to colour text output
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DecodeArgs {
+    /// The token; `-` or nothing reads standard input
+    #[arg(value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+    /// "Now" for the expiry rules: unix seconds or RFC 3339 [default: the clock]
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// When to colour text output
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RulesArgs {
+    /// Show this rule's full help
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ListFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}

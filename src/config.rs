@@ -1,0 +1,386 @@
+//! Resolves command-line flags and `jwtscan.toml` into one immutable `Settings`. Flags win over
+//! the file; anything unknown or malformed is an error that names the key and the file.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::cli::{ColorChoice, Format, ScanOptions};
+use crate::rules;
+use crate::severity::{FailOn, Severity};
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
+pub const DEFAULT_MAX_LIFETIME: i64 = 24 * 3600;
+const CONFIG_NAMES: [&str; 2] = ["jwtscan.toml", ".jwtscan.toml"];
+
+#[derive(Debug)]
+pub struct Settings {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub fail_on: Option<Severity>,
+    pub min_severity: Severity,
+    pub now: i64,
+    pub baseline: HashSet<String>,
+    pub no_ignore: bool,
+    pub max_file_size: u64,
+    pub threads: usize,
+    pub wordlists: Vec<PathBuf>,
+    pub show_secrets: bool,
+    pub inline_ignore: bool,
+    pub sarif_category: Option<String>,
+    pub color: bool,
+    pub max_lifetime: i64,
+    pub exclude: Option<Exclude>,
+    pub disabled_rules: HashSet<String>,
+    pub severity_overrides: HashMap<String, Severity>,
+    pub allowlist_tokens: HashSet<String>,
+    pub extra_sensitive_claims: Vec<String>,
+    pub extra_pii_claims: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            paths: vec![PathBuf::from(".")],
+            format: Format::Text,
+            output: None,
+            fail_on: Some(Severity::Low),
+            min_severity: Severity::Info,
+            now: now_from_clock(),
+            baseline: HashSet::new(),
+            no_ignore: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            threads: default_threads(),
+            wordlists: Vec::new(),
+            show_secrets: false,
+            inline_ignore: true,
+            sarif_category: None,
+            color: false,
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+            exclude: None,
+            disabled_rules: HashSet::new(),
+            severity_overrides: HashMap::new(),
+            allowlist_tokens: HashSet::new(),
+            extra_sensitive_claims: Vec::new(),
+            extra_pii_claims: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn rule_enabled(&self, rule: &str) -> bool {
+        !self.disabled_rules.contains(rule)
+    }
+}
+
+/// Config `exclude` globs, matched against paths relative to the config file's folder.
+#[derive(Debug)]
+pub struct Exclude {
+    globs: GlobSet,
+    base: PathBuf,
+}
+
+impl Exclude {
+    /// Where `root` sits below the config file's folder, or `None` when it lies outside it (then
+    /// nothing under `root` is excluded). Computed once per root so matching stays cheap.
+    pub fn root_prefix(&self, root: &Path) -> Option<PathBuf> {
+        let absolute = std::env::current_dir().ok()?.join(root);
+        normalize(&absolute).strip_prefix(&self.base).ok().map(Path::to_path_buf)
+    }
+
+    /// `relative` is a path relative to the config file's folder.
+    pub fn matches(&self, relative: &Path) -> bool {
+        self.globs.is_match(relative)
+    }
+}
+
+/// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    fail_on: Option<String>,
+    min_severity: Option<String>,
+    max_lifetime: Option<toml::Value>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    wordlists: Vec<PathBuf>,
+    #[serde(default)]
+    rules: RulesSection,
+    #[serde(default)]
+    allowlist: AllowlistSection,
+    #[serde(default)]
+    claims: ClaimsSection,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct RulesSection {
+    #[serde(default)]
+    disable: Vec<String>,
+    #[serde(default)]
+    severity: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct AllowlistSection {
+    #[serde(default)]
+    tokens: Vec<String>,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct ClaimsSection {
+    #[serde(default)]
+    sensitive: Vec<String>,
+    #[serde(default)]
+    pii: Vec<String>,
+}
+
+/// Builds settings for a scan of `paths` (empty means `.`).
+pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
+    let mut settings = Settings {
+        paths: if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() },
+        ..Settings::default()
+    };
+    let config_path = match &options.config {
+        Some(path) => Some(path.clone()),
+        None => find_config(&settings.paths[0]),
+    };
+    if let Some(path) = &config_path {
+        apply_config_file(&mut settings, path)?;
+    }
+    apply_flags(&mut settings, options)?;
+    Ok(settings)
+}
+
+/// The config in the first PATH when it is a folder; when it is a file or stdin (pre-commit
+/// passes file names from the repository root), the one in the current folder.
+fn find_config(first_path: &Path) -> Option<PathBuf> {
+    let folder = if first_path.is_dir() { first_path } else { Path::new(".") };
+    CONFIG_NAMES.iter().map(|name| folder.join(name)).find(|candidate| candidate.is_file())
+}
+
+fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
+    let display = path.display();
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
+    let file: ConfigFile =
+        toml::from_str(&text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
+    let base = std::fs::canonicalize(path)
+        .with_context(|| format!("cannot resolve config file {display}"))?
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
+
+    if let Some(value) = &file.fail_on {
+        settings.fail_on = value.parse::<FailOn>().map_err(|err| bad("fail_on", err))?.0;
+    }
+    if let Some(value) = &file.min_severity {
+        settings.min_severity = value.parse().map_err(|err| bad("min_severity", err))?;
+    }
+    if let Some(value) = &file.max_lifetime {
+        let parsed = match value {
+            toml::Value::String(text) => crate::time::parse_duration(text),
+            toml::Value::Integer(seconds) if *seconds > 0 => Some(*seconds),
+            _ => None,
+        };
+        settings.max_lifetime = parsed.ok_or_else(|| {
+            bad("max_lifetime", format!("expected a duration such as \"24h\", \"30m\" or \"7d\", got {value}"))
+        })?;
+    }
+    if !file.exclude.is_empty() {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &file.exclude {
+            // Like .gitignore: a pattern without a slash matches at any depth.
+            let anchored = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            for glob in [anchored.clone(), format!("{}/**", anchored.trim_end_matches('/'))] {
+                let glob = GlobBuilder::new(&glob)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|err| bad("exclude", format!("{pattern}: {err}")))?;
+                builder.add(glob);
+            }
+        }
+        let globs = builder.build().map_err(|err| bad("exclude", err.to_string()))?;
+        settings.exclude = Some(Exclude { globs, base: base.clone() });
+    }
+    settings.wordlists.extend(file.wordlists.iter().map(|list| base.join(list)));
+    for id in &file.rules.disable {
+        check_rule_id(id).map_err(|err| bad("rules.disable", err))?;
+        settings.disabled_rules.insert(id.clone());
+    }
+    for (id, severity) in &file.rules.severity {
+        check_rule_id(id).map_err(|err| bad("rules.severity", err))?;
+        let severity = severity.parse().map_err(|err| bad(&format!("rules.severity.{id}"), err))?;
+        settings.severity_overrides.insert(id.clone(), severity);
+    }
+    for token in &file.allowlist.tokens {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad("allowlist.tokens", format!("`{token}` is not a hex SHA-256 (token_sha256)")));
+        }
+        settings.allowlist_tokens.insert(token.to_ascii_lowercase());
+    }
+    settings.extra_sensitive_claims = file.claims.sensitive;
+    settings.extra_pii_claims = file.claims.pii;
+    Ok(())
+}
+
+fn check_rule_id(id: &str) -> std::result::Result<(), String> {
+    if rules::meta(id).is_some() { Ok(()) } else { Err(format!("unknown rule id `{id}` (see `jwtscan rules`)")) }
+}
+
+fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
+    if let Some(format) = options.format {
+        settings.format = format;
+    }
+    settings.output = options.output.clone();
+    if let Some(FailOn(fail_on)) = options.fail_on {
+        settings.fail_on = fail_on;
+    }
+    if let Some(min) = options.min_severity {
+        settings.min_severity = min;
+    }
+    if let Some(now) = &options.now {
+        settings.now = parse_now(now)?;
+    }
+    if let Some(path) = &options.baseline {
+        settings.baseline = crate::baseline::load(path)?;
+    }
+    settings.no_ignore = options.no_ignore;
+    if let Some(size) = options.max_file_size {
+        settings.max_file_size = size;
+    }
+    if let Some(threads) = options.threads {
+        if threads == 0 {
+            bail!("--threads must be at least 1");
+        }
+        settings.threads = threads;
+    }
+    settings.wordlists.extend(options.wordlist.iter().cloned());
+    settings.show_secrets = options.show_secrets;
+    settings.inline_ignore = !options.no_inline_ignore;
+    settings.sarif_category = options.sarif_category.clone();
+    settings.color = color_enabled(options.color, options.output.is_none());
+    Ok(())
+}
+
+pub fn parse_now(text: &str) -> Result<i64> {
+    crate::time::parse_time(text)
+        .ok_or_else(|| anyhow::anyhow!("invalid --now `{text}`: expected unix seconds or an RFC 3339 date-time"))
+}
+
+pub fn now_from_clock() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Colour only on a terminal, never with `NO_COLOR` set (https://no-color.org), unless forced.
+pub fn color_enabled(choice: ColorChoice, to_stdout: bool) -> bool {
+    use std::io::IsTerminal;
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_stdout
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_config(dir: &Path, text: &str) -> PathBuf {
+        let path = dir.join("jwtscan.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_every_documented_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(
+            dir.path(),
+            r#"
+fail_on = "medium"
+min_severity = "low"
+max_lifetime = "2h"
+exclude = ["tests/fixtures/**"]
+wordlists = ["ops/secrets.txt"]
+[rules]
+disable = ["pii-claim"]
+[rules.severity]
+no-expiry = "low"
+[allowlist]
+tokens = ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]
+[claims]
+sensitive = ["tenant_key"]
+pii = ["employee_id"]
+"#,
+        );
+        let settings = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap();
+        assert_eq!(settings.fail_on, Some(Severity::Medium));
+        assert_eq!(settings.min_severity, Severity::Low);
+        assert_eq!(settings.max_lifetime, 7200);
+        assert!(settings.disabled_rules.contains("pii-claim"));
+        assert_eq!(settings.severity_overrides["no-expiry"], Severity::Low);
+        assert_eq!(settings.extra_sensitive_claims, ["tenant_key"]);
+        assert!(settings.wordlists[0].ends_with("ops/secrets.txt"));
+        let exclude = settings.exclude.unwrap();
+        assert_eq!(exclude.root_prefix(dir.path()), Some(PathBuf::new()));
+        assert!(exclude.matches(Path::new("tests/fixtures/a/b.txt")));
+        assert!(exclude.matches(Path::new("tests/fixtures")));
+        assert!(!exclude.matches(Path::new("src/tests/fixtures.rs")));
+    }
+
+    #[test]
+    fn unknown_keys_and_rule_ids_name_the_key_and_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), "fail_onn = \"low\"\n");
+        let err = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("fail_onn") && err.contains("jwtscan.toml"), "{err}");
+
+        write_config(dir.path(), "[rules]\ndisable = [\"no-such-rule\"]\n");
+        let err = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("no-such-rule") && err.contains("rules.disable"), "{err}");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_config(dir.path(), "fail_on = \"critical\"\n");
+        let options = ScanOptions { fail_on: Some(FailOn(None)), ..ScanOptions::default() };
+        let settings = resolve(&[dir.path().to_path_buf()], &options).unwrap();
+        assert_eq!(settings.fail_on, None);
+    }
+}

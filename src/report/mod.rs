@@ -1,0 +1,49 @@
+//! Every report format behind one `write`. A report is built once, sorted, then rendered.
+
+mod json;
+mod text;
+
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::Format;
+use crate::config::Settings;
+use crate::finding::Finding;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub tokens: u64,
+    pub findings: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub elapsed_ms: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub summary: Summary,
+    /// Per-file warnings (skips and errors), in a stable order.
+    pub warnings: Vec<String>,
+}
+
+pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
+    match settings.format {
+        Format::Text => text::write(report, settings, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif | Format::Github => json::write(report, out),
+    }
+}
+
+/// Replaces terminal control characters so text from scanned files cannot drive the terminal.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c }).collect(),
+    )
+}

@@ -1,0 +1,298 @@
+//! The per-buffer pipeline: find → decode → rules → findings, plus what the cross-file pass needs.
+//! One `Scanner` per worker thread; its buffers are reused so the hot path does not allocate for
+//! files without tokens.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::find::{self, Candidate};
+use crate::finding::{self, Finding, Locator, Position};
+use crate::rules::{self, Hit};
+use crate::token;
+
+/// One place a token was seen, kept for findings made after the walk (the secrets pass).
+#[derive(Clone, Debug)]
+pub struct Occurrence {
+    pub path: Arc<str>,
+    pub start: Position,
+    pub end: Position,
+    pub compact: String,
+    pub sha256: String,
+    pub commit: Option<Arc<str>>,
+}
+
+impl Occurrence {
+    pub fn finding(&self, settings: &Settings, hit: Hit) -> Finding {
+        let fingerprint = finding::fingerprint(hit.rule, &self.path, &self.sha256);
+        Finding {
+            rule: hit.rule.to_string(),
+            severity: hit.severity,
+            message: hit.message,
+            path: self.path.to_string(),
+            line: self.start.line,
+            column: self.start.column,
+            end_line: self.end.line,
+            end_column: self.end.column,
+            token: if settings.show_secrets { self.compact.clone() } else { finding::redact_token(&self.compact) },
+            token_sha256: self.sha256.clone(),
+            fingerprint,
+            evidence: hit.evidence,
+            commit: self.commit.as_deref().map(str::to_string),
+        }
+    }
+}
+
+/// What scanning produced; one per worker, merged at the end.
+#[derive(Default, Debug)]
+pub struct Collector {
+    pub findings: Vec<Finding>,
+    /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
+    pub hmac_tokens: Vec<Occurrence>,
+    pub tokens: u64,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub warnings: Vec<String>,
+}
+
+impl Collector {
+    pub fn merge(&mut self, other: Collector) {
+        self.findings.extend(other.findings);
+        self.hmac_tokens.extend(other.hmac_tokens);
+        self.tokens += other.tokens;
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped += other.skipped;
+        self.errors += other.errors;
+        self.warnings.extend(other.warnings);
+    }
+
+    pub fn skip(&mut self, path: &str, reason: &str) {
+        self.skipped += 1;
+        self.warnings.push(format!("{path}: skipped: {reason}"));
+    }
+
+    pub fn error(&mut self, path: &str, reason: &str) {
+        self.errors += 1;
+        self.warnings.push(format!("{path}: {reason}"));
+    }
+}
+
+/// Where a window of a file starts, so positions in it are positions in the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub line: u64,
+    /// Characters on `line` before the window's first byte.
+    pub column: u64,
+}
+
+impl Origin {
+    pub const START: Origin = Origin { line: 1, column: 0 };
+}
+
+/// Files are read in windows of this size so memory stays bounded whatever the file size.
+const WINDOW: usize = 16 << 20;
+/// When a window holds no line break, this much of its end is scanned again with the next window
+/// so a token across the cut is still found whole.
+const OVERLAP: usize = 1 << 20;
+
+pub struct Scanner<'s> {
+    settings: &'s Settings,
+    ctx: rules::Context,
+    candidates: Vec<Candidate>,
+    hits: Vec<Hit>,
+    buf: Vec<u8>,
+}
+
+impl<'s> Scanner<'s> {
+    pub fn new(settings: &'s Settings) -> Self {
+        Scanner {
+            settings,
+            ctx: rules::Context::new(settings),
+            candidates: Vec::new(),
+            hits: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Reads `reader` to the end in bounded windows and scans it.
+    pub fn scan_reader(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        mut reader: impl Read,
+        out: &mut Collector,
+    ) -> std::io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let result = self.scan_windows(path, commit, &mut reader, &mut buf, out);
+        if buf.capacity() > WINDOW + OVERLAP {
+            buf = Vec::new();
+        }
+        self.buf = buf;
+        out.files_scanned += 1;
+        result
+    }
+
+    fn scan_windows(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        reader: &mut impl Read,
+        buf: &mut Vec<u8>,
+        out: &mut Collector,
+    ) -> std::io::Result<()> {
+        let mut origin = Origin::START;
+        loop {
+            let want = WINDOW - buf.len();
+            let read = read_up_to(reader, buf, want)?;
+            out.bytes_scanned += read as u64;
+            if read < want {
+                self.scan_buffer(path, commit, buf, origin, buf.len(), out);
+                return Ok(());
+            }
+            let cut = match memchr::memrchr(b'\n', &buf[WINDOW / 2..]) {
+                Some(index) => WINDOW / 2 + index + 1,
+                None => buf.len() - OVERLAP,
+            };
+            self.scan_buffer(path, commit, buf, origin, cut, out);
+            let consumed = &buf[..cut];
+            match memchr::memrchr(b'\n', consumed) {
+                Some(last) => {
+                    origin.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
+                    origin.column = finding::char_count(&consumed[last + 1..]);
+                }
+                None => origin.column += finding::char_count(consumed),
+            }
+            buf.drain(..cut);
+        }
+    }
+
+    /// Scans a whole in-memory buffer (a blob, stdin already read, a test string).
+    pub fn scan_bytes(&mut self, path: &Arc<str>, commit: Option<&Arc<str>>, buf: &[u8], out: &mut Collector) {
+        out.files_scanned += 1;
+        out.bytes_scanned += buf.len() as u64;
+        self.scan_buffer(path, commit, buf, Origin::START, buf.len(), out);
+    }
+
+    /// Scans `buf`, reporting tokens that start before `limit` (the rest belong to the next window).
+    fn scan_buffer(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        buf: &[u8],
+        origin: Origin,
+        limit: usize,
+        out: &mut Collector,
+    ) {
+        self.candidates.clear();
+        find::find_tokens(buf, &mut self.candidates);
+        if self.candidates.is_empty() {
+            return;
+        }
+        let mut locator = Locator::with_base_line(buf, origin.line);
+        let candidates = std::mem::take(&mut self.candidates);
+        for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
+            let compact = candidate.compact(buf);
+            let Some(token) = token::decode(compact) else { continue };
+            out.tokens += 1;
+            if self.settings.inline_ignore
+                && memchr::memmem::find(locator.line_at(candidate.start), b"jwtscan:ignore").is_some()
+            {
+                continue;
+            }
+            let occurrence = Occurrence {
+                path: Arc::clone(path),
+                start: shift(locator.position(candidate.start), origin),
+                end: shift(locator.position(candidate.end), origin),
+                compact: compact.to_string(),
+                sha256: finding::sha256_hex(compact.as_bytes()),
+                commit: commit.cloned(),
+            };
+            self.hits.clear();
+            rules::check_token(&token, &self.ctx, &mut self.hits);
+            for hit in self.hits.drain(..) {
+                if self.settings.rule_enabled(hit.rule) {
+                    out.findings.push(occurrence.finding(self.settings, hit));
+                }
+            }
+            if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
+                out.hmac_tokens.push(occurrence);
+            }
+        }
+        self.candidates = candidates;
+    }
+}
+
+/// Positions on a window's first line are offset by the characters before the window.
+fn shift(position: Position, origin: Origin) -> Position {
+    if position.line == origin.line {
+        Position { line: position.line, column: position.column + origin.column }
+    } else {
+        position
+    }
+}
+
+fn read_up_to(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+    reader.take(want as u64).read_to_end(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNSIGNED: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
+
+    fn scan(text: &[u8]) -> Collector {
+        let settings = Settings::default();
+        let mut scanner = Scanner::new(&settings);
+        let mut out = Collector::default();
+        scanner.scan_reader(&Arc::from("f"), None, text, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn finds_the_position_of_a_token_after_multibyte_text() {
+        let out = scan(format!("é\n€€ {UNSIGNED}\n").as_bytes());
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (2, 4));
+        assert_eq!((finding.end_line, finding.end_column), (2, 4 + UNSIGNED.len() as u64));
+    }
+
+    #[test]
+    fn inline_ignore_silences_only_its_line() {
+        let out = scan(format!("{UNSIGNED} # jwtscan:ignore\n{UNSIGNED}\n").as_bytes());
+        assert_eq!(out.tokens, 2);
+        assert!(out.findings.iter().all(|f| f.line == 2));
+    }
+
+    #[test]
+    fn tokens_in_later_windows_keep_their_file_positions() {
+        let mut text = Vec::new();
+        let filler = "x".repeat(99) + "\n";
+        while text.len() < WINDOW + 10 {
+            text.extend_from_slice(filler.as_bytes());
+        }
+        let lines_before = text.len() as u64 / 100;
+        text.extend_from_slice(format!("ab {UNSIGNED}").as_bytes());
+        let out = scan(&text);
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (lines_before + 1, 4));
+        assert_eq!(out.bytes_scanned, text.len() as u64);
+    }
+
+    #[test]
+    fn a_token_on_a_line_longer_than_a_window_is_found_once_at_its_column() {
+        let mut text = vec![b'x'; WINDOW - 100];
+        text.push(b' ');
+        text.extend_from_slice(UNSIGNED.as_bytes());
+        text.push(b' ');
+        text.extend(std::iter::repeat_n(b'y', WINDOW));
+        let out = scan(&text);
+        let found: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].line, found[0].column), (1, WINDOW as u64 - 100 + 2));
+    }
+}
