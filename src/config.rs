@@ -218,7 +218,9 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
             } else {
                 format!("**/{pattern}")
             };
-            for glob in [anchored.clone(), format!("{}/**", anchored.trim_end_matches('/'))] {
+            // `dir/**` also names `dir` itself, so the walk can prune it instead of entering it.
+            let folder = anchored.trim_end_matches('/').trim_end_matches("/**").to_string();
+            for glob in [anchored.clone(), format!("{folder}/**"), folder] {
                 let glob = GlobBuilder::new(&glob)
                     .literal_separator(true)
                     .build()
