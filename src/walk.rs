@@ -37,6 +37,8 @@ pub fn scan_paths(settings: &Settings) -> Collector {
             let (Some(prefix), Ok(relative)) = (prefix, path.strip_prefix(root)) else { return false };
             if prefix.as_os_str().is_empty() {
                 exclude.matches(relative)
+            } else if relative.as_os_str().is_empty() {
+                exclude.matches(prefix)
             } else {
                 exclude.matches(&prefix.join(relative))
             }
