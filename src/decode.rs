@@ -74,6 +74,10 @@ fn locate(input: &str) -> Option<Found> {
     if token::decode(trimmed).is_some() {
         return Some(Found { compact: trimmed.to_string(), wrapped: false, others: 0 });
     }
+    // A Kubernetes secret value or similar: the whole input is the token in standard base64.
+    if let Some(inner) = unwrap_base64(trimmed) {
+        return Some(Found { compact: inner, wrapped: true, others: 0 });
+    }
     let mut candidates = Vec::new();
     find::find_tokens(trimmed.as_bytes(), &mut candidates);
     let first = candidates.first()?;
@@ -82,6 +86,14 @@ fn locate(input: &str) -> Option<Found> {
         wrapped: first.inner.is_some(),
         others: candidates.len() - 1,
     })
+}
+
+fn unwrap_base64(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    let bytes = STANDARD.decode(text).ok()?;
+    let inner = std::str::from_utf8(&bytes).ok()?.trim();
+    token::decode(inner).is_some().then(|| inner.to_string())
 }
 
 /// The single-token rules, worst first. `leaked-token` is left out: it is about a token found in
@@ -118,11 +130,11 @@ fn write_text(
         writeln!(out, "  (the input holds {} more token(s); this is the first)", found.others)?;
     }
     writeln!(out, "\n{}", paint.apply("1", "Header"))?;
-    writeln!(out, "{}", escape_visible(&pretty(&token.header)))?;
+    writeln!(out, "{}", pretty(&token.header))?;
     writeln!(out, "\n{}", paint.apply("1", "Claims"))?;
     match &token.payload {
         Payload::Claims(claims) => {
-            writeln!(out, "{}", escape_visible(&pretty(claims)))?;
+            writeln!(out, "{}", pretty(claims))?;
             let dates: Vec<(&str, i64)> =
                 DATE_CLAIMS.iter().filter_map(|&name| Some((name, unix_seconds(claims.get(name)?)?))).collect();
             if !dates.is_empty() {
@@ -165,8 +177,11 @@ fn write_text(
     Ok(())
 }
 
+/// Pretty JSON, escaped line by line so its own line breaks survive. JSON already escapes C0
+/// controls inside strings; this catches DEL, C1 controls and bidirectional overrides.
 fn pretty(map: &Map<String, Value>) -> String {
-    serde_json::to_string_pretty(map).unwrap_or_default()
+    let json = serde_json::to_string_pretty(map).unwrap_or_default();
+    json.lines().map(escape_visible).collect::<Vec<_>>().join("\n")
 }
 
 #[derive(Serialize)]
@@ -232,6 +247,10 @@ mod tests {
         let found = locate(&format!("Authorization: Bearer {UNSIGNED}")).unwrap();
         assert_eq!((found.compact.as_str(), found.others), (UNSIGNED, 0));
         assert!(locate("hello.world.again").is_none());
+        use base64::Engine as _;
+        let wrapped = base64::engine::general_purpose::STANDARD.encode(format!("{UNSIGNED}\n"));
+        let found = locate(&wrapped).unwrap();
+        assert_eq!((found.compact.as_str(), found.wrapped), (UNSIGNED, true));
     }
 
     #[test]

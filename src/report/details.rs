@@ -29,7 +29,8 @@ pub struct TokenDetails {
     /// `(name, shown value)` for the claims in `SHOWN_CLAIMS` that are present; dates carry the
     /// time relative to `--now`.
     pub claims: Vec<(&'static str, String)>,
-    /// Every top-level claim name, in token order (at most `MAX_CLAIM_NAMES`).
+    /// The top-level claim names, in token order, cut short like values; past `MAX_CLAIM_NAMES`
+    /// the last entry says how many more there are.
     pub claim_names: Vec<String>,
     /// Set when there is no claims set to show: `encrypted (JWE)` or `not a JSON object`.
     pub payload_note: Option<&'static str>,
@@ -43,7 +44,12 @@ impl TokenDetails {
             truncate(&serde_json::to_string(&sanitize(&Value::Object(token.header), false)).ok()?, MAX_HEADER_CHARS);
         let (claims, claim_names, payload_note) = match &token.payload {
             Payload::Claims(claims) => {
-                (shown_claims(claims, settings.now), claims.keys().take(MAX_CLAIM_NAMES).cloned().collect(), None)
+                let mut names: Vec<String> =
+                    claims.keys().take(MAX_CLAIM_NAMES).map(|name| truncate(name, MAX_VALUE_CHARS)).collect();
+                if claims.len() > MAX_CLAIM_NAMES {
+                    names.push(format!("… {} more", claims.len() - MAX_CLAIM_NAMES));
+                }
+                (shown_claims(claims, settings.now), names, None)
             }
             Payload::Opaque => (Vec::new(), Vec::new(), Some("not a JSON object")),
             Payload::Encrypted => (Vec::new(), Vec::new(), Some("encrypted (JWE)")),
@@ -173,6 +179,18 @@ mod tests {
         assert!(!details.header.contains("supersecretexponent"), "{}", details.header);
         assert!(details.header.contains(r#""d":"s**********t""#), "{}", details.header);
         assert!(details.header.len() < 200, "{}", details.header);
+    }
+
+    #[test]
+    fn a_hostile_claims_set_is_shown_in_bounded_space() {
+        let mut claims: Vec<String> = (0..100).map(|index| format!("\"claim{index}\":1")).collect();
+        claims.insert(0, format!("\"{}\":1", "n".repeat(10_000)));
+        let details =
+            TokenDetails::of(&token(r#"{"alg":"none"}"#, &format!("{{{}}}", claims.join(","))), &settings_at(0));
+        let details = details.unwrap();
+        assert_eq!(details.claim_names.len(), MAX_CLAIM_NAMES + 1);
+        assert_eq!(details.claim_names.last().map(String::as_str), Some("… 69 more"));
+        assert!(details.claim_names.iter().all(|name| name.chars().count() <= MAX_VALUE_CHARS + 1));
     }
 
     #[test]

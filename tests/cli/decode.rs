@@ -12,7 +12,7 @@ fn decode_prints_header_claims_dates_signature_and_findings_and_exits_0() {
     let text = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "Token JWS, alg none",
-        "\"alg\": \"none\"",
+        "Header\n{\n  \"alg\": \"none\",\n  \"typ\": \"JWT\"\n}\n",
         "\"sub\": \"alice\"",
         "exp  2023-11-14T23:13:20Z  expires in 1h",
         "iat  2023-11-14T22:13:20Z  0s ago",
@@ -54,6 +54,15 @@ fn decode_finds_a_token_inside_a_header_line() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("\"sub\": \"bob\""));
+}
+
+#[test]
+fn decode_unwraps_a_base64_wrapped_token() {
+    use base64::Engine as _;
+    let wrapped = base64::engine::general_purpose::STANDARD.encode(hs256());
+    Fixture::new().cmd().args(["decode", &wrapped]).assert().code(0).stdout(
+        predicate::str::contains("decoded from its base64 wrapper").and(predicate::str::contains("\"sub\": \"bob\"")),
+    );
 }
 
 #[test]
