@@ -115,6 +115,13 @@ write("logs/app.log", f"""2023-11-14T22:13:21Z INFO  request_id=7f3a GET /api/or
 2023-11-14T22:13:22Z INFO  request_id=7f3b GET /api/profile 200 8ms
 """)
 
+# JWKS checked in with the private half of the signing key.
+digest = hashlib.sha256(b"demo-ec-key").digest()
+write("config/jwks.json", json.dumps({"keys": [{
+    "kty": "EC", "crv": "P-256", "kid": "2023-11", "use": "sig", "alg": "ES256",
+    "x": b64(hashlib.sha256(b"x" + digest).digest()), "y": b64(hashlib.sha256(b"y" + digest).digest()),
+    "d": b64(digest)}]}, indent=2) + "\n")
+
 # README: the jwt.io sample, a well-known public example.
 jwt_io = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ."
           "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")

@@ -192,3 +192,19 @@ fn standard_input_is_scanned_as_path_dash() {
     assert!(hits(&report).contains(&("alg-none".to_string(), "-".to_string(), 1)), "{report}");
     assert_eq!(report["findings"][0]["column"], 23);
 }
+
+#[test]
+fn paths_are_reported_as_reached_from_each_path_given() {
+    let fixture = Fixture::new();
+    fixture.write("src/a.txt", unsigned()).write("other/deep/b.txt", unsigned()).write("skipped/c.txt", unsigned());
+    let report = stdout_json(fixture.cmd().args(["src/a.txt", "other", "--format", "json"]));
+    let mut paths: Vec<String> = hits(&report).into_iter().map(|(_, path, _)| path).collect();
+    paths.dedup();
+    assert_eq!(paths, ["other/deep/b.txt", "src/a.txt"]);
+
+    let absolute = fixture.join("src");
+    let report = stdout_json(fixture.cmd().arg(&absolute).args(["--format", "json"]));
+    let expected = absolute.join("a.txt").display().to_string();
+    let found = hits(&report);
+    assert!(!found.is_empty() && found.iter().all(|(_, path, _)| *path == expected), "{report}");
+}
