@@ -84,7 +84,7 @@ fn locate(input: &str) -> Option<Found> {
     Some(Found {
         compact: first.compact(trimmed.as_bytes()).to_string(),
         wrapped: first.inner.is_some(),
-        others: candidates.len() - 1,
+        others: candidates.len().saturating_sub(1),
     })
 }
 
