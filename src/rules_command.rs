@@ -58,13 +58,16 @@ fn write_list(rules: &[&RuleMeta], paint: Paint, out: &mut dyn Write) -> std::io
 
 fn write_help(rule: &RuleMeta, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{} ({}): {}", paint.apply("1", &rule.id), rule.name, rule.summary)?;
-    writeln!(
+    write!(
         out,
-        "Default severity: {} · Precision: {} · Tags: {}",
+        "Default severity: {} · Precision: {}",
         paint.severity(rule.severity, rule.severity.as_str()),
-        rule.precision,
-        rule.tags.join(", ")
+        rule.precision
     )?;
+    if !rule.tags.is_empty() {
+        write!(out, " · Tags: {}", rule.tags.join(", "))?;
+    }
+    writeln!(out)?;
     for (title, text) in [("What it does", &rule.what), ("Why is this bad", &rule.why), ("How to fix", &rule.fix)] {
         writeln!(out, "\n{}", paint.apply("1", title))?;
         write_indented(text, out)?;
