@@ -23,6 +23,9 @@ pub struct Finding {
     pub evidence: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commit: Option<String>,
+    /// Header and identifying claims for the text report; never serialized.
+    #[serde(skip)]
+    pub details: Option<std::sync::Arc<crate::report::TokenDetails>>,
 }
 
 impl Finding {

@@ -6,10 +6,12 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod decode;
 pub mod find;
 pub mod finding;
 pub mod report;
 pub mod rules;
+pub mod rules_command;
 pub mod scan;
 pub mod severity;
 pub mod time;
@@ -40,8 +42,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         None => scan_command(&cli.scan.paths, &cli.scan.options),
         Some(Command::Scan(args)) => scan_command(&args.paths, &args.options),
         Some(Command::Git(_)) => bail!("`jwtscan git` is not available yet"),
-        Some(Command::Decode(_)) => bail!("`jwtscan decode` is not available yet"),
-        Some(Command::Rules(_)) => bail!("`jwtscan rules` is not available yet"),
+        Some(Command::Decode(args)) => decode::run(&args),
+        Some(Command::Rules(args)) => rules_command::run(&args),
     }
 }
 

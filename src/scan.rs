@@ -39,6 +39,10 @@ impl Occurrence {
             fingerprint,
             evidence: hit.evidence,
             commit: self.commit.as_deref().map(str::to_string),
+            // Only the text report shows them; the other formats skip the second decode.
+            details: (settings.format == crate::cli::Format::Text)
+                .then(|| crate::report::TokenDetails::of(&self.compact, settings).map(Arc::new))
+                .flatten(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Every report format behind one `write`. A report is built once, sorted, then rendered.
 
+pub(crate) mod details;
 mod json;
 mod text;
 
@@ -10,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::cli::Format;
 use crate::config::Settings;
 use crate::finding::Finding;
+
+pub use details::TokenDetails;
+pub(crate) use text::Paint;
+pub use text::escape_visible;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {

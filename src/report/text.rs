@@ -1,23 +1,282 @@
-//! `--format text`: for people at a terminal.
+//! `--format text`: for people at a terminal. Findings are grouped by token occurrence: the
+//! location, the (redacted) token, its header and identifying claims once, then one line per rule
+//! it breaks, worst first. Everything that comes from scanned content goes through
+//! `escape_visible`, so a file name or claim cannot drive the terminal.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::Write;
 
+use serde_json::{Map, Value};
+
 use super::Report;
+use super::details::truncate;
 use crate::config::Settings;
+use crate::finding::Finding;
+use crate::severity::Severity;
+
+/// Longest evidence value shown on a rule line.
+const MAX_EVIDENCE_CHARS: usize = 80;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
-    let _ = settings;
-    for finding in &report.findings {
-        writeln!(
-            out,
-            "{}:{}:{}: {} [{}] {}\n    {}",
-            finding.path, finding.line, finding.column, finding.severity, finding.rule, finding.message, finding.token
-        )?;
+    let paint = Paint(settings.color);
+    for group in group_by_occurrence(&report.findings) {
+        write_group(&group, paint, out)?;
+        writeln!(out)?;
     }
+    writeln!(out, "{}", summary_line(report, paint))
+}
+
+/// Findings of one token occurrence, in report order of their first finding.
+fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index: HashMap<(&str, u64, u64, &str, Option<&str>), usize> = HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        let key = (
+            finding.path.as_str(),
+            finding.line,
+            finding.column,
+            finding.token_sha256.as_str(),
+            finding.commit.as_deref(),
+        );
+        let slot = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        if let Some(group) = groups.get_mut(slot) {
+            group.push(finding);
+        }
+    }
+    for group in &mut groups {
+        group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+    }
+    groups
+}
+
+fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    let Some(first) = group.first() else { return Ok(()) };
+    let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
+    write!(out, "{}", paint.apply("1", &location))?;
+    if let Some(commit) = &first.commit {
+        let short: String = commit.chars().take(12).collect();
+        write!(out, " {}", paint.apply("33", &format!("commit {}", escape_visible(&short))))?;
+    }
+    writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    if let Some(details) = &first.details {
+        writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
+        if let Some(note) = details.payload_note {
+            writeln!(out, "    {}  {note}", paint.apply("2", "claims"))?;
+        } else if !details.claims.is_empty() {
+            let shown: Vec<String> =
+                details.claims.iter().map(|(name, value)| format!("{name}: {}", escape_visible(value))).collect();
+            writeln!(out, "    {}  {}", paint.apply("2", "claims"), shown.join(" · "))?;
+        }
+        if !details.claim_names.is_empty() {
+            let names: Vec<Cow<'_, str>> = details.claim_names.iter().map(|name| escape_visible(name)).collect();
+            writeln!(out, "    {}   {}", paint.apply("2", "names"), names.join(", "))?;
+        }
+    }
+    let rule_width = group.iter().map(|finding| finding.rule.chars().count()).max().unwrap_or(0);
+    for finding in group {
+        let severity = format!("{:<8}", finding.severity.as_str());
+        let rule = format!("{:<rule_width$}", escape_visible(&finding.rule));
+        write!(
+            out,
+            "    {}  {}  {}",
+            paint.severity(finding.severity, &severity),
+            rule,
+            escape_visible(&finding.message)
+        )?;
+        let evidence = evidence_summary(&finding.evidence);
+        if !evidence.is_empty() {
+            write!(out, "  {}", paint.apply("2", &format!("({})", escape_visible(&evidence))))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// `key: value, …` with strings unquoted and every value cut short.
+fn evidence_summary(evidence: &Map<String, Value>) -> String {
+    let mut text = String::new();
+    for (key, value) in evidence {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        let shown = match value {
+            Value::String(string) => truncate(string, MAX_EVIDENCE_CHARS),
+            other => truncate(&other.to_string(), MAX_EVIDENCE_CHARS),
+        };
+        let _ = write!(text, "{key}: {shown}");
+    }
+    text
+}
+
+fn summary_line(report: &Report, paint: Paint) -> String {
     let summary = &report.summary;
-    writeln!(
-        out,
-        "{} findings in {} files ({} tokens, {} skipped, {} errors) in {} ms",
-        summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors, summary.elapsed_ms
+    let totals = format!(
+        "{} {}, {} {}, {} skipped, {} {}, {} ms",
+        summary.files_scanned,
+        plural(summary.files_scanned, "file", "files"),
+        summary.tokens,
+        plural(summary.tokens, "token", "tokens"),
+        summary.skipped,
+        summary.errors,
+        plural(summary.errors, "error", "errors"),
+        summary.elapsed_ms,
+    );
+    if report.findings.is_empty() {
+        return format!("{} ({totals})", paint.apply("1;32", "no findings"));
+    }
+    let mut counts = [0u64; Severity::ALL.len()];
+    for finding in &report.findings {
+        if let Some(count) = counts.get_mut(finding.severity as usize) {
+            *count += 1;
+        }
+    }
+    let by_severity: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .filter_map(|&severity| {
+            let count = counts.get(severity as usize).copied().unwrap_or(0);
+            (count > 0).then(|| paint.severity(severity, &format!("{count} {severity}")))
+        })
+        .collect();
+    let files_with_findings = {
+        let mut paths: Vec<&str> = report.findings.iter().map(|finding| finding.path.as_str()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths.len()
+    };
+    let count = report.findings.len() as u64;
+    format!(
+        "{} ({}) in {files_with_findings} of {totals}",
+        paint.apply("1", &format!("{count} {}", plural(count, "finding", "findings"))),
+        by_severity.join(", "),
     )
+}
+
+fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
+}
+
+/// ANSI styling, or nothing when colour is off.
+#[derive(Clone, Copy)]
+pub(crate) struct Paint(pub bool);
+
+impl Paint {
+    pub(crate) fn apply<'t>(self, style: &str, text: &'t str) -> Cow<'t, str> {
+        if self.0 { Cow::Owned(format!("\x1b[{style}m{text}\x1b[0m")) } else { Cow::Borrowed(text) }
+    }
+
+    pub(crate) fn severity(self, severity: Severity, text: &str) -> String {
+        let style = match severity {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "34",
+        };
+        self.apply(style, text).into_owned()
+    }
+}
+
+/// Shows terminal control characters and bidirectional overrides as visible escapes (`\x1b`,
+/// `\u{202e}`), so scanned text can neither drive the terminal nor reorder what is shown, and a
+/// reader can still see what the file holds.
+pub fn escape_visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !needs_escape(c) {
+            escaped.push(c);
+        } else if (c as u32) < 0x100 {
+            let _ = write!(escaped, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Summary;
+
+    const UNSIGNED: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
+
+    fn render(report: &Report, color: bool) -> String {
+        let settings = Settings { color, ..Settings::default() };
+        let mut out = Vec::new();
+        write(report, &settings, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn report_of(text: &str) -> Report {
+        let findings = crate::scan_text(text, &Settings::default());
+        Report {
+            summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
+            findings,
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn prints_each_occurrence_once_with_its_rules_worst_first() {
+        let text = render(&report_of(&format!("x\n  {UNSIGNED}\n")), false);
+        assert_eq!(
+            text,
+            "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]\n    header  {\"alg\":\"none\"}\n    claims  sub: 1\n    \
+             names   sub\n    critical  alg-none      token is unsigned (alg none)\n    high      leaked-token  a JSON \
+             Web Token is committed\n\n2 findings (1 critical, 1 high) in 1 of 1 file, 1 token, 0 skipped, 0 errors, 0 ms\n"
+        );
+    }
+
+    #[test]
+    fn says_no_findings_when_there_are_none() {
+        let report = Report { summary: Summary { files_scanned: 3, ..Summary::default() }, ..Report::default() };
+        assert_eq!(render(&report, false), "no findings (3 files, 0 tokens, 0 skipped, 0 errors, 0 ms)\n");
+    }
+
+    #[test]
+    fn control_characters_from_scanned_content_are_shown_escaped() {
+        let mut report = report_of(UNSIGNED);
+        for finding in &mut report.findings {
+            finding.path = "evil\x1b[2J\u{202e}.txt".to_string();
+            finding.evidence.insert("kid".to_string(), Value::String("\x1b]0;pwned\x07".to_string()));
+        }
+        let text = render(&report, false);
+        assert!(!text.contains('\x1b') && !text.contains('\u{202e}') && !text.contains('\x07'), "{text:?}");
+        assert!(text.contains("evil\\x1b[2J\\u{202e}.txt:1:1"), "{text}");
+        assert!(text.contains("(kid: \\x1b]0;pwned\\x07)"), "{text}");
+    }
+
+    #[test]
+    fn colours_only_when_enabled() {
+        let report = report_of(UNSIGNED);
+        assert!(!render(&report, false).contains('\x1b'));
+        assert!(render(&report, true).contains("\x1b[1;31mcritical"));
+    }
+
+    #[test]
+    fn the_same_token_at_the_same_place_in_two_commits_is_two_groups() {
+        let mut report = report_of(UNSIGNED);
+        let mut other = report.findings.clone();
+        for finding in &mut other {
+            finding.commit = Some("b".repeat(40));
+        }
+        report.findings.extend(other);
+        let text = render(&report, false);
+        assert_eq!(text.matches("input:1:1").count(), 2, "{text}");
+        assert!(text.contains("commit bbbbbbbbbbbb"), "{text}");
+    }
 }

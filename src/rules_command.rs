@@ -1,0 +1,168 @@
+//! `jwtscan rules [ID]`: every rule with its default severity, or one rule's full help (What /
+//! Why / Fix / Examples / References), from the same `rules/rules.toml` the scanner and SARIF
+//! descriptors use, so the help cannot drift from what runs.
+
+use std::io::Write;
+
+use anyhow::{Result, bail};
+use serde::Serialize;
+
+use crate::Exit;
+use crate::cli::{ColorChoice, ListFormat, RulesArgs};
+use crate::report::Paint;
+use crate::rules::{self, RuleMeta};
+use crate::severity::Severity;
+
+pub fn run(args: &RulesArgs) -> Result<Exit> {
+    let selected: Vec<&RuleMeta> = match &args.id {
+        None => rules::all().iter().collect(),
+        Some(id) => match rules::meta(id) {
+            Some(rule) => vec![rule],
+            None => {
+                let ids: Vec<&str> = rules::all().iter().map(|rule| rule.id.as_str()).collect();
+                bail!("unknown rule id `{id}`; valid ids: {}", ids.join(", "));
+            }
+        },
+    };
+    let paint = Paint(crate::config::color_enabled(ColorChoice::Auto, true));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match (args.format, args.id.is_some()) {
+        (ListFormat::Text, false) => write_list(&selected, paint, &mut out)?,
+        (ListFormat::Text, true) => {
+            for rule in &selected {
+                write_help(rule, paint, &mut out)?;
+            }
+        }
+        (ListFormat::Json, false) => {
+            write_json(&selected.iter().map(|rule| JsonRule::from(*rule)).collect::<Vec<_>>(), &mut out)?
+        }
+        (ListFormat::Json, true) => {
+            for rule in &selected {
+                write_json(&JsonRule::from(*rule), &mut out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Exit::Clean)
+}
+
+fn write_list(rules: &[&RuleMeta], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
+    for rule in rules {
+        let severity = format!("{:<8}", rule.severity.as_str());
+        writeln!(out, "{:<width$}  {}  {}", rule.id, paint.severity(rule.severity, &severity), rule.summary)?;
+    }
+    Ok(())
+}
+
+fn write_help(rule: &RuleMeta, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{} ({}): {}", paint.apply("1", &rule.id), rule.name, rule.summary)?;
+    write!(
+        out,
+        "Default severity: {} · Precision: {}",
+        paint.severity(rule.severity, rule.severity.as_str()),
+        rule.precision
+    )?;
+    if !rule.tags.is_empty() {
+        write!(out, " · Tags: {}", rule.tags.join(", "))?;
+    }
+    writeln!(out)?;
+    for (title, text) in [("What it does", &rule.what), ("Why is this bad", &rule.why), ("How to fix", &rule.fix)] {
+        writeln!(out, "\n{}", paint.apply("1", title))?;
+        write_indented(text, out)?;
+    }
+    for (title, examples) in [("Fires on", &rule.examples), ("Stays silent on", &rule.negative_examples)] {
+        if examples.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n{}", paint.apply("1", title))?;
+        for (index, example) in examples.iter().enumerate() {
+            if index > 0 {
+                writeln!(out)?;
+            }
+            write_indented(example, out)?;
+        }
+    }
+    if !rule.references.is_empty() {
+        writeln!(out, "\n{}", paint.apply("1", "References"))?;
+        for reference in &rule.references {
+            writeln!(out, "  - {reference}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_indented(text: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    for line in text.trim_end().lines() {
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonRule<'a> {
+    id: &'a str,
+    name: &'a str,
+    severity: Severity,
+    summary: &'a str,
+    what: &'a str,
+    why: &'a str,
+    fix: &'a str,
+    references: &'a [String],
+    tags: &'a [String],
+    precision: &'a str,
+}
+
+impl<'a> From<&'a RuleMeta> for JsonRule<'a> {
+    fn from(rule: &'a RuleMeta) -> Self {
+        JsonRule {
+            id: &rule.id,
+            name: &rule.name,
+            severity: rule.severity,
+            summary: &rule.summary,
+            what: &rule.what,
+            why: &rule.why,
+            fix: &rule.fix,
+            references: &rule.references,
+            tags: &rule.tags,
+            precision: &rule.precision,
+        }
+    }
+}
+
+fn write_json(value: &impl Serialize, out: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_has_one_aligned_line_per_rule() {
+        let all: Vec<&RuleMeta> = rules::all().iter().collect();
+        let mut out = Vec::new();
+        write_list(&all, Paint(false), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), all.len());
+        let alg_none = text.lines().find(|line| line.starts_with("alg-none ")).unwrap();
+        assert!(alg_none.contains(" critical "), "{alg_none}");
+    }
+
+    #[test]
+    fn help_has_every_section() {
+        let rule = rules::meta("leaked-token").unwrap();
+        let mut out = Vec::new();
+        write_help(rule, Paint(false), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for section in ["What it does", "Why is this bad", "How to fix", "References", &rule.what, &rule.fix] {
+            assert!(text.contains(section.trim()), "{section} missing from\n{text}");
+        }
+    }
+}
