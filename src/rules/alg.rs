@@ -47,9 +47,8 @@ pub fn deprecated_alg(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
 
 pub fn missing_signature(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
-    if token.form == Form::Jws && !is_none(alg) && token.signature_segment().is_empty() {
-        let shown = truncate(alg, 32);
-        out.push(Hit::new("missing-signature", format!("{shown} token has an empty signature")).with("alg", shown));
+    if token.form == Form::Jws && !is_none(&alg) && token.signature_segment().is_empty() {
+        out.push(Hit::new("missing-signature", format!("{alg} token has an empty signature")).with("alg", alg));
     }
 }
 

@@ -353,11 +353,11 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     walk.object(claims, false);
     let alg = alg_label(token);
     if let Some(hit) =
-        build_hit("sensitive-claim", "a credential", "credentials", alg, &walk.sensitive, walk.sensitive_count)
+        build_hit("sensitive-claim", "a credential", "credentials", &alg, &walk.sensitive, walk.sensitive_count)
     {
         out.push(hit);
     }
-    if let Some(hit) = build_hit("pii-claim", "personal data", "personal data", alg, &walk.pii, walk.pii_count) {
+    if let Some(hit) = build_hit("pii-claim", "personal data", "personal data", &alg, &walk.pii, walk.pii_count) {
         out.push(hit);
     }
 }

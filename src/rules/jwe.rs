@@ -32,17 +32,18 @@ pub fn jwe_compression(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
 /// Missing or malformed `p2c` is reported too: RFC 7518 requires it, and a library that falls
 /// back to a default of its own may pick a low one.
 pub fn pbes2_iterations(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
-    let alg = alg_label(token);
-    if token.form != Form::Jwe || !alg.starts_with("PBES2-") {
+    if token.form != Form::Jwe || !token.alg().is_some_and(|alg| alg.starts_with("PBES2-")) {
         return;
     }
-    let alg = truncate(alg, 32);
+    let alg = alg_label(token);
     let (problem, p2c) = match token.header.get("p2c") {
         None => ("has no iteration count (p2c)".to_string(), Value::Null),
         Some(value) => match value.as_u64() {
-            Some(count) if count < MIN_P2C => (format!("uses only {count} PBKDF2 iterations"), value.clone()),
+            Some(count) if count < MIN_P2C => {
+                (format!("asks for {count} PBKDF2 iterations (p2c), fewer than {MIN_P2C}"), value.clone())
+            }
             Some(count) if count > MAX_P2C => {
-                (format!("asks for {count} PBKDF2 iterations, enough to stall a receiver"), value.clone())
+                (format!("asks for {count} PBKDF2 iterations (p2c), enough to stall a receiver"), value.clone())
             }
             Some(_) => return,
             None => ("has an iteration count (p2c) that is not a positive integer".to_string(), value.clone()),
@@ -75,7 +76,10 @@ mod tests {
 
     #[test]
     fn pbes2_iterations_flags_counts_outside_the_bounds() {
-        assert_eq!(pbes2(r#","p2c":1"#).unwrap().message, "PBES2-HS256+A128KW JWE uses only 1 PBKDF2 iterations");
+        assert_eq!(
+            pbes2(r#","p2c":1"#).unwrap().message,
+            "PBES2-HS256+A128KW JWE asks for 1 PBKDF2 iterations (p2c), fewer than 1000"
+        );
         assert_eq!(pbes2(r#","p2c":999"#).unwrap().evidence["p2c"], 999);
         assert!(pbes2(r#","p2c":1200001"#).is_some());
         assert!(pbes2(r#","p2c":4294967295"#).is_some());

@@ -140,9 +140,10 @@ pub fn check_token(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     }
 }
 
-/// The token's `alg` for messages; decoding guarantees it exists, so the fallback is cosmetic.
-fn alg_label<'t>(token: &'t Token<'_>) -> &'t str {
-    token.alg().unwrap_or("unknown-alg")
+/// The token's `alg` for messages and evidence, bounded because a forged header can hold anything;
+/// decoding guarantees `alg` exists, so the fallback is cosmetic.
+fn alg_label(token: &Token<'_>) -> String {
+    truncate(token.alg().unwrap_or("unknown-alg"), 32)
 }
 
 /// Cuts `text` to at most `max` characters (marking the cut), so evidence stays bounded whatever
