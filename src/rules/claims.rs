@@ -141,9 +141,9 @@ struct Scope<'a> {
     pii_reported: bool,
 }
 
-struct Found {
+struct Found<'c> {
     path: String,
-    kind: String,
+    kind: &'c str,
     by: &'static str,
 }
 
@@ -151,9 +151,9 @@ struct Walk<'c> {
     ctx: &'c Context,
     path: String,
     normal: String,
-    sensitive: Vec<Found>,
+    sensitive: Vec<Found<'c>>,
     sensitive_count: usize,
-    pii: Vec<Found>,
+    pii: Vec<Found<'c>>,
     pii_count: usize,
 }
 
@@ -235,17 +235,17 @@ impl<'c> Walk<'c> {
         }
     }
 
-    fn record_sensitive(&mut self, kind: &str, by: &'static str) {
+    fn record_sensitive(&mut self, kind: &'c str, by: &'static str) {
         self.sensitive_count += 1;
         if self.sensitive.len() < MAX_LISTED {
-            self.sensitive.push(Found { path: truncate(&self.path, PATH_SHOWN), kind: kind.to_string(), by });
+            self.sensitive.push(Found { path: truncate(&self.path, PATH_SHOWN), kind, by });
         }
     }
 
-    fn record_pii(&mut self, kind: &str, by: &'static str) {
+    fn record_pii(&mut self, kind: &'c str, by: &'static str) {
         self.pii_count += 1;
         if self.pii.len() < MAX_LISTED {
-            self.pii.push(Found { path: truncate(&self.path, PATH_SHOWN), kind: kind.to_string(), by });
+            self.pii.push(Found { path: truncate(&self.path, PATH_SHOWN), kind, by });
         }
     }
 }
@@ -362,7 +362,7 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     }
 }
 
-fn build_hit(rule: &'static str, one: &str, many: &str, alg: &str, found: &[Found], count: usize) -> Option<Hit> {
+fn build_hit(rule: &'static str, one: &str, many: &str, alg: &str, found: &[Found<'_>], count: usize) -> Option<Hit> {
     let first = found.first()?;
     let path = truncate(&first.path, PATH_IN_MESSAGE);
     let message = if count == 1 {
@@ -375,7 +375,7 @@ fn build_hit(rule: &'static str, one: &str, many: &str, alg: &str, found: &[Foun
         .map(|found| {
             let mut entry = Map::new();
             entry.insert("claim".into(), found.path.clone().into());
-            entry.insert("kind".into(), found.kind.clone().into());
+            entry.insert("kind".into(), found.kind.into());
             entry.insert("matched".into(), found.by.into());
             Value::Object(entry)
         })

@@ -34,14 +34,17 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     if let Some(source) = PUBLIC_TOKENS.get(sha256.as_str()) {
         let message = format!("{alg} {kind} token is a well-known public example");
         out.push(
-            Hit::new("leaked-token", message).severity(Severity::Info).with("alg", alg).with("public_example", *source),
+            Hit::new("leaked-token", message)
+                .with_severity(Severity::Info)
+                .with("alg", alg)
+                .with("public_example", *source),
         );
         return;
     }
     let exp = token.claims().and_then(|claims| claims.get("exp")).and_then(numeric_date);
     let hit = match exp {
         Some(exp) if exp < ctx.now => Hit::new("leaked-token", format!("expired {alg} {kind} token is committed"))
-            .severity(Severity::Low)
+            .with_severity(Severity::Low)
             .with("alg", alg)
             .with("exp", exp)
             .with("expired_at", crate::time::format_time(exp)),

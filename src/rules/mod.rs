@@ -88,7 +88,7 @@ impl Hit {
         self
     }
 
-    pub fn severity(mut self, severity: Severity) -> Self {
+    pub fn with_severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
         self
     }
@@ -235,6 +235,34 @@ mod tests {
         );
         for hit in hits(&everything) {
             assert!(meta(hit.rule).is_some(), "{} has no entry in rules.toml", hit.rule);
+        }
+    }
+
+    #[test]
+    fn checks_survive_headers_and_claims_of_unexpected_types() {
+        use test_support::*;
+        let headers = [
+            r#"{"alg":"","kid":null,"jwk":"x","jku":5,"x5u":{"a":1}}"#,
+            r#"{"alg":"RS256","kid":["../x"],"jwk":[],"zip":7}"#,
+            r#"{"alg":"ES256","kid":"\u0000\n\r","typ":{"nested":[[[[]]]]}}"#,
+        ];
+        let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let claims = [
+            r#"{"exp":"soon","iat":[],"nbf":{},"password":null}"#.to_string(),
+            r#"{"exp":1e300,"iat":-1e300,"":"","\u0000":"4111111111111111"}"#.to_string(),
+            format!(r#"{{"deep":{deep},"email":{{}},"card":18446744073709551615}}"#),
+        ];
+        for header in headers {
+            for payload in &claims {
+                for signature in [&[][..], &[0; 1], &[0; 64], &[0x30, 0x81]] {
+                    hits(&jws(header, payload, signature));
+                }
+            }
+        }
+        for header in
+            [r#"{"alg":"PBES2-HS256+A128KW","enc":"A128GCM","p2c":null,"zip":{}}"#, r#"{"alg":"RSA1_5","enc":""}"#]
+        {
+            hits(&jwe(header));
         }
     }
 
