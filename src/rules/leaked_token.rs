@@ -24,6 +24,11 @@ fn parse_public_tokens(text: &str) -> HashMap<&str, &str> {
         .collect()
 }
 
+/// Where a well-known public example token comes from, by its `token_sha256`.
+pub fn public_example(token_sha256: &str) -> Option<&'static str> {
+    PUBLIC_TOKENS.get(token_sha256).copied()
+}
+
 pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
     let kind = match token.form {
@@ -31,13 +36,13 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
         Form::Jwe => "JWE",
     };
     let sha256 = sha256_hex(token.compact.as_bytes());
-    if let Some(source) = PUBLIC_TOKENS.get(sha256.as_str()) {
+    if let Some(source) = public_example(&sha256) {
         let message = format!("{alg} {kind} token is a well-known public example");
         out.push(
             Hit::new("leaked-token", message)
                 .with_severity(Severity::Info)
                 .with("alg", alg)
-                .with("public_example", *source),
+                .with("public_example", source),
         );
         return;
     }
@@ -91,6 +96,21 @@ mod tests {
         let hit = rule_hit(&jwe(r#"{"alg":"dir","enc":"A256GCM"}"#), "leaked-token").unwrap();
         assert_eq!(hit.severity, Severity::High);
         assert_eq!(hit.message, "dir JWE token is committed");
+    }
+
+    #[test]
+    fn every_rfc_example_token_is_recognised() {
+        let payload = "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+        let rs256 = "cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
+        let es256 = "DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
+        for token in [
+            format!("eyJhbGciOiJSUzI1NiJ9.{payload}.{rs256}"),
+            format!("eyJhbGciOiJFUzI1NiJ9.{payload}.{es256}"),
+            format!("eyJhbGciOiJub25lIn0.{payload}."),
+        ] {
+            assert!(public_example(&sha256_hex(token.as_bytes())).is_some(), "{token}");
+        }
+        assert!(public_example(&sha256_hex(b"eyJhbGciOiJub25lIn0.e30.")).is_none());
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::severity::Severity;
 use crate::token::Token;
 
 pub use claims::ClaimNames;
+pub use leaked_token::public_example;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
