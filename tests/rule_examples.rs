@@ -1,0 +1,138 @@
+//! Self-test of `rules/rules.toml`: every rule is documented, every example makes its rule fire
+//! and no negative example does. Examples are scanned as whole files through the public API, so a
+//! finder or decoder change that breaks a rule shows up here.
+
+use std::collections::HashSet;
+
+use jwtscan::config::Settings;
+use jwtscan::rules;
+
+/// `now` for every example, pinned so expiry rules do not drift with the clock
+/// (2023-11-14T22:13:20Z).
+const NOW: i64 = 1_700_000_000;
+
+/// The rule ids SPEC.md promises, in its order.
+const SPEC_IDS: [&str; 18] = [
+    "leaked-token",
+    "alg-none",
+    "weak-secret",
+    "secret-in-repo",
+    "private-jwk",
+    "no-expiry",
+    "long-lifetime",
+    "sensitive-claim",
+    "pii-claim",
+    "embedded-jwk",
+    "key-url-header",
+    "kid-injection",
+    "weak-rsa-key",
+    "deprecated-alg",
+    "missing-signature",
+    "psychic-signature",
+    "jwe-compression",
+    "pbes2-iterations",
+];
+
+/// Rules whose examples arrive with their implementation (the wordlist and whole-tree passes and
+/// the JWK finder); every other rule must have examples.
+const EXAMPLES_PENDING: [&str; 3] = ["weak-secret", "secret-in-repo", "private-jwk"];
+
+fn settings() -> Settings {
+    Settings { now: NOW, ..Settings::default() }
+}
+
+fn fired(text: &str, settings: &Settings) -> Vec<String> {
+    jwtscan::scan_text(text, settings).into_iter().map(|finding| finding.rule).collect()
+}
+
+#[test]
+fn rule_ids_are_unique_and_match_the_spec() {
+    let ids: Vec<&str> = rules::all().iter().map(|rule| rule.id.as_str()).collect();
+    let unique: HashSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicate rule ids in {ids:?}");
+    assert_eq!(ids, SPEC_IDS, "rules.toml must list exactly SPEC.md's rule ids, in its order");
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for rule in rules::all() {
+        let id = &rule.id;
+        for (field, text) in [("summary", &rule.summary), ("what", &rule.what), ("why", &rule.why), ("fix", &rule.fix)]
+        {
+            assert!(!text.trim().is_empty() && !text.contains("TODO"), "{id}: `{field}` is empty or TODO");
+        }
+        assert!(!rule.references.is_empty(), "{id}: no references");
+        for reference in &rule.references {
+            assert!(reference.starts_with("https://"), "{id}: reference {reference} is not an https URL");
+        }
+        assert!(rule.tags.iter().any(|tag| tag == "security"), "{id}: no `security` tag");
+        assert!(
+            matches!(rule.precision.as_str(), "very-high" | "high" | "medium" | "low"),
+            "{id}: precision `{}` is not a SARIF precision",
+            rule.precision
+        );
+        let pascal: String = id.split('-').map(|word| word[..1].to_uppercase() + &word[1..]).collect();
+        assert_eq!(rule.name, pascal, "{id}: name should be the PascalCase id");
+    }
+}
+
+#[test]
+fn every_rule_has_examples_unless_its_implementation_is_pending() {
+    for rule in rules::all() {
+        if EXAMPLES_PENDING.contains(&rule.id.as_str()) {
+            continue;
+        }
+        assert!(!rule.examples.is_empty(), "{}: no examples", rule.id);
+        assert!(!rule.negative_examples.is_empty(), "{}: no negative examples", rule.id);
+    }
+}
+
+#[test]
+fn every_example_fires_its_rule_once() {
+    let settings = settings();
+    let mut failures = Vec::new();
+    for rule in rules::all() {
+        for example in &rule.examples {
+            let fired = fired(example, &settings);
+            let count = fired.iter().filter(|id| **id == rule.id).count();
+            if count != 1 {
+                failures.push(format!("{}: fired {count} times on {example:?} (all: {fired:?})", rule.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn no_negative_example_fires_its_rule() {
+    let settings = settings();
+    let mut failures = Vec::new();
+    for rule in rules::all() {
+        for example in &rule.negative_examples {
+            if fired(example, &settings).contains(&rule.id) {
+                failures.push(format!("{}: fired on negative example {example:?}", rule.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn findings_never_repeat_a_whole_token() {
+    let settings = settings();
+    for rule in rules::all() {
+        for example in &rule.examples {
+            let tokens: Vec<&str> = example
+                .split(|c: char| c.is_whitespace() || matches!(c, '=' | '"' | '\''))
+                .filter(|word| word.starts_with("eyJ") && word.matches('.').count() >= 2)
+                .collect();
+            assert!(!tokens.is_empty(), "{}: example without a token: {example:?}", rule.id);
+            for finding in jwtscan::scan_text(example, &settings) {
+                let shown = format!("{} {} {:?}", finding.message, finding.token, finding.evidence);
+                for token in &tokens {
+                    assert!(!shown.contains(token), "{}: a {} finding repeats the token", rule.id, finding.rule);
+                }
+            }
+        }
+    }
+}
