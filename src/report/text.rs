@@ -236,8 +236,10 @@ mod tests {
         assert_eq!(
             text,
             "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]\n    header  {\"alg\":\"none\"}\n    claims  sub: 1\n    \
-             names   sub\n    critical  alg-none      token is unsigned (alg none)\n    high      leaked-token  a JSON \
-             Web Token is committed\n\n2 findings (1 critical, 1 high) in 1 of 1 file, 1 token, 0 skipped, 0 errors, 0 ms\n"
+             names   sub\n    critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
+             high      leaked-token  none JWS token is committed  (alg: none)\n    medium    no-expiry     none token has \
+             no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium) in 1 of 1 file, 1 token, 0 \
+             skipped, 0 errors, 0 ms\n"
         );
     }
 
@@ -257,7 +259,7 @@ mod tests {
         let text = render(&report, false);
         assert!(!text.contains('\x1b') && !text.contains('\u{202e}') && !text.contains('\x07'), "{text:?}");
         assert!(text.contains("evil\\x1b[2J\\u{202e}.txt:1:1"), "{text}");
-        assert!(text.contains("(kid: \\x1b]0;pwned\\x07)"), "{text}");
+        assert!(text.contains("kid: \\x1b]0;pwned\\x07)"), "{text}");
     }
 
     #[test]
