@@ -1,6 +1,8 @@
 //! Every report format behind one `write`. A report is built once, sorted, then rendered.
 
+pub mod github;
 mod json;
+pub mod sarif;
 mod text;
 
 use std::io::Write;
@@ -34,7 +36,8 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     match settings.format {
         Format::Text => text::write(report, settings, out),
         Format::Json => json::write(report, out),
-        Format::Sarif | Format::Github => json::write(report, out),
+        Format::Sarif => sarif::write(report, settings, out),
+        Format::Github => github::write(report, settings, out),
     }
 }
 
