@@ -115,11 +115,11 @@ pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: L
             "warning",
             format!(
                 "{omitted} of {total} findings are not in this SARIF log: GitHub code scanning accepts at most \
-                 {max_results} results and {max_mb} MB per run, so the most severe were kept. \
-                 `--format json` writes them all.",
+                 {max_results} results per run and 10 MB per upload (this log stays under {max_bytes} bytes \
+                 uncompressed), so the most severe were kept. `--format json` writes them all.",
                 total = report.findings.len(),
                 max_results = limits.max_results,
-                max_mb = limits.max_bytes / 1_000_000,
+                max_bytes = limits.max_bytes,
             ),
         ));
         invocation.tool_execution_notifications = Some(notifications);
