@@ -12,7 +12,9 @@ const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
 fn pre_commit_installed() -> bool {
     let found = Command::new("pre-commit").arg("--version").output().is_ok_and(|out| out.status.success());
     if !found {
-        eprintln!("SKIPPED: pre-commit is not installed (pip install pre-commit)");
+        // Written past the test harness's capture so the skip shows in every run's output.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED: pre-commit is not installed (pip install pre-commit)");
     }
     found
 }
