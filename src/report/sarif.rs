@@ -43,7 +43,7 @@ pub const MAX_NOTIFICATIONS: usize = 1_000;
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SOURCE_ROOT: &str = "%SRCROOT%";
 /// Room kept for the notification that reports omitted results (written after sizing).
-const OMISSION_NOTE_ROOM: usize = 512;
+const OMISSION_NOTE_ROOM: usize = 1024;
 
 /// The limits a log is held to; tests use smaller ones.
 #[derive(Clone, Copy, Debug)]
