@@ -1,7 +1,9 @@
 //! Every report format behind one `write`. A report is built once, sorted, then rendered.
 
 pub(crate) mod details;
+pub mod github;
 mod json;
+pub mod sarif;
 mod text;
 
 use std::io::Write;
@@ -39,7 +41,8 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     match settings.format {
         Format::Text => text::write(report, settings, out),
         Format::Json => json::write(report, out),
-        Format::Sarif | Format::Github => json::write(report, out),
+        Format::Sarif => sarif::write(report, settings, out),
+        Format::Github => github::write(report, settings, out),
     }
 }
 
