@@ -131,9 +131,17 @@ pub struct RulesArgs {
     /// Show this rule's full help
     #[arg(value_name = "ID")]
     pub id: Option<String>,
-    /// Output format
+    /// Output format (`markdown`: the rule documentation as in README.md)
     #[arg(long, value_enum, default_value = "text")]
-    pub format: ListFormat,
+    pub format: RulesFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RulesFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

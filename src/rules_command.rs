@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 
 use crate::Exit;
-use crate::cli::{ColorChoice, ListFormat, RulesArgs};
+use crate::cli::{ColorChoice, RulesArgs, RulesFormat};
 use crate::report::Paint;
 use crate::rules::{self, RuleMeta};
 use crate::severity::Severity;
@@ -28,23 +28,36 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match (args.format, args.id.is_some()) {
-        (ListFormat::Text, false) => write_list(&selected, paint, &mut out)?,
-        (ListFormat::Text, true) => {
+        (RulesFormat::Text, false) => write_list(&selected, paint, &mut out)?,
+        (RulesFormat::Text, true) => {
             for rule in &selected {
                 write_help(rule, paint, &mut out)?;
             }
         }
-        (ListFormat::Json, false) => {
+        (RulesFormat::Json, false) => {
             write_json(&selected.iter().map(|rule| JsonRule::from(*rule)).collect::<Vec<_>>(), &mut out)?
         }
-        (ListFormat::Json, true) => {
+        (RulesFormat::Json, true) => {
             for rule in &selected {
                 write_json(&JsonRule::from(*rule), &mut out)?;
             }
         }
+        (RulesFormat::Markdown, _) => out.write_all(markdown(&selected).as_bytes())?,
     }
     out.flush()?;
     Ok(Exit::Clean)
+}
+
+/// The rule table and one section per rule, as README.md embeds them (a test keeps them equal).
+pub fn markdown(rules: &[&RuleMeta]) -> String {
+    let mut text = String::from("| rule | default severity | finds |\n| --- | --- | --- |\n");
+    for rule in rules {
+        text.push_str(&format!("| [`{id}`](#{id}) | {} | {} |\n", rule.severity, rule.summary, id = rule.id));
+    }
+    for rule in rules {
+        text.push_str(&format!("\n### {}\n\n{}\n\n{}", rule.id, rule.summary, rule.help_markdown()));
+    }
+    text
 }
 
 fn write_list(rules: &[&RuleMeta], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {

@@ -150,7 +150,7 @@ fn rule_descriptor(rule: &RuleMeta, settings: &Settings) -> ReportingDescriptor 
         .name(&rule.name)
         .short_description(MultiformatMessageString::builder().text(&rule.summary).build())
         .full_description(MultiformatMessageString::builder().text(format!("{} {}", rule.what, rule.why)).build())
-        .help(MultiformatMessageString::builder().text(help_text(rule)).markdown(help_markdown(rule)).build())
+        .help(MultiformatMessageString::builder().text(help_text(rule)).markdown(rule.help_markdown()).build())
         .default_configuration(configuration)
         .properties(PropertyBag::builder().tags(tags).additional_properties(properties).build())
         .build()
@@ -163,20 +163,6 @@ fn help_text(rule: &RuleMeta) -> String {
         text.push_str("\nReferences:\n");
         for reference in &rule.references {
             text.push_str(&format!("- {reference}\n"));
-        }
-    }
-    text
-}
-
-fn help_markdown(rule: &RuleMeta) -> String {
-    let mut text = format!(
-        "## {}\n\n### What it does\n{}\n\n### Why is this bad\n{}\n\n### How to fix\n{}\n",
-        rule.id, rule.what, rule.why, rule.fix
-    );
-    if !rule.references.is_empty() {
-        text.push_str("\n### References\n");
-        for reference in &rule.references {
-            text.push_str(&format!("- <{reference}>\n"));
         }
     }
     text

@@ -58,6 +58,23 @@ static RULES: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
         .rule
 });
 
+impl RuleMeta {
+    /// The rule's help as Markdown: SARIF `help.markdown` and the README's rule sections.
+    pub fn help_markdown(&self) -> String {
+        let mut text = format!(
+            "**What it does.** {}\n\n**Why is this bad.** {}\n\n**How to fix.** {}\n",
+            self.what.trim(),
+            self.why.trim(),
+            self.fix.trim()
+        );
+        if !self.references.is_empty() {
+            let links: Vec<String> = self.references.iter().map(|reference| format!("<{reference}>")).collect();
+            text.push_str(&format!("\n**References.** {}\n", links.join(", ")));
+        }
+        text
+    }
+}
+
 pub fn all() -> &'static [RuleMeta] {
     &RULES
 }
