@@ -8,9 +8,11 @@ pub mod cli;
 pub mod config;
 pub mod find;
 pub mod finding;
+pub mod jwk;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod secrets;
 pub mod severity;
 pub mod time;
 pub mod token;
@@ -59,7 +61,8 @@ fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Res
 }
 
 /// Sorts, filters and summarises what the scan collected.
-pub fn build_report(collector: Collector, settings: &Settings, started: Instant) -> Report {
+pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
+    secrets::pass(&mut collector, settings);
     let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
     for finding in &mut findings {
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
