@@ -230,7 +230,7 @@ fn yaml_key(buf: &[u8], at: usize) -> Option<FoundKey> {
     let mut members = Map::new();
     let mut private_at: Vec<(String, usize, usize)> = Vec::new();
     let mut add = |line_start: usize, line: &[u8], key_offset: usize| {
-        if let Some((name, value, value_end)) = yaml_pair(&line[key_offset..]) {
+        if let Some((name, value, value_end)) = line.get(key_offset..).and_then(yaml_pair) {
             let start = line_start + key_offset;
             private_at.push((name.clone(), start, line_start + key_offset + value_end));
             members.entry(name).or_insert(Value::String(value));
