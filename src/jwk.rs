@@ -52,11 +52,17 @@ pub fn scan(
     }
     let mut locator = Locator::with_base_line(buf, origin.line);
     let mut lines = LineCounter::new(buf, origin.line);
-    for at in memchr::memmem::find_iter(buf, b"kty") {
+    let mut hits = memchr::memmem::find_iter(buf, b"kty").peekable();
+    let mut previous = 0;
+    while let Some(at) = hits.next() {
         if at >= limit {
             break;
         }
-        let Some(key) = json_key(buf, at).or_else(|| yaml_key(buf, at)) else { continue };
+        // A key object holds one `kty`, so it lies between its neighbours': bounding the search
+        // by them keeps a window full of `kty` linear.
+        let span = previous..hits.peek().copied().unwrap_or(buf.len());
+        previous = at + 3;
+        let Some(key) = json_key(buf, at, span.clone()).or_else(|| yaml_key(buf, at, span)) else { continue };
         if collect {
             let line = lines.line_of(at);
             for (bytes, form, public) in candidates(&key) {
@@ -124,7 +130,7 @@ fn finding(
 }
 
 /// The JSON object around a `"kty"` member (or `\"kty\"` inside an escaped JSON string).
-fn json_key(buf: &[u8], at: usize) -> Option<FoundKey> {
+fn json_key(buf: &[u8], at: usize, span: std::ops::Range<usize>) -> Option<FoundKey> {
     let before = &buf[..at];
     let escaped = before.ends_with(b"\\\"");
     if !before.ends_with(b"\"") {
@@ -135,8 +141,8 @@ fn json_key(buf: &[u8], at: usize) -> Option<FoundKey> {
     if after.trim_ascii_start().first() != Some(&b':') {
         return None;
     }
-    let open = enclosing_open_brace(buf, at)?;
-    let close = matching_close_brace(buf, open)?;
+    let open = enclosing_open_brace(buf, at, span.start)?;
+    let close = matching_close_brace(buf, open, span.end)?;
     let raw = &buf[open..=close];
     let json = if escaped { unescape_quotes(raw) } else { raw.to_vec() };
     let members: Map<String, Value> = serde_json::from_slice(&json).ok()?;
@@ -175,8 +181,8 @@ fn unescape_quotes(raw: &[u8]) -> Vec<u8> {
 }
 
 /// JWK members are strings and arrays of strings, so braces can be counted without parsing.
-fn enclosing_open_brace(buf: &[u8], at: usize) -> Option<usize> {
-    let floor = at.saturating_sub(MAX_OBJECT);
+fn enclosing_open_brace(buf: &[u8], at: usize, floor: usize) -> Option<usize> {
+    let floor = floor.max(at.saturating_sub(MAX_OBJECT));
     let mut depth = 0usize;
     for i in (floor..at).rev() {
         match buf[i] {
@@ -189,8 +195,8 @@ fn enclosing_open_brace(buf: &[u8], at: usize) -> Option<usize> {
     None
 }
 
-fn matching_close_brace(buf: &[u8], open: usize) -> Option<usize> {
-    let ceiling = buf.len().min(open + MAX_OBJECT);
+fn matching_close_brace(buf: &[u8], open: usize, ceiling: usize) -> Option<usize> {
+    let ceiling = buf.len().min(ceiling).min(open + MAX_OBJECT);
     let mut depth = 0usize;
     for (i, &b) in buf.iter().enumerate().take(ceiling).skip(open) {
         match b {
@@ -215,7 +221,7 @@ fn private_name(members: &Map<String, Value>) -> Option<(&'static str, String)> 
 }
 
 /// A `kty:` key in a YAML mapping: its sibling `name: value` lines at the same indentation.
-fn yaml_key(buf: &[u8], at: usize) -> Option<FoundKey> {
+fn yaml_key(buf: &[u8], at: usize, span: std::ops::Range<usize>) -> Option<FoundKey> {
     let line_start = memchr::memrchr(b'\n', &buf[..at]).map_or(0, |i| i + 1);
     let prefix = &buf[line_start..at];
     let item = prefix.trim_ascii_start().strip_prefix(b"-").map(<[u8]>::trim_ascii);
@@ -240,7 +246,7 @@ fn yaml_key(buf: &[u8], at: usize) -> Option<FoundKey> {
     let mut cursor = line_start;
     let mut at_item_start = starts_item;
     add(line_start, &buf[line_start..line_end(buf, line_start)], indent);
-    while cursor > 0 && !at_item_start {
+    while cursor > span.start && !at_item_start {
         let previous_start = memchr::memrchr(b'\n', &buf[..cursor - 1]).map_or(0, |i| i + 1);
         let line = &buf[previous_start..cursor - 1];
         cursor = previous_start;
@@ -255,7 +261,7 @@ fn yaml_key(buf: &[u8], at: usize) -> Option<FoundKey> {
         }
     }
     let mut next = line_end(buf, line_start) + 1;
-    while next < buf.len() {
+    while next < span.end {
         let end = line_end(buf, next);
         let line = &buf[next..end];
         match yaml_indent(line, indent) {

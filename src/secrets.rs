@@ -172,11 +172,14 @@ pub fn collect(
         start = end + 1;
     }
     let mut lines = LineCounter::new(buf, first_line);
-    for begin in memchr::memmem::find_iter(buf, b"-----BEGIN ") {
+    let mut begins = memchr::memmem::find_iter(buf, b"-----BEGIN ").peekable();
+    while let Some(begin) = begins.next() {
         if begin >= limit {
             break;
         }
-        if let Some(block) = pem_block(&buf[begin..]) {
+        // A block ends before the next one begins: searching no further keeps this linear.
+        let next = begins.peek().copied().unwrap_or(buf.len());
+        if let Some(block) = pem_block(&buf[begin..next]) {
             let line = lines.line_of(begin);
             for (key, form) in block.forms() {
                 store.push(&key, origin(line, form, block.public));
