@@ -302,3 +302,18 @@ fn the_examples_of_the_secret_rules_fire_and_their_negative_examples_do_not() {
         }
     }
 }
+
+#[test]
+fn show_secrets_prints_the_repo_secret_and_the_private_key_in_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = fixture("/repo/env/secret");
+    write(dir.path(), ".env", &format!("JWT_SECRET={secret}\n"));
+    write(dir.path(), "t.txt", &fixture("/repo/env/token"));
+    write(dir.path(), "k.json", &format!(r#"{{"kty":"oct","k":"{D}"}}"#));
+    let (report, stdout) = scan(dir.path(), &[]);
+    assert!(!stdout.contains(&secret) && !stdout.contains(D));
+    assert!(findings(&report, "secret-in-repo")[0]["evidence"].get("secret").is_none());
+    let (report, _) = scan(dir.path(), &["--show-secrets"]);
+    assert_eq!(findings(&report, "secret-in-repo")[0]["evidence"]["secret"], secret.as_str());
+    assert!(findings(&report, "private-jwk")[0]["token"].as_str().unwrap().contains(D));
+}
