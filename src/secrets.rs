@@ -16,6 +16,7 @@
 //! token occurrence, from the more specific rule (a guessable secret stays guessable wherever it
 //! is defined); when the weak secret is also defined in the tree, the finding says where.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,7 +48,7 @@ pub const STORE_BUDGET: usize = 32 << 20;
 const WORDLIST_CHUNK: usize = 4 << 20;
 
 /// How a candidate key was derived from the file, named in the evidence.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum KeyForm {
     Literal,
     Value,
@@ -83,7 +84,7 @@ impl KeyForm {
 }
 
 /// Where a candidate key was found.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyOrigin {
     pub path: Arc<str>,
     pub line: u64,
@@ -92,28 +93,52 @@ pub struct KeyOrigin {
     pub commit: Option<Arc<str>>,
 }
 
-/// The candidate keys one worker collected, bounded by `STORE_BUDGET`.
+impl KeyOrigin {
+    /// Which origin a key found in several places is reported with, whatever the walk order:
+    /// a public key first (a PEM text also written as a string literal is still key
+    /// confusion), then the first by path and line.
+    fn rank(&self) -> (bool, &str, u64, KeyForm, Option<&str>) {
+        (!self.public, &self.path, self.line, self.form, self.commit.as_deref())
+    }
+}
+
+/// The distinct candidate keys one worker collected, bounded by `STORE_BUDGET`; a key seen
+/// again costs nothing more.
 #[derive(Default, Debug)]
 pub struct KeyStore {
-    keys: Vec<(Box<[u8]>, KeyOrigin)>,
+    keys: HashMap<Box<[u8]>, KeyOrigin>,
     bytes: usize,
     dropped: u64,
 }
 
 impl KeyStore {
     pub fn push(&mut self, key: &[u8], origin: KeyOrigin) {
+        if let Some(existing) = self.keys.get_mut(key) {
+            if origin.rank() < existing.rank() {
+                *existing = origin;
+            }
+            return;
+        }
         if self.bytes + key.len() > STORE_BUDGET {
             self.dropped += 1;
             return;
         }
         self.bytes += key.len();
-        self.keys.push((key.into(), origin));
+        self.keys.insert(key.into(), origin);
     }
 
     pub fn merge(&mut self, other: KeyStore) {
-        self.bytes += other.bytes;
         self.dropped += other.dropped;
-        self.keys.extend(other.keys);
+        for (key, origin) in other.keys {
+            match self.keys.get_mut(&key) {
+                Some(existing) if origin.rank() < existing.rank() => *existing = origin,
+                Some(_) => {}
+                None => {
+                    self.bytes += key.len();
+                    self.keys.insert(key, origin);
+                }
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -124,11 +149,11 @@ impl KeyStore {
         self.keys.is_empty()
     }
 
-    /// One entry per distinct key, with the first origin in (path, line) order, sorted by key.
-    fn into_distinct(mut self) -> Vec<(Box<[u8]>, KeyOrigin)> {
-        self.keys.sort_unstable();
-        self.keys.dedup_by(|later, first| later.0 == first.0);
-        self.keys
+    /// The keys sorted, for binary search.
+    fn into_sorted(self) -> Vec<(Box<[u8]>, KeyOrigin)> {
+        let mut keys: Vec<_> = self.keys.into_iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keys
     }
 }
 
@@ -554,7 +579,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             *slot = Some(Match { index, secret: secret.to_vec(), source });
         }
     };
-    let repo_keys = if repo_on { keys.into_distinct() } else { Vec::new() };
+    let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
     let run = || {
         let mut unreadable = Vec::new();
         let mut base = 0u64;
@@ -789,6 +814,9 @@ mod tests {
         collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
         let pem = b"-----BEGIN PUBLIC KEY-----\nTUlJQg==\n-----END PUBLIC KEY-----".to_vec();
         let keys: Vec<_> = store.keys.iter().filter(|(_, origin)| origin.public).map(|(k, _)| k.to_vec()).collect();
+        // The unescaped string literal is the same text: the key keeps its public origin.
+        let with_newline = [pem.as_slice(), b"\n"].concat();
+        assert!(store.keys.get(with_newline.as_slice()).is_some_and(|origin| origin.public));
         assert!(keys.contains(&pem));
         assert!(keys.contains(&[pem.as_slice(), b"\n"].concat()));
         assert!(keys.contains(&b"MIIB".to_vec()));
