@@ -333,8 +333,9 @@ fn assigned_value(line: &[u8]) -> Option<&[u8]> {
 struct PemBlock {
     /// Lines trimmed, escaped `\n` undone, joined by `\n`, without a final newline.
     text: Vec<u8>,
-    /// The block as it appears in the file, when that differs (CRLF, indentation).
-    raw: Option<Vec<u8>>,
+    /// The block as it appears in the file, when that differs (CRLF, indentation), and the line
+    /// break after it in the file: a library reading a CRLF PEM file gets that text.
+    raw: Option<(Vec<u8>, &'static [u8])>,
     der: Option<Vec<u8>>,
     public: bool,
 }
@@ -346,8 +347,9 @@ impl PemBlock {
         with_newline.push(b'\n');
         forms.push((self.text.clone(), KeyForm::PemText));
         forms.push((with_newline, KeyForm::PemText));
-        if let Some(raw) = &self.raw {
+        if let Some((raw, line_break)) = &self.raw {
             forms.push((raw.clone(), KeyForm::PemText));
+            forms.push(([raw.as_slice(), line_break].concat(), KeyForm::PemText));
         }
         if let Some(der) = &self.der {
             forms.push((der.clone(), KeyForm::PemDer));
@@ -392,7 +394,10 @@ fn pem_block(text: &[u8]) -> Option<PemBlock> {
     };
     let label = String::from_utf8_lossy(label);
     Some(PemBlock {
-        raw: (raw != normalised.as_slice()).then(|| raw.to_vec()),
+        raw: (raw != normalised.as_slice()).then(|| {
+            let line_break: &'static [u8] = if text[end..].starts_with(b"\r\n") { b"\r\n" } else { b"\n" };
+            (raw.to_vec(), line_break)
+        }),
         text: normalised,
         der,
         public: label.contains("PUBLIC KEY") || label.contains("CERTIFICATE"),
@@ -820,6 +825,15 @@ mod tests {
         assert!(keys.contains(&pem));
         assert!(keys.contains(&[pem.as_slice(), b"\n"].concat()));
         assert!(keys.contains(&b"MIIB".to_vec()));
+    }
+
+    #[test]
+    fn a_crlf_pem_file_also_yields_its_text_as_read() {
+        let text = "-----BEGIN PUBLIC KEY-----\r\nTUlJQg==\r\n-----END PUBLIC KEY-----\r\n";
+        let mut store = KeyStore::default();
+        collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        assert!(store.keys.contains_key(text.as_bytes()));
+        assert!(store.keys.contains_key(text.trim_end().as_bytes()));
     }
 
     #[test]
