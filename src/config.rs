@@ -171,6 +171,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         apply_config_file(&mut settings, path)?;
     }
     apply_flags(&mut settings, options)?;
+    crate::secrets::check_wordlists(&settings.wordlists)?;
     Ok(settings)
 }
 
@@ -331,6 +332,8 @@ mod tests {
     #[test]
     fn reads_every_documented_key() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("ops")).unwrap();
+        std::fs::write(dir.path().join("ops/secrets.txt"), "s3cret\n").unwrap();
         write_config(
             dir.path(),
             r#"

@@ -9,10 +9,12 @@ pub mod config;
 pub mod decode;
 pub mod find;
 pub mod finding;
+pub mod jwk;
 pub mod report;
 pub mod rules;
 pub mod rules_command;
 pub mod scan;
+pub mod secrets;
 pub mod severity;
 pub mod time;
 pub mod token;
@@ -61,7 +63,8 @@ fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Res
 }
 
 /// Sorts, filters and summarises what the scan collected.
-pub fn build_report(collector: Collector, settings: &Settings, started: Instant) -> Report {
+pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
+    secrets::pass(&mut collector, settings);
     let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
     for finding in &mut findings {
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {

@@ -53,6 +53,8 @@ pub struct Collector {
     pub findings: Vec<Finding>,
     /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
     pub hmac_tokens: Vec<Occurrence>,
+    /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
+    pub keys: crate::secrets::KeyStore,
     pub tokens: u64,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
@@ -65,6 +67,7 @@ impl Collector {
     pub fn merge(&mut self, other: Collector) {
         self.findings.extend(other.findings);
         self.hmac_tokens.extend(other.hmac_tokens);
+        self.keys.merge(other.keys);
         self.tokens += other.tokens;
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
@@ -191,6 +194,8 @@ impl<'s> Scanner<'s> {
         limit: usize,
         out: &mut Collector,
     ) {
+        crate::secrets::collect(self.settings, path, commit, buf, origin.line, limit, &mut out.keys);
+        crate::jwk::scan(self.settings, path, commit, buf, origin, limit, out);
         self.candidates.clear();
         find::find_tokens(buf, &mut self.candidates);
         if self.candidates.is_empty() {

@@ -1,0 +1,899 @@
+//! HMAC secret checks for HS256/384/512 tokens, run once after the walk over the distinct tokens:
+//! `weak-secret` tries the built-in list (`rules/weak-secrets.txt`) and `--wordlist` files;
+//! `secret-in-repo` tries key candidates collected from the scanned files, public keys included
+//! (an HS* token that verifies under a public key is a key-confusion forgery).
+//!
+//! Collection happens on the hot path, so it is cheap and bounded: only windows holding a hint
+//! (`secret`, `jwt`, `hmac`, `jose`, `signing`, a PEM marker or `kty`, any case) are looked at,
+//! whether or not the tree turns out to hold HS* tokens (that is known only after the walk, and
+//! reading files twice would cost more than keeping a few candidates). From those windows come
+//! quoted string literals of 8..=512 bytes (plus their unescaped form and the literals inside
+//! an escaped JSON string), unquoted values of 8..=512 bytes assigned to secret-like names
+//! (`JWT_SECRET=…`, `jwt.secret: …`), PEM blocks and JWKs (see `jwk`). Only the candidates are
+//! kept, never the files, at most `STORE_BUDGET` bytes of them per worker thread.
+//!
+//! A token found by `weak-secret` is not searched again by `secret-in-repo`: one finding per
+//! token occurrence, from the more specific rule (a guessable secret stays guessable wherever it
+//! is defined); when the weak secret is also defined in the tree, the finding says where.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use rayon::prelude::*;
+use regex::bytes::Regex;
+use serde_json::Value;
+use sha2::{Sha256, Sha384, Sha512};
+
+use crate::config::Settings;
+use crate::finding;
+use crate::rules::Hit;
+use crate::scan::{Collector, Occurrence};
+
+static WEAK_SECRETS: &[u8] = include_bytes!("../rules/weak-secrets.txt");
+
+/// Shortest and longest string literal or value kept as a candidate: shorter strings are
+/// identifiers and words (and the short guessable ones are in the weak list); longer ones are
+/// text, not keys. PEM blocks and JWK forms are kept whole up to `MAX_PEM`.
+pub const MIN_STRING: usize = 8;
+pub const MAX_STRING: usize = 512;
+const MAX_PEM: usize = 16 * 1024;
+/// Candidate bytes one worker keeps; past it candidates are dropped and counted in a warning.
+pub const STORE_BUDGET: usize = 32 << 20;
+/// Wordlists are read in chunks of about this size, so a list of any length fits in memory.
+const WORDLIST_CHUNK: usize = 4 << 20;
+
+/// How a candidate key was derived from the file, named in the evidence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyForm {
+    Literal,
+    Value,
+    PemText,
+    PemDer,
+    JwkPem,
+    JwkPkcs1Pem,
+    JwkDer,
+    JwkJson,
+    OctKey,
+    OctKeyText,
+}
+
+impl KeyForm {
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyForm::Literal => "string literal",
+            KeyForm::Value => "config value",
+            KeyForm::PemText => "PEM text",
+            KeyForm::PemDer => "PEM DER bytes",
+            KeyForm::JwkPem => "JWK as PEM (SubjectPublicKeyInfo)",
+            KeyForm::JwkPkcs1Pem => "JWK as PEM (PKCS#1)",
+            KeyForm::JwkDer => "JWK as DER bytes",
+            KeyForm::JwkJson => "JWK JSON text",
+            KeyForm::OctKey => "oct JWK k (decoded)",
+            KeyForm::OctKeyText => "oct JWK k (base64url text)",
+        }
+    }
+
+    fn is_binary(self) -> bool {
+        matches!(self, KeyForm::PemDer | KeyForm::JwkDer | KeyForm::OctKey)
+    }
+}
+
+/// Where a candidate key was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOrigin {
+    pub path: Arc<str>,
+    pub line: u64,
+    pub form: KeyForm,
+    pub public: bool,
+    pub commit: Option<Arc<str>>,
+}
+
+impl KeyOrigin {
+    /// Which origin a key found in several places is reported with, whatever the walk order:
+    /// a public key first (a PEM text also written as a string literal is still key
+    /// confusion), then the first by path and line.
+    fn rank(&self) -> (bool, &str, u64, KeyForm, Option<&str>) {
+        (!self.public, &self.path, self.line, self.form, self.commit.as_deref())
+    }
+}
+
+/// The distinct candidate keys one worker collected, bounded by `STORE_BUDGET`; a key seen
+/// again costs nothing more.
+#[derive(Default, Debug)]
+pub struct KeyStore {
+    keys: HashMap<Box<[u8]>, KeyOrigin>,
+    bytes: usize,
+    dropped: u64,
+}
+
+impl KeyStore {
+    pub fn push(&mut self, key: &[u8], origin: KeyOrigin) {
+        if let Some(existing) = self.keys.get_mut(key) {
+            if origin.rank() < existing.rank() {
+                *existing = origin;
+            }
+            return;
+        }
+        if self.bytes + key.len() > STORE_BUDGET {
+            self.dropped += 1;
+            return;
+        }
+        self.bytes += key.len();
+        self.keys.insert(key.into(), origin);
+    }
+
+    pub fn merge(&mut self, other: KeyStore) {
+        self.dropped += other.dropped;
+        for (key, origin) in other.keys {
+            match self.keys.get_mut(&key) {
+                Some(existing) if origin.rank() < existing.rank() => *existing = origin,
+                Some(_) => {}
+                None => {
+                    self.bytes += key.len();
+                    self.keys.insert(key, origin);
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The keys sorted, for binary search.
+    fn into_sorted(self) -> Vec<(Box<[u8]>, KeyOrigin)> {
+        let mut keys: Vec<_> = self.keys.into_iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keys
+    }
+}
+
+static HINTS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)secret|jwt|hmac|jose|signing|-----BEGIN |kty").expect("valid regex"));
+
+/// Names whose unquoted values are kept (quoted values are kept whatever the name).
+const SECRET_NAME_PARTS: [&str; 10] = ["secret", "key", "jwt", "token", "hmac", "pass", "sign", "salt", "auth", "cred"];
+
+/// Collects the key candidates of one window (`buf`, whose first byte starts line `first_line`)
+/// that start before `limit`.
+pub fn collect(
+    settings: &Settings,
+    path: &Arc<str>,
+    commit: Option<&Arc<str>>,
+    buf: &[u8],
+    first_line: u64,
+    limit: usize,
+    store: &mut KeyStore,
+) {
+    if !settings.rule_enabled("secret-in-repo") || !HINTS.is_match(buf) {
+        return;
+    }
+    let origin = |line: u64, form: KeyForm, public: bool| KeyOrigin {
+        path: Arc::clone(path),
+        line,
+        form,
+        public,
+        commit: commit.cloned(),
+    };
+    let mut line_number = first_line;
+    let mut start = 0;
+    while start < limit {
+        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
+        let line = &buf[start..end];
+        literals(line, true, &mut |key| store.push(key, origin(line_number, KeyForm::Literal, false)));
+        if let Some(value) = assigned_value(line) {
+            store.push(value, origin(line_number, KeyForm::Value, false));
+        }
+        line_number += 1;
+        start = end + 1;
+    }
+    let mut lines = LineCounter::new(buf, first_line);
+    let mut begins = memchr::memmem::find_iter(buf, b"-----BEGIN ").peekable();
+    while let Some(begin) = begins.next() {
+        if begin >= limit {
+            break;
+        }
+        // A block ends before the next one begins: searching no further keeps this linear.
+        let next = begins.peek().copied().unwrap_or(buf.len());
+        if let Some(block) = pem_block(&buf[begin..next]) {
+            let line = lines.line_of(begin);
+            for (key, form) in block.forms() {
+                store.push(&key, origin(line, form, block.public));
+            }
+        }
+    }
+}
+
+/// Counts lines up to ascending offsets.
+pub(crate) struct LineCounter<'a> {
+    buf: &'a [u8],
+    cursor: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(buf: &'a [u8], first_line: u64) -> Self {
+        LineCounter { buf, cursor: 0, line: first_line }
+    }
+
+    pub(crate) fn line_of(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.buf.len());
+        if offset >= self.cursor {
+            self.line += memchr::memchr_iter(b'\n', &self.buf[self.cursor..offset]).count() as u64;
+            self.cursor = offset;
+        }
+        self.line
+    }
+}
+
+/// Calls `keep` with every quoted string of a line whose length is in range, then with its
+/// unescaped form when that differs; with `nested`, also with the literals inside an escaped
+/// string (`"{\"secret\":\"…\"}"`).
+fn literals(line: &[u8], nested: bool, keep: &mut dyn FnMut(&[u8])) {
+    let mut i = 0;
+    while let Some(offset) = memchr::memchr3(b'"', b'\'', b'`', &line[i.min(line.len())..]) {
+        let open = i + offset;
+        let quote = line[open];
+        let mut j = open + 1;
+        let mut close = None;
+        // Bounded so a line full of unmatched quotes stays linear.
+        while j < line.len() && j - open <= 2 * MAX_STRING + 2 {
+            match line[j] {
+                b'\\' => j += 2,
+                b if b == quote => {
+                    close = Some(j);
+                    break;
+                }
+                _ => j += 1,
+            }
+        }
+        let Some(close) = close else {
+            i = open + 1;
+            continue;
+        };
+        let content = &line[open + 1..close];
+        if (MIN_STRING..=MAX_STRING).contains(&content.len()) {
+            keep(content);
+        }
+        if memchr::memchr(b'\\', content).is_some() {
+            let unescaped = unescape(content);
+            if (MIN_STRING..=MAX_STRING).contains(&unescaped.len()) {
+                keep(&unescaped);
+            }
+            if nested {
+                literals(&unescaped, false, keep);
+            }
+        }
+        i = close + 1;
+    }
+}
+
+/// Undoes the backslash escapes common to JSON, JavaScript, Python and shell strings.
+fn unescape(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.iter();
+    while let Some(&b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b't') => out.push(b'\t'),
+            Some(&other @ (b'"' | b'\'' | b'\\' | b'/' | b'`')) => out.push(other),
+            Some(&other) => out.extend_from_slice(&[b'\\', other]),
+            None => out.push(b'\\'),
+        }
+    }
+    out
+}
+
+/// The unquoted value of `NAME=value` / `NAME: value` (env, properties, YAML, TOML) when NAME
+/// looks like it names a secret; quoted values are left to `literals`.
+fn assigned_value(line: &[u8]) -> Option<&[u8]> {
+    let line = line.trim_ascii();
+    let line = line.strip_prefix(b"export ").unwrap_or(line);
+    let line = line.strip_prefix(b"- ").unwrap_or(line).trim_ascii_start();
+    let name_len = line.iter().position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')))?;
+    if name_len == 0 {
+        return None;
+    }
+    let name = line[..name_len].to_ascii_lowercase();
+    if !SECRET_NAME_PARTS.iter().any(|part| memchr::memmem::find(&name, part.as_bytes()).is_some()) {
+        return None;
+    }
+    let rest = line[name_len..].trim_ascii_start();
+    let rest = match rest.first() {
+        Some(b'=' | b':') if rest.get(1) != Some(&b'=') => &rest[1..],
+        _ => return None,
+    };
+    let mut value = rest.trim_ascii();
+    if let Some(comment) = memchr::memmem::find(value, b" #") {
+        value = value[..comment].trim_ascii_end();
+    }
+    let value = value.strip_suffix(b";").or_else(|| value.strip_suffix(b",")).unwrap_or(value);
+    match value.first() {
+        None | Some(b'"' | b'\'' | b'`' | b'{' | b'[' | b'|' | b'>' | b'&' | b'*' | b'!') => None,
+        _ if (MIN_STRING..=MAX_STRING).contains(&value.len()) => Some(value),
+        _ => None,
+    }
+}
+
+/// A PEM block found in a file, normalised the way a library sees it after reading a PEM file.
+struct PemBlock {
+    /// Lines trimmed, escaped `\n` undone, joined by `\n`, without a final newline.
+    text: Vec<u8>,
+    /// The block as it appears in the file, when that differs (CRLF, indentation), and the line
+    /// break after it in the file: a library reading a CRLF PEM file gets that text.
+    raw: Option<(Vec<u8>, &'static [u8])>,
+    der: Option<Vec<u8>>,
+    public: bool,
+}
+
+impl PemBlock {
+    fn forms(&self) -> Vec<(Vec<u8>, KeyForm)> {
+        let mut forms = Vec::with_capacity(6);
+        let mut with_newline = self.text.clone();
+        with_newline.push(b'\n');
+        forms.push((self.text.clone(), KeyForm::PemText));
+        forms.push((with_newline, KeyForm::PemText));
+        if let Some((raw, line_break)) = &self.raw {
+            forms.push((raw.clone(), KeyForm::PemText));
+            forms.push(([raw.as_slice(), line_break].concat(), KeyForm::PemText));
+        }
+        if let Some(der) = &self.der {
+            forms.push((der.clone(), KeyForm::PemDer));
+        }
+        forms
+    }
+}
+
+/// Parses the PEM block starting at `text[0]` (`-----BEGIN `).
+fn pem_block(text: &[u8]) -> Option<PemBlock> {
+    let text = &text[..text.len().min(MAX_PEM)];
+    let label_start = b"-----BEGIN ".len();
+    let label_len = memchr::memmem::find(&text[label_start..], b"-----")?;
+    let label = &text[label_start..label_start + label_len];
+    if label.is_empty() || label.len() > 64 || !label.iter().all(|&b| b.is_ascii_uppercase() || b == b' ' || b == b'#')
+    {
+        return None;
+    }
+    let end_marker = [b"-----END ".as_slice(), label, b"-----"].concat();
+    let end = memchr::memmem::find(text, &end_marker)? + end_marker.len();
+    let raw = &text[..end];
+    let unescaped;
+    let source = if memchr::memmem::find(raw, b"\\n").is_some() {
+        unescaped = unescape(raw);
+        &unescaped[..]
+    } else {
+        raw
+    };
+    let lines: Vec<&[u8]> =
+        source.split(|&b| b == b'\n').map(<[u8]>::trim_ascii).filter(|line| !line.is_empty()).collect();
+    let normalised = lines.join(&b'\n');
+    let body: Vec<u8> = lines
+        .iter()
+        .skip(1)
+        .take(lines.len().saturating_sub(2))
+        .filter(|line| memchr::memchr(b':', line).is_none())
+        .flat_map(|line| line.iter().copied())
+        .collect();
+    let der = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(&body).ok()
+    };
+    let label = String::from_utf8_lossy(label);
+    Some(PemBlock {
+        raw: (raw != normalised.as_slice()).then(|| {
+            let line_break: &'static [u8] = if text[end..].starts_with(b"\r\n") { b"\r\n" } else { b"\n" };
+            (raw.to_vec(), line_break)
+        }),
+        text: normalised,
+        der,
+        public: label.contains("PUBLIC KEY") || label.contains("CERTIFICATE"),
+    })
+}
+
+/// Where a checked candidate came from.
+#[derive(Clone, Debug)]
+enum Source {
+    BuiltIn,
+    Wordlist(PathBuf),
+    Repo(KeyOrigin),
+}
+
+#[derive(Debug)]
+struct Match {
+    index: u64,
+    secret: Vec<u8>,
+    source: Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HashAlg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl HashAlg {
+    fn from_jws(alg: &str) -> Option<HashAlg> {
+        match alg {
+            "HS256" => Some(HashAlg::Sha256),
+            "HS384" => Some(HashAlg::Sha384),
+            "HS512" => Some(HashAlg::Sha512),
+            _ => None,
+        }
+    }
+
+    /// RFC 7518 §3.2: a key of the same size as the hash output or larger.
+    fn output_len(self) -> usize {
+        match self {
+            HashAlg::Sha256 => 32,
+            HashAlg::Sha384 => 48,
+            HashAlg::Sha512 => 64,
+        }
+    }
+}
+
+/// One distinct HS* token: its signing input and signature, and the occurrences it stands for.
+#[derive(Debug)]
+pub struct Target {
+    alg: HashAlg,
+    input: Box<[u8]>,
+    signature: Box<[u8]>,
+    /// Index of the earliest candidate that verified it (`u64::MAX`: none yet).
+    best: AtomicU64,
+    occurrences: Vec<usize>,
+}
+
+impl Target {
+    /// `None` unless `compact` is an HS256/384/512 JWS whose signature has the hash's length.
+    pub fn new(compact: &str) -> Option<Target> {
+        let token = crate::token::decode(compact)?;
+        let alg = HashAlg::from_jws(token.alg()?)?;
+        if token.signature.len() != alg.output_len() {
+            return None;
+        }
+        Some(Target {
+            alg,
+            input: token.signing_input().as_bytes().into(),
+            signature: token.signature.into_boxed_slice(),
+            best: AtomicU64::new(u64::MAX),
+            occurrences: Vec::new(),
+        })
+    }
+
+    fn solved(&self) -> bool {
+        self.best.load(Ordering::Relaxed) != u64::MAX
+    }
+}
+
+/// A candidate's HMAC states, keyed once (inner and outer pads absorbed) and cloned per token.
+#[derive(Default)]
+struct Keyed {
+    sha256: Option<Hmac<Sha256>>,
+    sha384: Option<Hmac<Sha384>>,
+    sha512: Option<Hmac<Sha512>>,
+}
+
+impl Keyed {
+    fn verifies(&mut self, key: &[u8], target: &Target) -> bool {
+        match target.alg {
+            HashAlg::Sha256 => verifies(&mut self.sha256, key, target),
+            HashAlg::Sha384 => verifies(&mut self.sha384, key, target),
+            HashAlg::Sha512 => verifies(&mut self.sha512, key, target),
+        }
+    }
+}
+
+fn verifies<M: Mac + KeyInit + Clone>(slot: &mut Option<M>, key: &[u8], target: &Target) -> bool {
+    if slot.is_none() {
+        *slot = <M as KeyInit>::new_from_slice(key).ok();
+    }
+    let Some(keyed) = slot else { return false };
+    let mut mac = keyed.clone();
+    mac.update(&target.input);
+    mac.finalize().into_bytes().as_slice() == &*target.signature
+}
+
+/// Checks every candidate against every target no earlier candidate verified; candidate `i`
+/// has global index `base + i`, and `found(target, i)` is called for each verification that
+/// may be the earliest. Deterministic whatever the thread count: a target skips only the
+/// candidates after its earliest match so far.
+pub fn search<K: AsRef<[u8]> + Sync>(
+    targets: &[Target],
+    candidates: &[K],
+    base: u64,
+    found: &(dyn Fn(usize, usize) + Sync),
+) {
+    candidates.par_iter().enumerate().with_min_len(256).for_each(|(i, key)| {
+        let index = base + i as u64;
+        let key = key.as_ref();
+        let mut keyed = Keyed::default();
+        for (t, target) in targets.iter().enumerate() {
+            if target.best.load(Ordering::Relaxed) <= index {
+                continue;
+            }
+            if keyed.verifies(key, target) {
+                target.best.fetch_min(index, Ordering::Relaxed);
+                found(t, i);
+            }
+        }
+    });
+}
+
+/// The built-in list, one secret a line; the first line is the empty secret.
+pub fn weak_secrets() -> &'static [&'static [u8]] {
+    static LIST: LazyLock<Vec<&'static [u8]>> = LazyLock::new(|| {
+        let text = WEAK_SECRETS.strip_suffix(b"\n").unwrap_or(WEAK_SECRETS);
+        text.split(|&b| b == b'\n').collect()
+    });
+    &LIST
+}
+
+/// A missing or unreadable wordlist is a usage error, found before the walk starts.
+pub fn check_wordlists(paths: &[PathBuf]) -> anyhow::Result<()> {
+    for path in paths {
+        let metadata = std::fs::File::open(path)
+            .and_then(|file| file.metadata())
+            .map_err(|err| anyhow::anyhow!("cannot read wordlist {}: {err}", path.display()))?;
+        if !metadata.is_file() {
+            anyhow::bail!("wordlist {} is not a file", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// The cross-file pass: verifies every distinct HS* token against the weak list, the wordlists
+/// and the collected keys, and adds a finding for every occurrence of each verified token.
+pub fn pass(collector: &mut Collector, settings: &Settings) {
+    let keys = std::mem::take(&mut collector.keys);
+    if keys.dropped > 0 {
+        collector.warnings.push(format!(
+            "secret-in-repo: {} key candidates not kept (over {} MiB per thread)",
+            keys.dropped,
+            STORE_BUDGET >> 20
+        ));
+    }
+    let weak_on = settings.rule_enabled("weak-secret");
+    let repo_on = settings.rule_enabled("secret-in-repo");
+    if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
+        return;
+    }
+    let targets = distinct_targets(&collector.hmac_tokens);
+    if targets.is_empty() {
+        return;
+    }
+    let matches: Mutex<Vec<Option<Match>>> = Mutex::new((0..targets.len()).map(|_| None).collect());
+    let record = |target: usize, index: u64, secret: &[u8], source: Source| {
+        let mut matches = matches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(slot) = matches.get_mut(target)
+            && slot.as_ref().is_none_or(|found| index < found.index)
+        {
+            *slot = Some(Match { index, secret: secret.to_vec(), source });
+        }
+    };
+    let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
+    let run = || {
+        let mut unreadable = Vec::new();
+        let mut base = 0u64;
+        if weak_on {
+            let list = weak_secrets();
+            search(&targets, list, base, &|t, i| record(t, base + i as u64, list[i], Source::BuiltIn));
+            base += list.len() as u64;
+            for path in &settings.wordlists {
+                let all_solved = || targets.iter().all(Target::solved);
+                if let Err(err) = stream_wordlist(path, &mut |lines| {
+                    if all_solved() {
+                        return false;
+                    }
+                    search(&targets, lines, base, &|t, i| {
+                        record(t, base + i as u64, lines[i], Source::Wordlist(path.clone()))
+                    });
+                    base += lines.len() as u64;
+                    true
+                }) {
+                    unreadable.push((path.display().to_string(), format!("cannot read wordlist: {err}")));
+                }
+            }
+        }
+        if repo_on && !repo_keys.is_empty() {
+            search(&targets, &repo_keys.iter().map(|(key, _)| &key[..]).collect::<Vec<_>>(), base, &|t, i| {
+                if let Some((key, origin)) = repo_keys.get(i) {
+                    record(t, base + i as u64, key, Source::Repo(origin.clone()))
+                }
+            });
+        }
+        unreadable
+    };
+    let unreadable = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    for (path, reason) in unreadable {
+        collector.error(&path, &reason);
+    }
+    let matches = matches.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    for (target, found) in targets.iter().zip(matches) {
+        let Some(found) = found else { continue };
+        let hit = hit_for(target, &found, &repo_keys, settings);
+        if !settings.rule_enabled(hit.rule) {
+            continue;
+        }
+        for &occurrence in &target.occurrences {
+            if let Some(occurrence) = collector.hmac_tokens.get(occurrence) {
+                collector.findings.push(occurrence.finding(settings, hit.clone()));
+            }
+        }
+    }
+}
+
+/// One target per distinct token text, each listing the occurrences it stands for.
+fn distinct_targets(occurrences: &[Occurrence]) -> Vec<Target> {
+    let mut by_hash: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut targets: Vec<Target> = Vec::new();
+    let mut unusable: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (index, occurrence) in occurrences.iter().enumerate() {
+        if unusable.contains(occurrence.sha256.as_str()) {
+            continue;
+        }
+        if let Some(&target) = by_hash.get(occurrence.sha256.as_str()) {
+            targets[target].occurrences.push(index);
+            continue;
+        }
+        match Target::new(&occurrence.compact) {
+            Some(mut target) => {
+                target.occurrences.push(index);
+                by_hash.insert(&occurrence.sha256, targets.len());
+                targets.push(target);
+            }
+            None => {
+                unusable.insert(&occurrence.sha256);
+            }
+        }
+    }
+    targets
+}
+
+fn hit_for(target: &Target, found: &Match, repo_keys: &[(Box<[u8]>, KeyOrigin)], settings: &Settings) -> Hit {
+    let alg = match target.alg {
+        HashAlg::Sha256 => "HS256",
+        HashAlg::Sha384 => "HS384",
+        HashAlg::Sha512 => "HS512",
+    };
+    let key_bytes = found.secret.len();
+    let min_key_bytes = target.alg.output_len();
+    match &found.source {
+        Source::BuiltIn | Source::Wordlist(_) => {
+            let text = String::from_utf8_lossy(&found.secret);
+            let shown = if settings.show_secrets { text.to_string() } else { finding::mask_secret(&text) };
+            let mut hit = Hit::new("weak-secret", format!("{alg} token is signed with a guessable secret"))
+                .with("secret", shown)
+                .with("key_bytes", key_bytes)
+                .with("min_key_bytes", min_key_bytes);
+            hit = match &found.source {
+                Source::Wordlist(path) => hit.with("source", "wordlist").with("wordlist", path.display().to_string()),
+                _ => hit.with("source", "built-in"),
+            };
+            let defined = repo_keys
+                .binary_search_by(|(key, _)| key[..].cmp(&found.secret[..]))
+                .ok()
+                .and_then(|i| repo_keys.get(i));
+            if let Some((_, origin)) = defined {
+                hit = hit.with("secret_path", origin.path.to_string()).with("secret_line", origin.line);
+            }
+            hit
+        }
+        Source::Repo(origin) => {
+            let message = if origin.public {
+                format!(
+                    "{alg} token verifies under the public key at {}:{}: a key-confusion forgery",
+                    origin.path, origin.line
+                )
+            } else {
+                format!("{alg} token is signed with a secret committed at {}:{}", origin.path, origin.line)
+            };
+            let mut hit = Hit::new("secret-in-repo", message)
+                .with("secret_path", origin.path.to_string())
+                .with("secret_line", origin.line)
+                .with("public_key", origin.public)
+                .with("key_form", origin.form.name())
+                .with("key_bytes", key_bytes)
+                .with("min_key_bytes", min_key_bytes);
+            if let Some(commit) = &origin.commit {
+                hit = hit.with("secret_commit", commit.to_string());
+            }
+            if settings.show_secrets {
+                hit = hit.with("secret", shown_in_full(&found.secret, origin.form));
+            }
+            hit
+        }
+    }
+}
+
+fn shown_in_full(secret: &[u8], form: KeyForm) -> Value {
+    if form.is_binary() || std::str::from_utf8(secret).is_err() {
+        Value::String(format!("hex:{}", finding::hex(secret)))
+    } else {
+        Value::String(String::from_utf8_lossy(secret).into_owned())
+    }
+}
+
+/// Feeds the non-empty lines of a wordlist to `each`, `WORDLIST_CHUNK` bytes at a time (CR
+/// stripped); stops early when `each` returns false. A line longer than a chunk is skipped.
+fn stream_wordlist(path: &Path, each: &mut dyn FnMut(&[&[u8]]) -> bool) -> std::io::Result<()> {
+    let mut file = std::fs::File::open(path)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(WORDLIST_CHUNK);
+    let mut skipping_long_line = false;
+    loop {
+        let filled = buf.len();
+        let read = (&mut file).take((WORDLIST_CHUNK - filled) as u64).read_to_end(&mut buf)?;
+        let at_end = read == 0 || buf.len() < WORDLIST_CHUNK;
+        let complete = if at_end { buf.len() } else { memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1) };
+        if complete == 0 && !at_end {
+            // No line break in a whole chunk: drop it and the rest of that line.
+            buf.clear();
+            skipping_long_line = true;
+            continue;
+        }
+        let mut lines: Vec<&[u8]> = buf[..complete]
+            .split(|&b| b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .filter(|line| !line.is_empty())
+            .collect();
+        if skipping_long_line && !lines.is_empty() {
+            lines.remove(0);
+        }
+        skipping_long_line = false;
+        if !lines.is_empty() && !each(&lines) {
+            return Ok(());
+        }
+        if at_end {
+            return Ok(());
+        }
+        buf.drain(..complete);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collected(text: &str) -> Vec<(String, u64, KeyForm)> {
+        let settings = Settings::default();
+        let mut store = KeyStore::default();
+        collect(&settings, &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        store
+            .keys
+            .into_iter()
+            .map(|(key, origin)| (String::from_utf8_lossy(&key).into_owned(), origin.line, origin.form))
+            .collect()
+    }
+
+    fn has(found: &[(String, u64, KeyForm)], key: &str, line: u64) -> bool {
+        found.iter().any(|(k, l, _)| k == key && *l == line)
+    }
+
+    #[test]
+    fn the_built_in_list_keeps_the_empty_secret_and_has_no_carriage_returns() {
+        let list = weak_secrets();
+        assert_eq!(list[0], b"");
+        assert!(list.len() > 100_000);
+        assert!(list.iter().all(|secret| !secret.contains(&b'\r')));
+        assert!(list.contains(&b"your-256-bit-secret".as_slice()));
+    }
+
+    #[test]
+    fn collects_literals_and_secret_like_values_only_from_hinted_text() {
+        let text = "# jwt config\nJWT_SECRET=plain-env-value-1 # note\nname: not-a-secret-value\n\
+                    jwt.secret: yaml-value-12345\nconst k = 'js-literal-123';\nshort = \"abc\"\n";
+        let found = collected(text);
+        assert!(has(&found, "plain-env-value-1", 2), "{found:?}");
+        assert!(has(&found, "yaml-value-12345", 4), "{found:?}");
+        assert!(has(&found, "js-literal-123", 5), "{found:?}");
+        assert!(!found.iter().any(|(k, _, _)| k == "not-a-secret-value" || k == "abc"));
+        assert!(collected("const k = 'js-literal-123';\n").is_empty());
+    }
+
+    #[test]
+    fn collects_literals_inside_an_escaped_json_string() {
+        let found = collected(r#"config = "{\"secret\":\"nested-value-99\"}""#);
+        assert!(has(&found, "nested-value-99", 1), "{found:?}");
+    }
+
+    #[test]
+    fn a_pem_block_yields_its_text_with_and_without_newline_and_its_der() {
+        let text = "x = \"-----BEGIN PUBLIC KEY-----\\nTUlJQg==\\n-----END PUBLIC KEY-----\\n\"\n";
+        let mut store = KeyStore::default();
+        collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        let pem = b"-----BEGIN PUBLIC KEY-----\nTUlJQg==\n-----END PUBLIC KEY-----".to_vec();
+        let keys: Vec<_> = store.keys.iter().filter(|(_, origin)| origin.public).map(|(k, _)| k.to_vec()).collect();
+        // The unescaped string literal is the same text: the key keeps its public origin.
+        let with_newline = [pem.as_slice(), b"\n"].concat();
+        assert!(store.keys.get(with_newline.as_slice()).is_some_and(|origin| origin.public));
+        assert!(keys.contains(&pem));
+        assert!(keys.contains(&[pem.as_slice(), b"\n"].concat()));
+        assert!(keys.contains(&b"MIIB".to_vec()));
+    }
+
+    #[test]
+    fn a_crlf_pem_file_also_yields_its_text_as_read() {
+        let text = "-----BEGIN PUBLIC KEY-----\r\nTUlJQg==\r\n-----END PUBLIC KEY-----\r\n";
+        let mut store = KeyStore::default();
+        collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        assert!(store.keys.contains_key(text.as_bytes()));
+        assert!(store.keys.contains_key(text.trim_end().as_bytes()));
+    }
+
+    #[test]
+    fn unmatched_quotes_do_not_hide_later_literals() {
+        let found = collected("it's a jwt: \"literal-after-12\"\n");
+        assert!(has(&found, "literal-after-12", 1), "{found:?}");
+    }
+
+    fn hs256(key: &[u8], input: &str) -> String {
+        use base64::Engine as _;
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(input.as_bytes());
+        let sig = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        format!("{input}.{sig}")
+    }
+
+    const INPUT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0";
+
+    #[test]
+    fn search_finds_the_earliest_verifying_candidate() {
+        let targets = vec![Target::new(&hs256(b"k2", INPUT)).unwrap()];
+        // HMAC pads short keys with zeros: "k2" and "k2\0" are the same key.
+        let candidates: Vec<&[u8]> = vec![b"k1", b"k2", b"k3", b"k2\0"];
+        let found = Mutex::new(Vec::new());
+        search(&targets, &candidates, 10, &|t, i| found.lock().unwrap().push((t, i)));
+        assert_eq!(targets[0].best.load(Ordering::Relaxed), 11);
+        assert!(found.into_inner().unwrap().contains(&(0, 1)));
+    }
+
+    #[test]
+    fn targets_need_an_hs_alg_and_a_full_length_signature() {
+        assert!(Target::new(&hs256(b"k", INPUT)).is_some());
+        assert!(Target::new(&format!("{INPUT}.c2ln")).is_none());
+        assert!(Target::new("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.").is_none());
+    }
+
+    #[test]
+    fn wordlists_stream_in_chunks_without_empty_lines_or_carriage_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("list.txt");
+        let mut text = String::new();
+        for i in 0..400_000 {
+            text.push_str(&format!("word{i}\r\n"));
+            if i % 1000 == 0 {
+                text.push('\n');
+            }
+        }
+        text.push_str("last-without-newline");
+        std::fs::write(&path, &text).unwrap();
+        let (mut chunks, mut lines, mut last) = (0, 0, Vec::new());
+        stream_wordlist(&path, &mut |chunk| {
+            chunks += 1;
+            lines += chunk.len();
+            assert!(chunk.iter().all(|line| !line.is_empty() && !line.ends_with(b"\r")));
+            last = chunk[chunk.len() - 1].to_vec();
+            true
+        })
+        .unwrap();
+        assert!(chunks > 1);
+        assert_eq!(lines, 400_001);
+        assert_eq!(last, b"last-without-newline");
+    }
+}
