@@ -24,8 +24,9 @@
 //!   reported; a non-`none` token with a really empty signature still is (`missing-signature`).
 //! - A base64 run (standard or URL alphabet, padding optional) that starts `ZXlK` (the base64 of
 //!   `eyJ`) is decoded; if the text, minus trailing whitespace (`echo $jwt | base64`), is exactly
-//!   one token, that token is reported at the run's span with `inner` holding its text. Runs
-//!   split over several lines are not joined.
+//!   one token, that token is reported at the run's span with `inner` holding its text. A run
+//!   wrapped over lines of 64 or 76 characters (`base64`, `openssl base64`; continuation lines
+//!   may be indented, as in a YAML block scalar) is joined and reported over all its lines.
 //! - Headers that begin with whitespace after the `{` (`eyAi` = `{ "`, `ewo…` = `{\n`, `ew0K` =
 //!   `{\r\n`) are found too: they ride in the same packed SIMD search at no measurable cost.
 
@@ -349,36 +350,91 @@ fn decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
 
 /// The base64-wrapped token whose wrapper starts at `start`, and where searching resumes.
 fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
-    let mut end = start;
-    while buf.get(end).is_some_and(|&b| is(b, ANY64)) {
-        end += 1;
+    let mut first_end = start;
+    while buf.get(first_end).is_some_and(|&b| is(b, ANY64)) {
+        first_end += 1;
     }
-    end = skip_padding(buf, end, ANY64);
+    first_end = skip_padding(buf, first_end, ANY64);
     if !left_boundary(buf, start, ANY64) {
-        return (None, end);
+        return (None, first_end);
     }
-    let run = &buf[start..end];
-    if !wrapped_header_names_alg(run) {
-        return (None, end);
+    let lines_end = wrapped_lines_end(buf, start, first_end);
+    let first_line = &buf[start..first_end];
+    if !wrapped_header_names_alg(first_line, lines_end > first_end) {
+        return (None, lines_end);
     }
+    if lines_end > first_end {
+        let joined: Vec<u8> = buf[start..lines_end].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        if let Some(inner) = unwrap_token(&joined) {
+            return (Some(Candidate { start, end: lines_end, inner: Some(inner) }), lines_end);
+        }
+    }
+    match unwrap_token(first_line) {
+        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner) }), first_end),
+        None => (None, lines_end),
+    }
+}
+
+/// Line widths of wrapped base64: GNU `base64` (76) and OpenSSL / PEM (64).
+const LINE_WIDTHS: [usize; 2] = [64, 76];
+
+/// Where a base64 run that is wrapped over lines (`echo $jwt | base64`) ends: while the current
+/// line is exactly a standard width, the next line, indented or not, continues it if it holds
+/// only base64 and no more than that width. `first_end` when the run is not wrapped.
+fn wrapped_lines_end(buf: &[u8], start: usize, first_end: usize) -> usize {
+    let width = first_end - start;
+    if !LINE_WIDTHS.contains(&width) || buf.get(first_end - 1) == Some(&b'=') {
+        return first_end;
+    }
+    let mut end = first_end;
+    loop {
+        let mut at = end;
+        if buf.get(at) == Some(&b'\r') {
+            at += 1;
+        }
+        if buf.get(at) != Some(&b'\n') {
+            return end;
+        }
+        at += 1;
+        while matches!(buf.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        let line_start = at;
+        while buf.get(at).is_some_and(|&b| is(b, ANY64)) {
+            at += 1;
+        }
+        let len = at - line_start;
+        let line_end = skip_padding(buf, at, ANY64);
+        if len == 0 || len > width || !matches!(buf.get(line_end), None | Some(b'\r' | b'\n')) {
+            return end;
+        }
+        end = line_end;
+        if len < width || line_end > at {
+            return end;
+        }
+    }
+}
+
+/// The token a base64 run holds, minus trailing whitespace, if it holds exactly one.
+fn unwrap_token(run: &[u8]) -> Option<String> {
     let mut decoded = vec![0u8; run.len() / 4 * 3 + 2];
-    let Some(len) = decode_into(run, &mut decoded) else { return (None, end) };
+    let len = decode_into(run, &mut decoded)?;
     decoded.truncate(len);
     let inner_len = decoded.trim_ascii_end().len();
     decoded.truncate(inner_len);
-    let found = match bare_at(&decoded, 0) {
+    match bare_at(&decoded, 0) {
         (Some(token), _) if token.end == decoded.len() => String::from_utf8(decoded).ok(),
         _ => None,
-    };
-    (found.map(|inner| Candidate { start, end, inner: Some(inner) }), end)
+    }
 }
 
 /// The pre-check for a wrapper, on the stack: the decoded text's first segment is a header that
-/// names `alg`. Wrappers whose header does not fit the stack buffer go on to the full decoder.
-fn wrapped_header_names_alg(run: &[u8]) -> bool {
+/// names `alg`. Wrappers whose header is not within `run` (a long header, or one continued on the
+/// next lines) go on to the full decoder.
+fn wrapped_header_names_alg(run: &[u8], more_lines: bool) -> bool {
     const PREFIX: usize = STACK_HEADER / 4 * 4;
-    let whole = run.len() <= PREFIX;
-    let prefix = if whole { run } else { &run[..PREFIX] };
+    let whole = !more_lines && run.len() <= PREFIX;
+    let prefix = &run[..run.len().min(PREFIX)];
     let mut decoded = [0u8; PREFIX / 4 * 3];
     let Some(len) = decode_into(prefix, &mut decoded) else { return false };
     match memchr::memchr(b'.', &decoded[..len]) {

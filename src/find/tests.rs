@@ -184,6 +184,38 @@ fn finds_url_alphabet_unpadded_wrappers_in_json() {
     assert_eq!(found[0].inner.as_deref(), Some(DASHED));
 }
 
+/// `text` as `base64` prints it: standard alphabet, lines of `width`, each ended by `newline`.
+fn wrapped_lines(text: &str, width: usize, newline: &str, indent: &str) -> String {
+    let encoded = std_b64(text);
+    let lines: Vec<&str> = encoded.as_bytes().chunks(width).map(|line| std::str::from_utf8(line).unwrap()).collect();
+    lines.join(&format!("{newline}{indent}"))
+}
+
+#[test]
+fn finds_a_wrapper_split_over_lines_by_base64_or_openssl() {
+    for (width, newline, indent) in [(76, "\n", ""), (64, "\r\n", ""), (76, "\n", "    ")] {
+        let wrapper = wrapped_lines(&format!("{JWT_IO}\n"), width, newline, indent);
+        let text = format!("data:\n  token: |\n{indent}{wrapper}{newline}  next: 1{newline}");
+        let found = find(text.as_bytes());
+        assert_eq!(found.len(), 1, "{text}");
+        assert_eq!((found[0].start, found[0].end), only(&text, &wrapper)[0], "{text}");
+        assert_eq!(found[0].inner.as_deref(), Some(JWT_IO));
+    }
+}
+
+#[test]
+fn a_one_line_wrapper_of_exactly_a_line_width_is_not_joined_with_the_next_line() {
+    // 57 bytes of token: exactly 76 characters of base64
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwMTIzNDU2NyJ9.";
+    let wrapper = std_b64(token);
+    assert_eq!(wrapper.len(), 76);
+    let text = format!("v: {wrapper}\nfoo\n");
+    let found = find(text.as_bytes());
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].start, found[0].end), only(&text, &wrapper)[0]);
+    assert_eq!(found[0].inner.as_deref(), Some(token));
+}
+
 #[test]
 fn ignores_wrappers_that_hold_more_or_less_than_one_token() {
     for inner in [format!("{JWT_IO} trailing words"), format!("{HS_HEADER}.{PAYLOAD}"), "eyJhbGciOi...".to_string()] {
@@ -347,6 +379,8 @@ fn a_long_wrapper_run_holding_no_token_is_rejected() {
     let mut buf = b"ZXlK".to_vec();
     buf.extend(std::iter::repeat_n(b'A', 20_000_000));
     assert!(find(&buf).is_empty());
+    let line = format!("ZXlK{}\n", "A".repeat(72));
+    assert!(find(line.repeat(100_000).as_bytes()).is_empty());
 }
 
 /// Random mixes of token fragments, needles, separators, escapes and raw bytes: the finder must
