@@ -84,7 +84,7 @@ pub struct ScanOptions {
     /// A previous JSON report: findings whose fingerprint is in it are not reported
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also scan files excluded by .gitignore, .ignore and config excludes
+    /// Also scan files excluded by .gitignore and .ignore (config excludes still apply)
     #[arg(long)]
     pub no_ignore: bool,
     /// Skip files larger than BYTES (counted in the summary) [default: 52428800]

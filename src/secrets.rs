@@ -452,6 +452,8 @@ pub struct Target {
     alg: HashAlg,
     input: Box<[u8]>,
     signature: Box<[u8]>,
+    /// HS256 only: the signing input already padded as the inner hash's blocks.
+    sha256: Option<Sha256Target>,
     /// Index of the earliest candidate that verified it (`u64::MAX`: none yet).
     best: AtomicU64,
     occurrences: Vec<usize>,
@@ -465,9 +467,11 @@ impl Target {
         if token.signature.len() != alg.output_len() {
             return None;
         }
+        let input = token.signing_input().as_bytes();
         Some(Target {
             alg,
-            input: token.signing_input().as_bytes().into(),
+            sha256: (alg == HashAlg::Sha256).then(|| Sha256Target::new(input, &token.signature)),
+            input: input.into(),
             signature: token.signature.into_boxed_slice(),
             best: AtomicU64::new(u64::MAX),
             occurrences: Vec::new(),
@@ -482,17 +486,20 @@ impl Target {
 /// A candidate's HMAC states, keyed once (inner and outer pads absorbed) and cloned per token.
 #[derive(Default)]
 struct Keyed {
-    sha256: Option<Hmac<Sha256>>,
+    sha256: Option<Sha256Keyed>,
     sha384: Option<Hmac<Sha384>>,
     sha512: Option<Hmac<Sha512>>,
 }
 
 impl Keyed {
     fn verifies(&mut self, key: &[u8], target: &Target) -> bool {
-        match target.alg {
-            HashAlg::Sha256 => verifies(&mut self.sha256, key, target),
-            HashAlg::Sha384 => verifies(&mut self.sha384, key, target),
-            HashAlg::Sha512 => verifies(&mut self.sha512, key, target),
+        match (target.alg, &target.sha256) {
+            (HashAlg::Sha256, Some(blocks)) => {
+                self.sha256.get_or_insert_with(|| Sha256Keyed::new(key)).verifies(blocks)
+            }
+            (HashAlg::Sha384, _) => verifies(&mut self.sha384, key, target),
+            (HashAlg::Sha512, _) => verifies(&mut self.sha512, key, target),
+            (HashAlg::Sha256, None) => false,
         }
     }
 }
@@ -505,6 +512,77 @@ fn verifies<M: Mac + KeyInit + Clone>(slot: &mut Option<M>, key: &[u8], target: 
     let mut mac = keyed.clone();
     mac.update(&target.input);
     mac.finalize().into_bytes().as_slice() == &*target.signature
+}
+
+type Block = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
+
+const SHA256_IV: [u32; 8] =
+    [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+/// HS256 is nearly every HMAC token and the whole cost of the pass, so it skips the `Mac`
+/// buffering: the signing input is padded into blocks once per token, each candidate's pad states
+/// once per candidate, and a check is just the compression calls (hardware SHA where present).
+#[derive(Debug)]
+struct Sha256Target {
+    inner_blocks: Vec<Block>,
+    expected: [u32; 8],
+}
+
+impl Sha256Target {
+    fn new(input: &[u8], signature: &[u8]) -> Self {
+        // The inner hash covers the 64-byte key block, then the input.
+        let bit_len = ((64 + input.len()) as u64) * 8;
+        let mut padded = input.to_vec();
+        padded.push(0x80);
+        while padded.len() % 64 != 56 {
+            padded.push(0);
+        }
+        padded.extend_from_slice(&bit_len.to_be_bytes());
+        let inner_blocks = padded.chunks_exact(64).map(Block::clone_from_slice).collect();
+        let mut expected = [0u32; 8];
+        for (word, bytes) in expected.iter_mut().zip(signature.chunks_exact(4)) {
+            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
+        Sha256Target { inner_blocks, expected }
+    }
+}
+
+struct Sha256Keyed {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl Sha256Keyed {
+    fn new(key: &[u8]) -> Self {
+        use sha2::Digest as _;
+        let mut key_block = [0u8; 64];
+        if key.len() > 64 {
+            key_block[..32].copy_from_slice(&Sha256::digest(key));
+        } else {
+            key_block[..key.len()].copy_from_slice(key);
+        }
+        let pad_state = |pad: u8| {
+            let mut state = SHA256_IV;
+            sha2::compress256(&mut state, &[Block::from(key_block.map(|b| b ^ pad))]);
+            state
+        };
+        Sha256Keyed { inner: pad_state(0x36), outer: pad_state(0x5c) }
+    }
+
+    fn verifies(&self, target: &Sha256Target) -> bool {
+        let mut inner = self.inner;
+        sha2::compress256(&mut inner, &target.inner_blocks);
+        // The outer hash covers the 64-byte key block, then the 32-byte inner digest.
+        let mut block = [0u8; 64];
+        for (bytes, word) in block.chunks_exact_mut(4).zip(inner) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        sha2::compress256(&mut outer, &[Block::from(block)]);
+        outer == target.expected
+    }
 }
 
 /// Checks every candidate against every target no earlier candidate verified; candidate `i`
