@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod find;
 pub mod finding;
+pub mod git;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -39,7 +40,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         None => scan_command(&cli.scan.paths, &cli.scan.options),
         Some(Command::Scan(args)) => scan_command(&args.paths, &args.options),
-        Some(Command::Git(_)) => bail!("`jwtscan git` is not available yet"),
+        Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(_)) => bail!("`jwtscan decode` is not available yet"),
         Some(Command::Rules(_)) => bail!("`jwtscan rules` is not available yet"),
     }
