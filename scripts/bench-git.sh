@@ -22,10 +22,13 @@ fi
 
 # Prints "WALL_MS CPU_MS" (CPU = user + system, children included), best of RUNS by wall time.
 # On a shared machine the CPU time is the steadier figure.
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
 best() {
     local best_wall="" best_cpu="" times wall cpu
     for ((i = 0; i < runs; i++)); do
-        times=$( { /usr/bin/time -f '%e %U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -n 1)
+        /usr/bin/time -o "$times_file" -f '%e %U %S' "$@" >/dev/null 2>&1 || true
+        times=$(tail -n 1 "$times_file")
         wall=$(awk '{ printf "%d", $1 * 1000 }' <<<"$times")
         cpu=$(awk '{ printf "%d", ($2 + $3) * 1000 }' <<<"$times")
         if [[ -z $best_wall ]] || ((wall < best_wall)); then
@@ -37,7 +40,7 @@ best() {
 }
 
 commits=$(git -C "$repo" rev-list --all | wc -l)
-blobs=$(git -C "$repo" rev-list --all --objects | git -C "$repo" cat-file --batch-check='%(objecttype)' | grep -c blob)
+blobs=$(git -C "$repo" rev-list --all --objects | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check='%(objecttype)' | grep -c blob)
 echo "repository: $repo ($commits commits, $blobs distinct blobs)"
 
 read -r history_wall history_cpu < <(best "$jwtscan" git --format json -o /dev/null "$repo")

@@ -32,6 +32,9 @@ use crate::scan::{Collector, Occurrence, Scanner};
 /// Trees nested deeper than this are not entered: real repositories stay far below it, and a
 /// crafted one must not exhaust the stack.
 const MAX_TREE_DEPTH: usize = 256;
+/// Commits diffed in parallel before their changes are recorded: large enough to keep every
+/// worker busy, small enough that the changes of a huge history are never all in memory.
+const DIFF_BATCH: usize = 4096;
 /// Object cache per repository handle: trees are read again and again while diffing.
 const OBJECT_CACHE_BYTES: usize = 64 << 20;
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
@@ -122,6 +125,9 @@ fn history(
 ) -> Result<Collector> {
     let mut out = Collector::default();
     let (tips, hidden_tips) = select(repo, args, &mut out)?;
+    if tips.is_empty() {
+        out.warnings.push("the repository has no commits: nothing to scan (see --staged)".to_string());
+    }
     let shallow: HashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
         Ok(None) => HashSet::new(),
@@ -142,52 +148,51 @@ fn history(
         );
     }
 
-    // Diff every commit against its parents in parallel; the results come back in `order`.
-    let changes: Vec<Changes> = pool.install(|| {
-        order
-            .par_iter()
-            .map_init(
-                || Differ::new(shared.to_thread_local(), exclude),
-                |differ, &index| {
-                    let commit = &graph.commits[index];
-                    differ.commit_changes(commit, &graph, &shallow, full)
-                },
-            )
-            .collect()
-    });
-
     let mut catalog = Catalog::default();
     let mut path_ids: HashMap<Vec<u8>, u32> = HashMap::new();
     let mut seen: HashSet<(ObjectId, u32)> = HashSet::new();
     let mut blobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
     let mut blob_order: Vec<ObjectId> = Vec::new();
     let mut submodule: Option<String> = None;
-    for (&index, commit_changes) in order.iter().zip(changes) {
-        let commit = &graph.commits[index];
-        let commit_index = catalog.commits.len() as u32;
-        catalog.commits.push(CommitMeta {
-            sha: Arc::from(commit.id.to_string()),
-            time: commit.time,
-            author: Arc::clone(&commit.author),
+    // Commits are diffed in parallel a batch at a time (the batch's changes stay bounded), then
+    // recorded in `order`, so the first commit to record a pair is the oldest.
+    for batch in order.chunks(DIFF_BATCH) {
+        let changes: Vec<Changes> = pool.install(|| {
+            batch
+                .par_iter()
+                .map_init(
+                    || Differ::new(shared.to_thread_local(), exclude),
+                    |differ, &index| differ.commit_changes(&graph.commits[index], &graph, &shallow, full),
+                )
+                .collect()
         });
-        for message in commit_changes.errors {
-            out.error(&short(&commit.id), &message);
-        }
-        if submodule.is_none() {
-            submodule = commit_changes.submodules.into_iter().next();
-        }
-        for (blob, path) in commit_changes.blobs {
-            let next = path_ids.len() as u32;
-            let path_id = *path_ids.entry(path).or_insert_with_key(|path| {
-                catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
-                next
+        for (&index, commit_changes) in batch.iter().zip(changes) {
+            let commit = &graph.commits[index];
+            let commit_index = catalog.commits.len() as u32;
+            catalog.commits.push(CommitMeta {
+                sha: Arc::from(commit.id.to_string()),
+                time: commit.time,
+                author: Arc::clone(&commit.author),
             });
-            if seen.insert((blob, path_id)) {
-                let places = blobs.entry(blob).or_insert_with(|| {
-                    blob_order.push(blob);
-                    Vec::new()
+            for message in commit_changes.errors {
+                out.error(&short(&commit.id), &message);
+            }
+            if submodule.is_none() {
+                submodule = commit_changes.submodules.into_iter().next();
+            }
+            for (blob, path) in commit_changes.blobs {
+                let next = path_ids.len() as u32;
+                let path_id = *path_ids.entry(path).or_insert_with_key(|path| {
+                    catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
+                    next
                 });
-                places.push(Place { path: path_id, commit: Some(commit_index) });
+                if seen.insert((blob, path_id)) {
+                    let places = blobs.entry(blob).or_insert_with(|| {
+                        blob_order.push(blob);
+                        Vec::new()
+                    });
+                    places.push(Place { path: path_id, commit: Some(commit_index) });
+                }
             }
         }
     }
