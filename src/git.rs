@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use gix::ObjectId;
-use gix::objs::tree::{EntryMode, name_order};
+use gix::objs::tree::{EntryKind, EntryMode, name_order};
 use gix::objs::{Find as _, Kind, TreeRefIter};
 use gix::prelude::Header as _;
 use rayon::prelude::*;
@@ -500,51 +500,82 @@ impl<'e, 's> Differ<'e, 's> {
         new_buf: &mut Vec<u8>,
         out: &mut Changes,
     ) {
-        let hash = self.repo.object_hash();
+        let hash_len = self.repo.object_hash().len_in_bytes();
         let Some(new_data) = self.tree(new, new_buf, out) else { return };
         let old_data = old.and_then(|old| self.tree(old, old_buf, out)).unwrap_or(&[]);
-        let mut old_entries = TreeRefIter::from_bytes(old_data, hash).peekable();
+        // Most commits change a few entries of a tree: what lies before the first differing byte
+        // is the same in both trees at the same offsets, and equal tails are equal entries.
+        let prefix = common_prefix(old_data, new_data);
+        let suffix = common_suffix(old_data, new_data);
+        let mut new_at = 0;
+        while let Some(Ok(entry)) = entry_at(new_data, new_at, hash_len) {
+            if entry.end > prefix {
+                break;
+            }
+            new_at = entry.end;
+        }
+        let mut old_at = new_at;
+        let mut old_next = entry_at(old_data, old_at, hash_len);
         let folder = self.path.len();
-        for entry in TreeRefIter::from_bytes(new_data, hash) {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    out.errors.push(format!("tree {}: {err}", short(&new)));
+        loop {
+            let remaining = new_data.len() - new_at;
+            if remaining == old_data.len() - old_at && remaining <= suffix {
+                break;
+            }
+            let entry = match entry_at(new_data, new_at, hash_len) {
+                None => break,
+                Some(Ok(entry)) => entry,
+                Some(Err(())) => {
+                    out.errors.push(format!("tree {} is malformed", short(&new)));
                     break;
                 }
             };
-            let is_tree = entry.mode.is_tree();
-            let mut same: Option<(EntryMode, ObjectId)> = None;
-            while let Some(Ok(previous)) = old_entries.peek() {
-                match name_order(previous.filename, previous.mode.is_tree(), entry.filename, is_tree) {
-                    std::cmp::Ordering::Less => {
-                        old_entries.next();
+            new_at = entry.end;
+            let is_tree = entry.kind() == EntryKind::Tree;
+            let mut same: Option<RawEntry<'_>> = None;
+            loop {
+                match old_next {
+                    Some(Ok(previous)) => {
+                        match name_order(previous.name, previous.kind() == EntryKind::Tree, entry.name, is_tree) {
+                            std::cmp::Ordering::Less => {}
+                            std::cmp::Ordering::Equal => same = Some(previous),
+                            std::cmp::Ordering::Greater => break,
+                        }
+                        old_at = previous.end;
+                        old_next = entry_at(old_data, old_at, hash_len);
+                        if same.is_some() {
+                            break;
+                        }
                     }
-                    std::cmp::Ordering::Equal => {
-                        same = Some((previous.mode, previous.oid.to_owned()));
-                        old_entries.next();
-                        break;
+                    Some(Err(())) => {
+                        out.errors.push(format!("tree {} is malformed", old.map_or_else(String::new, |id| short(&id))));
+                        old_next = None;
                     }
-                    std::cmp::Ordering::Greater => break,
+                    None => break,
                 }
             }
-            if same.is_some_and(|(_, oid)| oid == entry.oid) {
+            if same.is_some_and(|previous| previous.id == entry.id) {
                 continue;
             }
             self.path.truncate(folder);
-            self.path.extend_from_slice(entry.filename);
+            self.path.extend_from_slice(entry.name);
             if self.exclude.excludes(&self.path) {
                 continue;
             }
-            if is_tree {
-                self.path.push(b'/');
-                let old_tree = same.filter(|(mode, _)| mode.is_tree()).map(|(_, oid)| oid);
-                let new_tree = entry.oid.to_owned();
-                self.diff(old_tree, new_tree, depth + 1, out);
-            } else if entry.mode.is_blob() {
-                out.blobs.push((entry.oid.to_owned(), self.path.clone()));
-            } else if entry.mode.is_commit() && out.submodules.is_empty() {
-                out.submodules.push(String::from_utf8_lossy(&self.path).into_owned());
+            let Ok(id) = ObjectId::try_from(entry.id) else { continue };
+            match entry.kind() {
+                EntryKind::Tree => {
+                    self.path.push(b'/');
+                    let old_tree = same
+                        .filter(|previous| previous.kind() == EntryKind::Tree)
+                        .and_then(|previous| ObjectId::try_from(previous.id).ok());
+                    self.diff(old_tree, id, depth + 1, out);
+                }
+                EntryKind::Blob | EntryKind::BlobExecutable => out.blobs.push((id, self.path.clone())),
+                EntryKind::Commit if out.submodules.is_empty() => {
+                    out.submodules.push(String::from_utf8_lossy(&self.path).into_owned());
+                }
+                EntryKind::Commit | EntryKind::Link => {}
             }
         }
         self.path.truncate(folder);
@@ -569,6 +600,64 @@ impl<'e, 's> Differ<'e, 's> {
             }
         }
     }
+}
+
+/// One entry of a raw tree object, `<octal mode> <name>\0<object id>`, ending at `end`.
+#[derive(Clone, Copy)]
+struct RawEntry<'a> {
+    mode: u32,
+    name: &'a [u8],
+    id: &'a [u8],
+    end: usize,
+}
+
+impl RawEntry<'_> {
+    fn kind(&self) -> EntryKind {
+        match self.mode & 0o170000 {
+            0o040000 => EntryKind::Tree,
+            0o100000 if self.mode & 0o111 != 0 => EntryKind::BlobExecutable,
+            0o100000 => EntryKind::Blob,
+            0o120000 => EntryKind::Link,
+            _ => EntryKind::Commit,
+        }
+    }
+}
+
+/// The entry at `offset` of a raw tree: `None` at the end, `Some(Err)` where the bytes are not
+/// an entry. Parsed here rather than with gix's iterator so the diff can start and stop at byte
+/// offsets.
+fn entry_at(data: &[u8], offset: usize, hash_len: usize) -> Option<Result<RawEntry<'_>, ()>> {
+    let rest = data.get(offset..).filter(|rest| !rest.is_empty())?;
+    let Some(space) = memchr::memchr(b' ', rest) else { return Some(Err(())) };
+    let digits = &rest[..space];
+    if digits.is_empty() || digits.len() > 7 || !digits.iter().all(|digit| (b'0'..=b'7').contains(digit)) {
+        return Some(Err(()));
+    }
+    let mode = digits.iter().fold(0u32, |mode, digit| mode * 8 + u32::from(digit - b'0'));
+    let after = &rest[space + 1..];
+    let Some(nul) = memchr::memchr(0, after) else { return Some(Err(())) };
+    let Some(id) = after.get(nul + 1..nul + 1 + hash_len) else { return Some(Err(())) };
+    Some(Ok(RawEntry { mode, name: &after[..nul], id, end: offset + space + 1 + nul + 1 + hash_len }))
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + CHUNK <= len && a[at..at + CHUNK] == b[at..at + CHUNK] {
+        at += CHUNK;
+    }
+    at + a[at..len].iter().zip(&b[at..len]).take_while(|(x, y)| x == y).count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let len = a.len().min(b.len());
+    let mut at = 0;
+    while at + CHUNK <= len && a[a.len() - at - CHUNK..a.len() - at] == b[b.len() - at - CHUNK..b.len() - at] {
+        at += CHUNK;
+    }
+    at + a[..a.len() - at].iter().rev().zip(b[..b.len() - at].iter().rev()).take_while(|(x, y)| x == y).count()
 }
 
 fn short(id: &ObjectId) -> String {
@@ -863,6 +952,32 @@ mod tests {
             commit(5, 50, &[2, 4]),
         ]);
         assert_eq!(graph.parents_first(), [0, 2, 1, 3, 4]);
+    }
+
+    #[test]
+    fn raw_tree_entries_parse_and_reject_garbage() {
+        let mut tree = b"100644 a.txt\0".to_vec();
+        tree.extend([7u8; 20]);
+        tree.extend(b"40000 dir\0");
+        tree.extend([9u8; 20]);
+        let first = entry_at(&tree, 0, 20).unwrap().unwrap();
+        assert_eq!((first.name, first.kind(), first.id), (&b"a.txt"[..], EntryKind::Blob, &[7u8; 20][..]));
+        let second = entry_at(&tree, first.end, 20).unwrap().unwrap();
+        assert_eq!((second.name, second.kind(), second.end), (&b"dir"[..], EntryKind::Tree, tree.len()));
+        assert!(entry_at(&tree, second.end, 20).is_none());
+        assert!(entry_at(b"100644 cut\0abc", 0, 20).unwrap().is_err());
+        assert!(entry_at(b"10x644 a\0", 0, 20).unwrap().is_err());
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_count_equal_bytes_at_each_end() {
+        let a: Vec<u8> = (0..200u8).collect();
+        let mut b = a.clone();
+        b[130] = 0;
+        assert_eq!(common_prefix(&a, &b), 130);
+        assert_eq!(common_suffix(&a, &b), 69);
+        assert_eq!(common_prefix(&a, &a[..50]), 50);
+        assert_eq!(common_suffix(b"xabc", b"abc"), 3);
     }
 
     #[test]

@@ -383,3 +383,29 @@ fn a_corrupt_object_is_a_counted_error_and_the_scan_goes_on() {
     assert_eq!(run.report["summary"]["errors"].as_u64(), Some(1), "{}", run.stderr);
     assert!(run.stderr.contains("b.txt"), "{}", run.stderr);
 }
+
+#[test]
+fn only_the_entries_a_commit_changes_in_a_wide_folder_are_new_blobs() {
+    let mut repo = Repo::new();
+    for file in 0..60 {
+        repo.write(&format!("wide/f{file:02}.txt"), &format!("file {file}\n"));
+    }
+    repo.commit("sixty files");
+    repo.write("wide/f30.txt", &format!("file 30\n{}\n", token(1)));
+    repo.write("wide/f30a.txt", &token(2));
+    std::fs::remove_file(repo.path().join("wide/f10.txt")).unwrap();
+    let second = repo.commit("edit, add and remove in the middle");
+    repo.write("wide/f59.txt", &token(3));
+    let third = repo.commit("edit the last");
+
+    let run = jwtscan_git(repo.path(), &[]);
+    assert_eq!(
+        run.unsigned(),
+        [
+            ("wide/f30.txt".to_string(), second.clone()),
+            ("wide/f30a.txt".to_string(), second),
+            ("wide/f59.txt".to_string(), third)
+        ]
+    );
+    assert_eq!(run.report["summary"]["files_scanned"].as_u64(), Some(60 + 3));
+}
