@@ -35,7 +35,8 @@ const MAX_TREE_DEPTH: usize = 256;
 /// Commits diffed in parallel before their changes are recorded: large enough to keep every
 /// worker busy, small enough that the changes of a huge history are never all in memory.
 const DIFF_BATCH: usize = 4096;
-/// Object cache per repository handle: trees are read again and again while diffing.
+/// Object cache of each diffing worker: a tree is read again as the parent of the next commit.
+/// Blob workers have none: each blob is read once.
 const OBJECT_CACHE_BYTES: usize = 64 << 20;
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
@@ -50,8 +51,6 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     let exclude = PathFilter::new(&settings, &root);
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build().context("cannot start worker threads")?;
-    let mut repo = repo;
-    repo.object_cache_size_if_unset(OBJECT_CACHE_BYTES);
     let shared = repo.clone().into_sync();
     let collector = if args.staged {
         staged(&repo, &shared, &settings, &exclude, &pool)?
@@ -422,7 +421,8 @@ struct Differ<'e, 's> {
 }
 
 impl<'e, 's> Differ<'e, 's> {
-    fn new(repo: gix::Repository, exclude: &'e PathFilter<'s>) -> Self {
+    fn new(mut repo: gix::Repository, exclude: &'e PathFilter<'s>) -> Self {
+        repo.object_cache_size(OBJECT_CACHE_BYTES);
         Differ { repo, exclude, buffers: Vec::new(), path: Vec::new() }
     }
 
@@ -694,7 +694,11 @@ fn scan_blobs(
             let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
             let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let worker = guard.get_or_insert_with(|| BlobWorker {
-                repo: shared.to_thread_local(),
+                repo: {
+                    let mut repo = shared.to_thread_local();
+                    repo.object_cache_size(None);
+                    repo
+                },
                 scanner: Scanner::new(settings),
                 buf: Vec::new(),
                 out: Collector::default(),
