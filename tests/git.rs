@@ -409,3 +409,25 @@ fn only_the_entries_a_commit_changes_in_a_wide_folder_are_new_blobs() {
     );
     assert_eq!(run.report["summary"]["files_scanned"].as_u64(), Some(60 + 3));
 }
+
+#[test]
+fn since_accepts_a_tag_and_range_accepts_a_symmetric_difference() {
+    let mut repo = Repo::new();
+    repo.write("base.txt", &token(1));
+    repo.commit("base");
+    repo.git(&["tag", "-a", "v1", "-m", "v1"]);
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.txt", &token(2));
+    let feature = repo.commit("feature");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("main.txt", &token(3));
+    let main = repo.commit("main");
+
+    let run = jwtscan_git(repo.path(), &["--since", "v1"]);
+    assert_eq!(run.unsigned(), [("feature.txt".to_string(), feature.clone()), ("main.txt".to_string(), main.clone())]);
+    let run = jwtscan_git(repo.path(), &["--range", "main...feature"]);
+    assert_eq!(run.unsigned(), [("feature.txt".to_string(), feature), ("main.txt".to_string(), main)]);
+    let bad = jwtscan_git(repo.path(), &["--since", "no-such-rev"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("no-such-rev"), "{}", bad.stderr);
+}
