@@ -135,7 +135,7 @@ fn history(
             HashSet::new()
         }
     };
-    let hidden = ancestors(repo, &hidden_tips, &HashSet::new(), &shallow, &mut out);
+    let hidden = ancestors(repo, &hidden_tips, &shallow, &mut out);
     let graph = Graph::load(repo, &tips, &hidden, &shallow, &mut out);
     let order = graph.parents_first();
     let full = hidden.is_empty();
@@ -304,25 +304,25 @@ fn read_commit(repo: &gix::Repository, id: ObjectId, buf: &mut Vec<u8>) -> Resul
     Ok(CommitInfo { id, tree: commit.tree(), parents: commit.parents().collect(), time, author: Arc::from(author) })
 }
 
-/// Every commit reachable from `tips` (themselves included) that is not in `stop`. Parents of
+/// Every commit reachable from `tips`, themselves included. Parents of
 /// shallow commits are not there and are not looked for.
 fn ancestors(
     repo: &gix::Repository,
     tips: &[ObjectId],
-    stop: &HashSet<ObjectId>,
     shallow: &HashSet<ObjectId>,
     out: &mut Collector,
 ) -> HashSet<ObjectId> {
     let mut found = HashSet::new();
-    let mut queue: Vec<ObjectId> = tips.iter().copied().filter(|id| !stop.contains(id)).collect();
+    let mut queue: Vec<ObjectId> = tips.to_vec();
     let mut buf = Vec::new();
     while let Some(id) = queue.pop() {
         if !found.insert(id) {
             continue;
         }
         match read_commit(repo, id, &mut buf) {
-            Ok(commit) if !shallow.contains(&id) => queue
-                .extend(commit.parents.into_iter().filter(|parent| !stop.contains(parent) && !found.contains(parent))),
+            Ok(commit) if !shallow.contains(&id) => {
+                queue.extend(commit.parents.into_iter().filter(|parent| !found.contains(parent)))
+            }
             Ok(_) => {}
             Err(err) => out.error(&short(&id), &format!("unreadable commit: {err}")),
         }
