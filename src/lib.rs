@@ -9,6 +9,7 @@ pub mod config;
 pub mod decode;
 pub mod find;
 pub mod finding;
+pub mod git;
 pub mod jwk;
 pub mod report;
 pub mod rules;
@@ -43,7 +44,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
         None => scan_command(&cli.scan.paths, &cli.scan.options),
         Some(Command::Scan(args)) => scan_command(&args.paths, &args.options),
-        Some(Command::Git(_)) => bail!("`jwtscan git` is not available yet"),
+        Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
     }
