@@ -56,12 +56,13 @@ fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 
 fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
     let Some(first) = group.first() else { return Ok(()) };
+    // History findings read like `git log --oneline`: `abc1234 path:line:col`.
+    if let Some(commit) = &first.commit {
+        let short: String = commit.chars().take(7).collect();
+        write!(out, "{} ", paint.apply("33", &escape_visible(&short)))?;
+    }
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
-    if let Some(commit) = &first.commit {
-        let short: String = commit.chars().take(12).collect();
-        write!(out, " {}", paint.apply("33", &format!("commit {}", escape_visible(&short))))?;
-    }
     writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
     if let Some(details) = &first.details {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
@@ -279,6 +280,6 @@ mod tests {
         report.findings.extend(other);
         let text = render(&report, false);
         assert_eq!(text.matches("input:1:1").count(), 2, "{text}");
-        assert!(text.contains("commit bbbbbbbbbbbb"), "{text}");
+        assert!(text.contains("bbbbbbb input:"), "{text}");
     }
 }
