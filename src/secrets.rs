@@ -44,6 +44,12 @@ pub const MAX_STRING: usize = 512;
 const MAX_PEM: usize = 16 * 1024;
 /// Candidate bytes one worker keeps; past it candidates are dropped and counted in a warning.
 pub const STORE_BUDGET: usize = 32 << 20;
+/// HMAC checks the `secret-in-repo` search may spend in all (about 4 s on two cores): a large
+/// tree holds hundreds of thousands of string literals, and checking each against each token
+/// would grow with their product. Past it, each token meets only the most likely candidates.
+const REPO_CHECK_BUDGET: usize = 20_000_000;
+/// However many tokens share the budget, each is tried against at least this many candidates.
+const REPO_MIN_CANDIDATES: usize = 20_000;
 /// Wordlists are read in chunks of about this size, so a list of any length fits in memory.
 const WORDLIST_CHUNK: usize = 4 << 20;
 
@@ -99,6 +105,12 @@ impl KeyOrigin {
     /// confusion), then the first by path and line.
     fn rank(&self) -> (bool, &str, u64, KeyForm, Option<&str>) {
         (!self.public, &self.path, self.line, self.form, self.commit.as_deref())
+    }
+
+    /// Which candidates are tried first when the check budget bites: public keys, then keys and
+    /// values named as secrets, then any string literal.
+    fn likelihood(&self) -> (bool, bool, &str, u64) {
+        (!self.public, self.form == KeyForm::Literal, &self.path, self.line)
     }
 }
 
@@ -585,6 +597,14 @@ impl Sha256Keyed {
     }
 }
 
+/// Indices of at most `limit` repository keys, the likeliest first (see `KeyOrigin::likelihood`).
+fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..repo_keys.len()).collect();
+    order.sort_by(|&a, &b| repo_keys[a].1.likelihood().cmp(&repo_keys[b].1.likelihood()));
+    order.truncate(limit);
+    order
+}
+
 /// Checks every candidate against every target no earlier candidate verified; candidate `i`
 /// has global index `base + i`, and `found(target, i)` is called for each verification that
 /// may be the earliest. Deterministic whatever the thread count: a target skips only the
@@ -665,6 +685,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
     let run = || {
         let mut unreadable = Vec::new();
+        let mut budget_note = None;
         let mut base = 0u64;
         if weak_on {
             let list = weak_secrets();
@@ -687,21 +708,33 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             }
         }
         if repo_on && !repo_keys.is_empty() {
-            search(&targets, &repo_keys.iter().map(|(key, _)| &key[..]).collect::<Vec<_>>(), base, &|t, i| {
-                if let Some((key, origin)) = repo_keys.get(i) {
+            let per_token = (REPO_CHECK_BUDGET / targets.len()).max(REPO_MIN_CANDIDATES);
+            let order = likely_first(&repo_keys, per_token);
+            if order.len() < repo_keys.len() {
+                budget_note = Some(format!(
+                    "secret-in-repo: {} HS tokens and {} candidate keys are over the check budget; each token was \
+                     tried against the {per_token} most likely (public keys and secret-named values first)",
+                    targets.len(),
+                    repo_keys.len()
+                ));
+            }
+            let keys: Vec<&[u8]> = order.iter().map(|&index| &repo_keys[index].0[..]).collect();
+            search(&targets, &keys, base, &|t, i| {
+                if let Some((key, origin)) = order.get(i).and_then(|&index| repo_keys.get(index)) {
                     record(t, base + i as u64, key, Source::Repo(origin.clone()))
                 }
             });
         }
-        unreadable
+        (unreadable, budget_note)
     };
-    let unreadable = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+    let (unreadable, budget_note) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     };
     for (path, reason) in unreadable {
         collector.error(&path, &reason);
     }
+    collector.warnings.extend(budget_note);
     let matches = matches.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     for (target, found) in targets.iter().zip(matches) {
         let Some(found) = found else { continue };
@@ -929,6 +962,25 @@ mod tests {
     }
 
     const INPUT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0";
+
+    #[test]
+    fn over_the_budget_public_keys_and_secret_values_are_tried_before_literals() {
+        let origin = |path: &str, form: KeyForm, public: bool| KeyOrigin {
+            path: Arc::from(path),
+            line: 1,
+            form,
+            public,
+            commit: None,
+        };
+        let keys: Vec<(Box<[u8]>, KeyOrigin)> = vec![
+            (Box::from(&b"a-literal"[..]), origin("a.js", KeyForm::Literal, false)),
+            (Box::from(&b"b-value"[..]), origin("z.env", KeyForm::Value, false)),
+            (Box::from(&b"c-public-pem"[..]), origin("y.pem", KeyForm::PemText, true)),
+            (Box::from(&b"d-literal"[..]), origin("b.js", KeyForm::Literal, false)),
+        ];
+        assert_eq!(likely_first(&keys, 2), [2, 1]);
+        assert_eq!(likely_first(&keys, 10), [2, 1, 0, 3]);
+    }
 
     #[test]
     fn search_finds_the_earliest_verifying_candidate() {
