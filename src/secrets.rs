@@ -44,10 +44,11 @@ pub const MAX_STRING: usize = 512;
 const MAX_PEM: usize = 16 * 1024;
 /// Candidate bytes one worker keeps; past it candidates are dropped and counted in a warning.
 pub const STORE_BUDGET: usize = 32 << 20;
-/// HMAC checks the `secret-in-repo` search may spend in all (about 4 s on two cores): a large
+/// HMAC checks the `secret-in-repo` search may spend in all (about half a second on two cores,
+/// keying included): a large
 /// tree holds hundreds of thousands of string literals, and checking each against each token
 /// would grow with their product. Past it, each token meets only the most likely candidates.
-const REPO_CHECK_BUDGET: usize = 20_000_000;
+const REPO_CHECK_BUDGET: usize = 2_000_000;
 /// However many tokens share the budget, each is tried against at least this many candidates.
 const REPO_MIN_CANDIDATES: usize = 20_000;
 /// Wordlists are read in chunks of about this size, so a list of any length fits in memory.
@@ -57,6 +58,8 @@ const WORDLIST_CHUNK: usize = 4 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum KeyForm {
     Literal,
+    /// A string literal on a line that names a secret (`jwt.sign(payload, "…")`, `key = "…"`).
+    NamedLiteral,
     Value,
     PemText,
     PemDer,
@@ -72,6 +75,7 @@ impl KeyForm {
     pub fn name(self) -> &'static str {
         match self {
             KeyForm::Literal => "string literal",
+            KeyForm::NamedLiteral => "string literal beside a secret-like name",
             KeyForm::Value => "config value",
             KeyForm::PemText => "PEM text",
             KeyForm::PemDer => "PEM DER bytes",
@@ -107,8 +111,8 @@ impl KeyOrigin {
         (!self.public, &self.path, self.line, self.form, self.commit.as_deref())
     }
 
-    /// Which candidates are tried first when the check budget bites: public keys, then keys and
-    /// values named as secrets, then any string literal.
+    /// Which candidates are tried first when the check budget bites: public keys, then keys,
+    /// values and string literals beside secret-like names, then any other string literal.
     fn likelihood(&self) -> (bool, bool, &str, u64) {
         (!self.public, self.form == KeyForm::Literal, &self.path, self.line)
     }
@@ -172,6 +176,10 @@ impl KeyStore {
 static HINTS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)secret|jwt|hmac|jose|signing|-----BEGIN |kty").expect("valid regex"));
 
+/// A line that names a secret: its string literals are tried first when the check budget bites.
+static SECRET_NAMES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)secret|key|jwt|token|hmac|pass|sign|salt|auth|cred").expect("valid regex"));
+
 /// Names whose unquoted values are kept (quoted values are kept whatever the name).
 const SECRET_NAME_PARTS: [&str; 10] = ["secret", "key", "jwt", "token", "hmac", "pass", "sign", "salt", "auth", "cred"];
 
@@ -201,7 +209,13 @@ pub fn collect(
     while start < limit {
         let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
         let line = &buf[start..end];
-        literals(line, true, &mut |key| store.push(key, origin(line_number, KeyForm::Literal, false)));
+        let mut form = None;
+        literals(line, true, &mut |key| {
+            let form = *form.get_or_insert_with(|| {
+                if SECRET_NAMES.is_match(line) { KeyForm::NamedLiteral } else { KeyForm::Literal }
+            });
+            store.push(key, origin(line_number, form, false))
+        });
         if let Some(value) = assigned_value(line) {
             store.push(value, origin(line_number, KeyForm::Value, false));
         }
@@ -708,7 +722,8 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             }
         }
         if repo_on && !repo_keys.is_empty() {
-            let per_token = (REPO_CHECK_BUDGET / targets.len()).max(REPO_MIN_CANDIDATES);
+            let unsolved = targets.iter().filter(|target| !target.solved()).count().max(1);
+            let per_token = (REPO_CHECK_BUDGET / unsolved).max(REPO_MIN_CANDIDATES);
             let order = likely_first(&repo_keys, per_token);
             if order.len() < repo_keys.len() {
                 budget_note = Some(format!(
@@ -977,9 +992,10 @@ mod tests {
             (Box::from(&b"b-value"[..]), origin("z.env", KeyForm::Value, false)),
             (Box::from(&b"c-public-pem"[..]), origin("y.pem", KeyForm::PemText, true)),
             (Box::from(&b"d-literal"[..]), origin("b.js", KeyForm::Literal, false)),
+            (Box::from(&b"e-named"[..]), origin("c.js", KeyForm::NamedLiteral, false)),
         ];
-        assert_eq!(likely_first(&keys, 2), [2, 1]);
-        assert_eq!(likely_first(&keys, 10), [2, 1, 0, 3]);
+        assert_eq!(likely_first(&keys, 3), [2, 4, 1]);
+        assert_eq!(likely_first(&keys, 10), [2, 4, 1, 0, 3]);
     }
 
     #[test]
