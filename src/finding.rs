@@ -118,13 +118,14 @@ pub fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
 }
 
 /// Enough of a token to recognise it (the header, the start of the payload), never enough to
-/// replay it: the rest of the payload and the signature are cut.
+/// replay it: the rest of the payload and the signature are cut. At least one payload character
+/// is always cut, so an unsigned token with a short payload is not shown whole.
 pub fn redact_token(compact: &str) -> String {
     const PAYLOAD_PREFIX: usize = 8;
     let mut parts = compact.splitn(3, '.');
     let header = parts.next().unwrap_or("");
     let payload = parts.next().unwrap_or("");
-    let shown: String = payload.chars().take(PAYLOAD_PREFIX).collect();
+    let shown: String = payload.chars().take(PAYLOAD_PREFIX.min(payload.chars().count().saturating_sub(1))).collect();
     let ellipsis = if payload.len() > shown.len() { "…" } else { "" };
     format!("{header}.{shown}{ellipsis}.[redacted]")
 }
@@ -181,6 +182,15 @@ mod tests {
         let redacted = redact_token(unsigned);
         assert_eq!(redacted, "eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]");
         assert!(!redacted.contains(unsigned));
+    }
+
+    #[test]
+    fn redaction_of_an_unsigned_token_with_a_short_payload_does_not_keep_the_whole_token() {
+        for unsigned in ["eyJhbGciOiJub25lIn0.e30.", "eyJhbGciOiJub25lIn0.eyJhIjoxfQ."] {
+            let redacted = redact_token(unsigned);
+            assert!(!redacted.contains(unsigned), "{redacted}");
+            assert!(redacted.starts_with("eyJhbGciOiJub25lIn0.e") && redacted.ends_with("….[redacted]"), "{redacted}");
+        }
     }
 
     #[test]
