@@ -194,13 +194,13 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let candidates = std::mem::take(&mut self.candidates);
+        // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
+        let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
             out.tokens += 1;
-            if self.settings.inline_ignore
-                && memchr::memmem::find(locator.line_at(candidate.start), b"jwtscan:ignore").is_some()
-            {
+            if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
                 continue;
             }
             let occurrence = Occurrence {
@@ -224,6 +224,23 @@ impl<'s> Scanner<'s> {
         }
         self.candidates = candidates;
     }
+}
+
+fn line_is_ignored(
+    locator: &Locator<'_>,
+    buf: &[u8],
+    offset: usize,
+    checked_line: &mut Option<(std::ops::Range<usize>, bool)>,
+) -> bool {
+    if let Some((range, ignored)) = checked_line
+        && range.contains(&offset)
+    {
+        return *ignored;
+    }
+    let range = locator.line_range(offset);
+    let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
+    *checked_line = Some((range, ignored));
+    ignored
 }
 
 /// Where to cut a full window whose second half holds no line break. A token that runs into the

@@ -165,6 +165,31 @@ fn all_100000_tokens_in_one_file_are_counted() {
     assert_eq!(run.summary("tokens"), 100_000);
 }
 
+/// Regression: each token's column and `jwtscan:ignore` check scanned its whole line again, so
+/// a minified file with many tokens on one line took quadratic time (minutes for 1.6 MB). The
+/// command's timeout is the guard; the assertions pin the counts and the last column.
+#[test]
+fn all_100000_tokens_on_one_line_are_counted_and_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..100_000 {
+        text.push_str(&rs256(&format!(r#"{{"sub":"{i}"}}"#)));
+        text.push(' ');
+    }
+    let last = unsigned(r#"{"sub":"last"}"#);
+    let last_column = text.chars().count() as u64 + 1;
+    text.push_str(&last);
+    text.push_str(" # jwtscan:ignore");
+    write(dir.path(), "minified.js", &text);
+    // Only the last token is critical (alg none): the report stays small.
+    let run = scan_json(&["--no-inline-ignore", "--min-severity", "critical"], dir.path());
+    assert_eq!(run.summary("tokens"), 100_001);
+    assert_eq!(run.findings().len(), 1);
+    assert_eq!(run.findings()[0]["column"].as_u64(), Some(last_column));
+    let run = scan_json(&["--min-severity", "critical"], dir.path());
+    assert_eq!((run.summary("tokens"), run.findings().len()), (100_001, 0), "the line is ignored");
+}
+
 /// Builds a file whose token starts `before` bytes ahead of the 16 MiB window boundary, preceded
 /// by filler that has a line break `newline_back` bytes before the token (or none).
 fn token_across_the_window_cut(newline_back: Option<usize>, before: usize) -> (Vec<u8>, String, u64, u64) {
