@@ -14,6 +14,7 @@ use crate::severity::{FailOn, Severity};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
 pub const DEFAULT_MAX_LIFETIME: i64 = 24 * 3600;
+pub const MAX_THREADS: usize = 1024;
 const CONFIG_NAMES: [&str; 2] = ["jwtscan.toml", ".jwtscan.toml"];
 
 #[derive(Debug)]
@@ -279,8 +280,9 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
         settings.max_file_size = size;
     }
     if let Some(threads) = options.threads {
-        if threads == 0 {
-            bail!("--threads must be at least 1");
+        // Each thread is spawned up front: a huge count exhausts the machine or overflows.
+        if !(1..=MAX_THREADS).contains(&threads) {
+            bail!("--threads must be between 1 and {MAX_THREADS}, got {threads}");
         }
         settings.threads = threads;
     }
@@ -378,6 +380,17 @@ pii = ["employee_id"]
         write_config(dir.path(), "[rules]\ndisable = [\"no-such-rule\"]\n");
         let err = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap_err().to_string();
         assert!(err.contains("no-such-rule") && err.contains("rules.disable"), "{err}");
+    }
+
+    #[test]
+    fn a_thread_count_beyond_the_limit_is_an_error_not_a_hang_or_panic() {
+        for threads in [0, MAX_THREADS + 1, 100_000, usize::MAX] {
+            let options = ScanOptions { threads: Some(threads), ..ScanOptions::default() };
+            let err = resolve(&[], &options).unwrap_err().to_string();
+            assert!(err.contains("--threads"), "{err}");
+        }
+        let options = ScanOptions { threads: Some(MAX_THREADS), ..ScanOptions::default() };
+        assert_eq!(resolve(&[], &options).unwrap().threads, MAX_THREADS);
     }
 
     #[test]

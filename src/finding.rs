@@ -44,13 +44,16 @@ pub struct Position {
 
 /// Converts byte offsets into positions. Cheap to create; each lookup scans only the bytes since
 /// the previous lookup, so offsets should be asked for in ascending order (earlier ones still work,
-/// they restart from the beginning).
+/// they restart from the start of their line, or of the buffer).
 pub struct Locator<'a> {
     buf: &'a [u8],
     base_line: u64,
     cursor: usize,
     line: u64,
     line_start: usize,
+    /// Characters from `line_start` to `cursor`: kept so many tokens on one long line (minified
+    /// code) do not each count the line from its start.
+    chars_before_cursor: u64,
 }
 
 impl<'a> Locator<'a> {
@@ -60,33 +63,43 @@ impl<'a> Locator<'a> {
 
     /// For a window of a larger file whose first byte starts line `base_line`.
     pub fn with_base_line(buf: &'a [u8], base_line: u64) -> Self {
-        Locator { buf, base_line, cursor: 0, line: base_line, line_start: 0 }
+        Locator { buf, base_line, cursor: 0, line: base_line, line_start: 0, chars_before_cursor: 0 }
     }
 
     pub fn position(&mut self, offset: usize) -> Position {
         let offset = offset.min(self.buf.len());
         if offset < self.cursor {
-            self.cursor = 0;
-            self.line = self.base_line;
-            self.line_start = 0;
+            if offset < self.line_start {
+                self.line = self.base_line;
+                self.line_start = 0;
+            }
+            self.cursor = self.line_start;
+            self.chars_before_cursor = 0;
         }
         let span = &self.buf[self.cursor..offset];
-        let newlines = memchr::memchr_iter(b'\n', span).count();
-        if newlines > 0 {
-            self.line += newlines as u64;
-            self.line_start = self.cursor + memchr::memrchr(b'\n', span).map_or(0, |i| i + 1);
+        match memchr::memrchr(b'\n', span) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+                self.line_start = self.cursor + last + 1;
+                self.chars_before_cursor = char_count(&self.buf[self.line_start..offset]);
+            }
+            None => self.chars_before_cursor += char_count(span),
         }
         self.cursor = offset;
-        let column = char_count(&self.buf[self.line_start..offset]) + 1;
-        Position { line: self.line, column }
+        Position { line: self.line, column: self.chars_before_cursor + 1 }
     }
 
     /// The bytes of the line that holds `offset`, without its line terminator.
     pub fn line_at(&self, offset: usize) -> &'a [u8] {
+        &self.buf[self.line_range(offset)]
+    }
+
+    /// Where the line that holds `offset` starts and ends (before its line terminator).
+    pub fn line_range(&self, offset: usize) -> std::ops::Range<usize> {
         let offset = offset.min(self.buf.len());
         let start = memchr::memrchr(b'\n', &self.buf[..offset]).map_or(0, |i| i + 1);
         let end = memchr::memchr(b'\n', &self.buf[offset..]).map_or(self.buf.len(), |i| offset + i);
-        &self.buf[start..end]
+        start..end
     }
 }
 
@@ -121,13 +134,14 @@ pub fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
 }
 
 /// Enough of a token to recognise it (the header, the start of the payload), never enough to
-/// replay it: the rest of the payload and the signature are cut.
+/// replay it: the rest of the payload and the signature are cut. At least one payload character
+/// is always cut, so an unsigned token with a short payload is not shown whole.
 pub fn redact_token(compact: &str) -> String {
     const PAYLOAD_PREFIX: usize = 8;
     let mut parts = compact.splitn(3, '.');
     let header = parts.next().unwrap_or("");
     let payload = parts.next().unwrap_or("");
-    let shown: String = payload.chars().take(PAYLOAD_PREFIX).collect();
+    let shown: String = payload.chars().take(PAYLOAD_PREFIX.min(payload.chars().count().saturating_sub(1))).collect();
     let ellipsis = if payload.len() > shown.len() { "…" } else { "" };
     format!("{header}.{shown}{ellipsis}.[redacted]")
 }
@@ -159,6 +173,16 @@ mod tests {
     }
 
     #[test]
+    fn positions_on_one_long_line_are_counted_incrementally_and_backwards() {
+        let text = "é€ a b\nxé y z\nw";
+        let mut locator = Locator::new(text.as_bytes());
+        let expected = [('a', 1, 4), ('b', 1, 6), ('y', 2, 4), ('z', 2, 6), ('x', 2, 1), ('a', 1, 4), ('w', 3, 1)];
+        for (c, line, column) in expected {
+            assert_eq!(locator.position(text.find(c).unwrap()), Position { line, column }, "{c}");
+        }
+    }
+
+    #[test]
     fn invalid_utf8_bytes_count_as_one_character_each() {
         let text = b"\xff\xfeab";
         assert_eq!(Locator::new(text).position(2).column, 3);
@@ -184,6 +208,15 @@ mod tests {
         let redacted = redact_token(unsigned);
         assert_eq!(redacted, "eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]");
         assert!(!redacted.contains(unsigned));
+    }
+
+    #[test]
+    fn redaction_of_an_unsigned_token_with_a_short_payload_does_not_keep_the_whole_token() {
+        for unsigned in ["eyJhbGciOiJub25lIn0.e30.", "eyJhbGciOiJub25lIn0.eyJhIjoxfQ."] {
+            let redacted = redact_token(unsigned);
+            assert!(!redacted.contains(unsigned), "{redacted}");
+            assert!(redacted.starts_with("eyJhbGciOiJub25lIn0.e") && redacted.ends_with("….[redacted]"), "{redacted}");
+        }
     }
 
     #[test]

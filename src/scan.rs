@@ -162,7 +162,7 @@ impl<'s> Scanner<'s> {
             }
             let cut = match memchr::memrchr(b'\n', &buf[WINDOW / 2..]) {
                 Some(index) => WINDOW / 2 + index + 1,
-                None => buf.len() - OVERLAP,
+                None => cut_inside_line(buf),
             };
             self.scan_buffer(path, commit, buf, origin, cut, out);
             let consumed = &buf[..cut];
@@ -203,13 +203,13 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let candidates = std::mem::take(&mut self.candidates);
+        // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
+        let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
             out.tokens += 1;
-            if self.settings.inline_ignore
-                && memchr::memmem::find(locator.line_at(candidate.start), b"jwtscan:ignore").is_some()
-            {
+            if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
                 continue;
             }
             let occurrence = Occurrence {
@@ -233,6 +233,43 @@ impl<'s> Scanner<'s> {
         }
         self.candidates = candidates;
     }
+}
+
+fn line_is_ignored(
+    locator: &Locator<'_>,
+    buf: &[u8],
+    offset: usize,
+    checked_line: &mut Option<(std::ops::Range<usize>, bool)>,
+) -> bool {
+    if let Some((range, ignored)) = checked_line
+        && range.contains(&offset)
+    {
+        return *ignored;
+    }
+    let range = locator.line_range(offset);
+    let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
+    *checked_line = Some((range, ignored));
+    ignored
+}
+
+/// Where to cut a full window whose second half holds no line break. A token that runs into the
+/// window's end moves whole into the next window: the cut goes before the first token prefix in
+/// the run of token characters that reaches the end, however long that run is. Otherwise the last
+/// OVERLAP bytes are scanned again, as a token may also start just before them.
+fn cut_inside_line(buf: &[u8]) -> usize {
+    let fallback = buf.len() - OVERLAP;
+    let run_start = buf.iter().rposition(|&b| !is_token_byte(b)).map_or(0, |index| index + 1);
+    let run = &buf[run_start..];
+    let prefix = [memchr::memmem::find(run, b"eyJ"), memchr::memmem::find(run, b"ZXlK")].into_iter().flatten().min();
+    match prefix.map(|offset| run_start + offset) {
+        Some(start) if start > 0 => start.min(fallback),
+        _ => fallback,
+    }
+}
+
+/// Bytes a compact token or its base64 wrapper can hold.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'=' | b'+' | b'/')
 }
 
 /// Positions on a window's first line are offset by the characters before the window.
@@ -303,5 +340,24 @@ mod tests {
         let found: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].line, found[0].column), (1, WINDOW as u64 - 100 + 2));
+    }
+
+    #[test]
+    fn a_token_longer_than_the_overlap_across_the_window_cut_is_found_whole() {
+        use base64::Engine as _;
+        let claims = format!("{{\"blob\":\"{}\"}}", "A".repeat(3 * OVERLAP));
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+        let token = format!("{}{payload}.", &UNSIGNED[..UNSIGNED.find('.').unwrap() + 1]);
+        let mut text = b"x\n".to_vec();
+        text.resize(WINDOW / 4, b'x');
+        // The token starts before the last OVERLAP bytes and ends after the window.
+        text.extend(std::iter::repeat_n(b'y', WINDOW - text.len() - 2 * OVERLAP));
+        let column = text.len() as u64 - 1;
+        text.extend_from_slice(token.as_bytes());
+        let out = scan(&text);
+        assert_eq!(out.tokens, 1);
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (2, column));
+        assert_eq!(finding.end_column, column + token.len() as u64);
     }
 }

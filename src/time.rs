@@ -41,11 +41,11 @@ pub fn parse_time(text: &str) -> Option<i64> {
     }
     let offset = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
-            let hours: i64 = rest[1..3].parse().ok()?;
-            let minutes: i64 = rest[4..6].parse().ok()?;
+        _ if rest.len() == 6 && matches!(rest.as_bytes()[0], b'+' | b'-') && rest.as_bytes()[3] == b':' => {
+            let hours: i64 = rest.get(1..3)?.parse().ok()?;
+            let minutes: i64 = rest.get(4..6)?.parse().ok()?;
             let magnitude = hours * 3600 + minutes * 60;
-            if &rest[..1] == "+" { magnitude } else { -magnitude }
+            if rest.starts_with('+') { magnitude } else { -magnitude }
         }
         _ => return None,
     };
@@ -142,6 +142,13 @@ mod tests {
     #[test]
     fn rejects_malformed_times() {
         for bad in ["tomorrow", "2023-13-01T00:00:00Z", "2023-02-30", "2023-11-14T22:13:20", ""] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_utc_offset_holding_multibyte_characters_is_rejected_without_panicking() {
+        for bad in ["2023-11-14T22:13:20é1:00", "2023-11-14T22:13:20+aé00", "2023-11-14T22:13:20+0é:0"] {
             assert_eq!(parse_time(bad), None, "{bad}");
         }
     }

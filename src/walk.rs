@@ -133,9 +133,15 @@ impl Worker<'_, '_> {
                 return;
             }
         }
-        let path: Arc<str> = Arc::from(display.as_str());
-        if let Err(err) = self.scanner.scan_reader(&path, None, file, &mut self.out) {
-            self.out.error(&display, &format!("read error: {err}"));
+        self.scan_file(&display, file);
+    }
+
+    /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
+    /// error; findings from the windows already scanned are kept.
+    fn scan_file(&mut self, display: &str, reader: impl std::io::Read) {
+        let path: Arc<str> = Arc::from(display);
+        if let Err(err) = self.scanner.scan_reader(&path, None, reader, &mut self.out) {
+            self.out.error(display, &format!("read error: {err}"));
         }
     }
 }
@@ -153,5 +159,39 @@ fn walk_error_path(err: &ignore::Error) -> String {
         ignore::Error::WithPath { path, .. } => path.display().to_string(),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_path(err),
         _ => "(walk)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Yields `data`, then fails, like a file truncated or removed under the reader.
+    struct FailingReader<'a> {
+        data: &'a [u8],
+    }
+
+    impl std::io::Read for FailingReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.data.is_empty() {
+                return Err(std::io::Error::other("device vanished"));
+            }
+            let n = buf.len().min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_mid_file_is_counted_and_named_in_a_warning() {
+        let settings = Settings::default();
+        let results = Mutex::new(Vec::new());
+        let mut worker = Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results };
+        worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
+        drop(worker);
+        let out = results.into_inner().unwrap().pop().unwrap();
+        assert_eq!(out.errors, 1);
+        assert_eq!(out.warnings, ["dir/f.txt: read error: device vanished"]);
     }
 }
