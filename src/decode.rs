@@ -144,7 +144,7 @@ fn write_text(
                 }
             }
         }
-        Payload::Opaque => writeln!(out, "(the payload is not a JSON object)")?,
+        Payload::Opaque | Payload::Truncated => writeln!(out, "(the payload is not a JSON object)")?,
         Payload::Encrypted => writeln!(out, "(encrypted: a JWE payload cannot be read without the key)")?,
     }
     if token.form == Form::Jws {

@@ -96,7 +96,7 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
     let stderr = std::io::stderr();
     let mut stderr = stderr.lock();
     for warning in &report.warnings {
-        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_control(warning));
+        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_visible(warning));
     }
     match &settings.output {
         Some(path) => {

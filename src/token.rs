@@ -19,6 +19,8 @@ pub enum Payload {
     Claims(Map<String, Value>),
     /// A JWS payload that decodes but is not a JSON object (RFC 7515 allows any octets).
     Opaque,
+    /// A JWS payload that is JSON cut short: the mark of a truncated example in documentation.
+    Truncated,
     /// A JWE: the payload is encrypted.
     Encrypted,
 }
@@ -95,6 +97,9 @@ pub fn decode(compact: &str) -> Option<Token<'_>> {
             let signature = b64url_decode(segments[2])?;
             let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
                 Ok(Value::Object(claims)) => Payload::Claims(claims),
+                // Only running out of input means "cut short"; numbers out of range or nesting
+                // past serde_json's limit are hostile or odd payloads of real tokens.
+                Err(err) if err.classify() == serde_json::error::Category::Eof => Payload::Truncated,
                 _ => Payload::Opaque,
             };
             Some(Token { compact, form, header, payload, signature })
@@ -176,6 +181,14 @@ mod tests {
     fn accepts_padded_segments_and_opaque_payloads() {
         let token = decode("eyJhbGciOiJIUzI1NiJ9.aGVsbG8=.c2ln").expect("padded payload");
         assert_eq!(token.payload, Payload::Opaque);
+    }
+
+    #[test]
+    fn only_json_cut_short_is_a_truncated_payload() {
+        // {"sub":"1
+        assert_eq!(decode("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.c2ln").unwrap().payload, Payload::Truncated);
+        // {"exp":1e400}
+        assert_eq!(decode("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjFlNDAwfQ.c2ln").unwrap().payload, Payload::Opaque);
     }
 
     #[test]

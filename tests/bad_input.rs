@@ -197,6 +197,8 @@ fn token_across_the_window_cut(newline_back: Option<usize>, before: usize) -> (V
     assert!(token.len() > before);
     let start = WINDOW - before;
     let mut text = vec![b'x'; start];
+    // A token must not continue a run of base64url characters: a space sets it apart.
+    text[start - 1] = b' ';
     if let Some(back) = newline_back {
         text[start - back] = b'\n';
     }
@@ -448,7 +450,6 @@ fn json_and_sarif_stay_valid_for_file_names_that_are_not_utf8_or_hold_control_ch
 }
 
 #[test]
-#[ignore = "needs the reports branch (text formatter escaping paths)"]
 fn text_output_escapes_control_characters_in_file_names() {
     let dir = tempfile::tempdir().unwrap();
     hostile_names(dir.path());
@@ -489,7 +490,6 @@ fn a_baseline_that_is_not_json_exits_2_naming_the_file() {
 }
 
 #[test]
-#[ignore = "lands with the secrets branch"]
 fn a_missing_wordlist_exits_2_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", hs256(r#"{"sub":"1"}"#, b"x"));

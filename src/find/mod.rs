@@ -18,7 +18,7 @@
 //! - The byte before a token must not be a base64url character, nor a `.` that follows one: a
 //!   token is never the tail of a longer run or chain. Escapes ending in such a character are let
 //!   through: `\n`, `\t`, `\r`, `\b`, `\f`, `\uXXXX`, `\xXX` and `%XX` (JSON, C-like, URL-encoded).
-//! - A JWS whose payload starts like a JSON object but does not parse is a truncated example. A
+//! - A JWS whose payload is JSON cut short (`Payload::Truncated`) is a truncated example. A
 //!   JWS that is not `alg: none` and whose empty signature is followed by `<`, `[`, `{`, `$`,
 //!   `*`, `.` or `…` is an elided one (`<header>.<payload>.<signature>`, `….***`). Neither is
 //!   reported; a non-`none` token with a really empty signature still is (`missing-signature`).
@@ -272,8 +272,7 @@ fn is_token(buf: &[u8], start: usize, end: usize) -> bool {
     }
     let Some(token) = token::decode(text) else { return false };
     if token.form == Form::Jws {
-        let payload = segments.next().unwrap_or("");
-        if token.payload == Payload::Opaque && first_byte(payload.as_bytes()) == Some(b'{') {
+        if token.payload == Payload::Truncated {
             return false;
         }
         if token.signature_segment().is_empty()
@@ -302,16 +301,6 @@ fn header_names_alg(header: &[u8], jwe: bool) -> bool {
 
 fn unpadded_len(segment: &str) -> usize {
     segment.trim_end_matches('=').len()
-}
-
-/// The first decoded byte of a base64 segment, from its first two characters.
-fn first_byte(segment: &[u8]) -> Option<u8> {
-    match segment {
-        [a, b, ..] if VALUE[*a as usize] != NOT64 && VALUE[*b as usize] != NOT64 => {
-            Some(VALUE[*a as usize] << 2 | VALUE[*b as usize] >> 4)
-        }
-        _ => None,
-    }
 }
 
 /// Whether what follows an empty signature marks it as left out rather than absent.

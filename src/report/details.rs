@@ -51,7 +51,7 @@ impl TokenDetails {
                 }
                 (shown_claims(claims, settings.now), names, None)
             }
-            Payload::Opaque => (Vec::new(), Vec::new(), Some("not a JSON object")),
+            Payload::Opaque | Payload::Truncated => (Vec::new(), Vec::new(), Some("not a JSON object")),
             Payload::Encrypted => (Vec::new(), Vec::new(), Some("encrypted (JWE)")),
         };
         Some(TokenDetails { header, claims, claim_names, payload_note })

@@ -45,13 +45,3 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
         Format::Github => github::write(report, settings, out),
     }
 }
-
-/// Replaces terminal control characters so text from scanned files cannot drive the terminal.
-pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    std::borrow::Cow::Owned(
-        text.chars().map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c }).collect(),
-    )
-}
