@@ -334,15 +334,19 @@ fn assigned_value(line: &[u8]) -> Option<&[u8]> {
     if name_len == 0 {
         return None;
     }
-    let name = line[..name_len].to_ascii_lowercase();
-    if !SECRET_NAME_PARTS.iter().any(|part| memchr::memmem::find(&name, part.as_bytes()).is_some()) {
-        return None;
-    }
+    // Most lines assign nothing: check the `=`/`:` before looking at the name.
     let rest = line[name_len..].trim_ascii_start();
     let rest = match rest.first() {
         Some(b'=' | b':') if rest.get(1) != Some(&b'=') => &rest[1..],
         _ => return None,
     };
+    let name = &line[..name_len];
+    let names_a_secret = SECRET_NAME_PARTS.iter().any(|part| {
+        name.len() >= part.len() && name.windows(part.len()).any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+    });
+    if !names_a_secret {
+        return None;
+    }
     let mut value = rest.trim_ascii();
     if let Some(comment) = memchr::memmem::find(value, b" #") {
         value = value[..comment].trim_ascii_end();
