@@ -42,10 +42,11 @@ for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
 for name in "${order[@]}"; do eval "${cmds[$name]}" >/dev/null 2>&1 || true; done
 for ((run = 1; run <= runs; run++)); do
   for name in "${order[@]}"; do
-    out=$( { /usr/bin/time -f '%e %M' bash -c "${cmds[$name]} >/dev/null 2>&1" ; } 2>&1 | tail -1)
+    # rg exits 1 when it matches nothing: the exit status is not what is measured.
+    out=$( { /usr/bin/time -f '%e %M' bash -c "${cmds[$name]} >/dev/null 2>&1; true" ; } 2>&1 | tail -1)
     times[$name]+="${out% *} "
     kb=${out#* }
-    ((kb > rss[$name])) && rss[$name]=$kb
+    if ((kb > rss[$name])); then rss[$name]=$kb; fi
   done
 done
 
