@@ -1,4 +1,5 @@
-//! README.md promises what the binary does; these tests keep the two from drifting apart.
+//! README.md promises what the binary does (and that `jwtscan scan .` on this repository is
+//! clean); these tests keep the promises from drifting apart.
 
 use jwtscan::rules::{self, RuleMeta};
 
@@ -26,4 +27,17 @@ fn readme_gives_the_two_setup_commands_and_the_test_command_ci_runs() {
     assert!(readme.contains("\ncargo test "));
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect(".ci/run");
     assert!(ci.contains("\ncargo test"), ".ci/run runs the README's test command");
+}
+
+#[test]
+fn the_repository_scans_clean_under_its_own_config() {
+    let output = assert_cmd::Command::cargo_bin("jwtscan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["scan", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(report["findings"], serde_json::json!([]), "jwtscan.toml should exclude or allowlist every test token");
+    assert_eq!(output.status.code(), Some(0));
 }
