@@ -22,8 +22,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use hmac::digest::KeyInit;
-use hmac::{Hmac, Mac};
 use rayon::prelude::*;
 use regex::bytes::Regex;
 use serde_json::Value;
@@ -476,14 +474,12 @@ impl HashAlg {
     }
 }
 
-/// One distinct HS* token: its signing input and signature, and the occurrences it stands for.
+/// One distinct HS* token: its padded signing input and signature, and the occurrences it
+/// stands for.
 #[derive(Debug)]
 pub struct Target {
     alg: HashAlg,
-    input: Box<[u8]>,
-    signature: Box<[u8]>,
-    /// HS256 only: the signing input already padded as the inner hash's blocks.
-    sha256: Option<Sha256Target>,
+    blocks: FastTarget,
     /// Index of the earliest candidate that verified it (`u64::MAX`: none yet).
     best: AtomicU64,
     occurrences: Vec<usize>,
@@ -497,12 +493,9 @@ impl Target {
         if token.signature.len() != alg.output_len() {
             return None;
         }
-        let input = token.signing_input().as_bytes();
         Some(Target {
             alg,
-            sha256: (alg == HashAlg::Sha256).then(|| Sha256Target::new(input, &token.signature)),
-            input: input.into(),
-            signature: token.signature.into_boxed_slice(),
+            blocks: FastTarget::new(alg, token.signing_input().as_bytes(), &token.signature),
             best: AtomicU64::new(u64::MAX),
             occurrences: Vec::new(),
         })
@@ -513,68 +506,105 @@ impl Target {
     }
 }
 
-/// A candidate's HMAC states, keyed once (inner and outer pads absorbed) and cloned per token.
+/// A candidate's HMAC pad states for each hash, computed on first use and reused for every token.
 #[derive(Default)]
 struct Keyed {
     sha256: Option<Sha256Keyed>,
-    sha384: Option<Hmac<Sha384>>,
-    sha512: Option<Hmac<Sha512>>,
+    sha384: Option<Sha512Keyed>,
+    sha512: Option<Sha512Keyed>,
 }
 
 impl Keyed {
     fn verifies(&mut self, key: &[u8], target: &Target) -> bool {
-        match (target.alg, &target.sha256) {
-            (HashAlg::Sha256, Some(blocks)) => {
-                self.sha256.get_or_insert_with(|| Sha256Keyed::new(key)).verifies(blocks)
+        match &target.blocks {
+            FastTarget::Sha256(blocks) => self.sha256.get_or_insert_with(|| Sha256Keyed::new(key)).verifies(blocks),
+            FastTarget::Sha512(blocks) => {
+                let slot = if target.alg == HashAlg::Sha384 { &mut self.sha384 } else { &mut self.sha512 };
+                slot.get_or_insert_with(|| Sha512Keyed::new(key, target.alg)).verifies(blocks)
             }
-            (HashAlg::Sha384, _) => verifies(&mut self.sha384, key, target),
-            (HashAlg::Sha512, _) => verifies(&mut self.sha512, key, target),
-            (HashAlg::Sha256, None) => false,
         }
     }
 }
 
-fn verifies<M: Mac + KeyInit + Clone>(slot: &mut Option<M>, key: &[u8], target: &Target) -> bool {
-    if slot.is_none() {
-        *slot = <M as KeyInit>::new_from_slice(key).ok();
-    }
-    let Some(keyed) = slot else { return false };
-    let mut mac = keyed.clone();
-    mac.update(&target.input);
-    mac.finalize().into_bytes().as_slice() == &*target.signature
-}
+// HMAC checks are the whole cost of the pass, so they skip the `Mac` buffering: the signing
+// input is padded into blocks once per token, each candidate's pad states once per candidate, and
+// a check is just the compression calls (hardware SHA-256 where the CPU has it).
 
-type Block = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
+type Block256 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
+type Block512 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U128>;
 
 const SHA256_IV: [u32; 8] =
     [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+const SHA384_IV: [u64; 8] = [
+    0xcbbb9d5dc1059ed8,
+    0x629a292a367cd507,
+    0x9159015a3070dd17,
+    0x152fecd8f70e5939,
+    0x67332667ffc00b31,
+    0x8eb44a8768581511,
+    0xdb0c2e0d64f98fa7,
+    0x47b5481dbefa4fa4,
+];
+const SHA512_IV: [u64; 8] = [
+    0x6a09e667f3bcc908,
+    0xbb67ae8584caa73b,
+    0x3c6ef372fe94f82b,
+    0xa54ff53a5f1d36f1,
+    0x510e527fade682d1,
+    0x9b05688c2b3e6c1f,
+    0x1f83d9abfb41bd6b,
+    0x5be0cd19137e2179,
+];
 
-/// HS256 is nearly every HMAC token and the whole cost of the pass, so it skips the `Mac`
-/// buffering: the signing input is padded into blocks once per token, each candidate's pad states
-/// once per candidate, and a check is just the compression calls (hardware SHA where present).
-#[derive(Debug)]
-struct Sha256Target {
-    inner_blocks: Vec<Block>,
-    expected: [u32; 8],
+/// MD-style padding of `input` as the tail of a message that starts with one `block`-byte key
+/// block; the length field is `length_bytes` wide.
+fn padded_after_key_block(input: &[u8], block: usize, length_bytes: usize) -> Vec<u8> {
+    let bit_len = ((block + input.len()) as u128) * 8;
+    let mut padded = input.to_vec();
+    padded.push(0x80);
+    while padded.len() % block != block - length_bytes {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&bit_len.to_be_bytes()[16 - length_bytes..]);
+    padded
 }
 
-impl Sha256Target {
-    fn new(input: &[u8], signature: &[u8]) -> Self {
-        // The inner hash covers the 64-byte key block, then the input.
-        let bit_len = ((64 + input.len()) as u64) * 8;
-        let mut padded = input.to_vec();
-        padded.push(0x80);
-        while padded.len() % 64 != 56 {
-            padded.push(0);
+#[derive(Debug)]
+enum FastTarget {
+    Sha256(Sha256Target),
+    /// HS384 and HS512 (SHA-384 is SHA-512 with another IV, cut to 48 bytes).
+    Sha512(Sha512Target),
+}
+
+impl FastTarget {
+    fn new(alg: HashAlg, input: &[u8], signature: &[u8]) -> Self {
+        match alg {
+            HashAlg::Sha256 => {
+                let padded = padded_after_key_block(input, 64, 8);
+                let mut expected = [0u32; 8];
+                for (word, bytes) in expected.iter_mut().zip(signature.chunks_exact(4)) {
+                    *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                }
+                FastTarget::Sha256(Sha256Target {
+                    inner_blocks: padded.chunks_exact(64).map(Block256::clone_from_slice).collect(),
+                    expected,
+                })
+            }
+            HashAlg::Sha384 | HashAlg::Sha512 => {
+                let padded = padded_after_key_block(input, 128, 16);
+                FastTarget::Sha512(Sha512Target {
+                    inner_blocks: padded.chunks_exact(128).map(Block512::clone_from_slice).collect(),
+                    expected: signature.into(),
+                })
+            }
         }
-        padded.extend_from_slice(&bit_len.to_be_bytes());
-        let inner_blocks = padded.chunks_exact(64).map(Block::clone_from_slice).collect();
-        let mut expected = [0u32; 8];
-        for (word, bytes) in expected.iter_mut().zip(signature.chunks_exact(4)) {
-            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        }
-        Sha256Target { inner_blocks, expected }
     }
+}
+
+#[derive(Debug)]
+struct Sha256Target {
+    inner_blocks: Vec<Block256>,
+    expected: [u32; 8],
 }
 
 struct Sha256Keyed {
@@ -593,7 +623,7 @@ impl Sha256Keyed {
         }
         let pad_state = |pad: u8| {
             let mut state = SHA256_IV;
-            sha2::compress256(&mut state, &[Block::from(key_block.map(|b| b ^ pad))]);
+            sha2::compress256(&mut state, &[Block256::from(key_block.map(|b| b ^ pad))]);
             state
         };
         Sha256Keyed { inner: pad_state(0x36), outer: pad_state(0x5c) }
@@ -610,8 +640,62 @@ impl Sha256Keyed {
         block[32] = 0x80;
         block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
         let mut outer = self.outer;
-        sha2::compress256(&mut outer, &[Block::from(block)]);
+        sha2::compress256(&mut outer, &[Block256::from(block)]);
         outer == target.expected
+    }
+}
+
+#[derive(Debug)]
+struct Sha512Target {
+    inner_blocks: Vec<Block512>,
+    /// The signature: 48 bytes for HS384, 64 for HS512.
+    expected: Box<[u8]>,
+}
+
+struct Sha512Keyed {
+    inner: [u64; 8],
+    outer: [u64; 8],
+}
+
+impl Sha512Keyed {
+    fn new(key: &[u8], alg: HashAlg) -> Self {
+        use sha2::Digest as _;
+        let mut key_block = [0u8; 128];
+        if key.len() > 128 {
+            let digest =
+                if alg == HashAlg::Sha384 { Sha384::digest(key).to_vec() } else { Sha512::digest(key).to_vec() };
+            key_block[..digest.len()].copy_from_slice(&digest);
+        } else {
+            key_block[..key.len()].copy_from_slice(key);
+        }
+        let iv = if alg == HashAlg::Sha384 { SHA384_IV } else { SHA512_IV };
+        let pad_state = |pad: u8| {
+            let mut state = iv;
+            sha2::compress512(&mut state, &[Block512::from(key_block.map(|b| b ^ pad))]);
+            state
+        };
+        Sha512Keyed { inner: pad_state(0x36), outer: pad_state(0x5c) }
+    }
+
+    fn verifies(&self, target: &Sha512Target) -> bool {
+        let digest_len = target.expected.len();
+        let mut inner = self.inner;
+        sha2::compress512(&mut inner, &target.inner_blocks);
+        // The outer hash covers the 128-byte key block, then the inner digest (cut for SHA-384).
+        let mut block = [0u8; 128];
+        for (bytes, word) in block.chunks_exact_mut(8).zip(inner) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        block[digest_len..].fill(0);
+        block[digest_len] = 0x80;
+        block[112..].copy_from_slice(&((128u128 + digest_len as u128) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        sha2::compress512(&mut outer, &[Block512::from(block)]);
+        let mut produced = [0u8; 64];
+        for (bytes, word) in produced.chunks_exact_mut(8).zip(outer) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        produced[..digest_len] == *target.expected
     }
 }
 
@@ -898,6 +982,9 @@ fn stream_wordlist(path: &Path, each: &mut dyn FnMut(&[&[u8]]) -> bool) -> std::
 
 #[cfg(test)]
 mod tests {
+    use hmac::digest::KeyInit;
+    use hmac::{Hmac, Mac};
+
     use super::*;
 
     fn collected(text: &str) -> Vec<(String, u64, KeyForm)> {
@@ -981,6 +1068,41 @@ mod tests {
     }
 
     const INPUT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0";
+
+    fn signed<M: Mac + KeyInit>(key: &[u8], input: &str) -> Vec<u8> {
+        let mut mac = <M as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(input.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
+    /// The direct compression path must agree with the `hmac` crate on every hash, for keys
+    /// shorter than, equal to and longer than each block, and inputs across block boundaries.
+    #[test]
+    fn the_fast_hmac_path_agrees_with_the_hmac_crate() {
+        let keys: Vec<Vec<u8>> = [0, 1, 31, 63, 64, 65, 127, 128, 129, 300].iter().map(|&n| vec![0xa5u8; n]).collect();
+        for input_len in [0, 1, 55, 56, 64, 111, 112, 128, 200, 1000] {
+            let input = "x".repeat(input_len);
+            for key in &keys {
+                for (alg, signature) in [
+                    (HashAlg::Sha256, signed::<Hmac<Sha256>>(key, &input)),
+                    (HashAlg::Sha384, signed::<Hmac<Sha384>>(key, &input)),
+                    (HashAlg::Sha512, signed::<Hmac<Sha512>>(key, &input)),
+                ] {
+                    let target = Target {
+                        alg,
+                        blocks: FastTarget::new(alg, input.as_bytes(), &signature),
+                        best: AtomicU64::new(u64::MAX),
+                        occurrences: Vec::new(),
+                    };
+                    let case = format!("{alg:?} key {} input {input_len}", key.len());
+                    assert!(Keyed::default().verifies(key, &target), "{case}");
+                    let mut wrong = key.clone();
+                    wrong.push(1);
+                    assert!(!Keyed::default().verifies(&wrong, &target), "{case}: a wrong key verified");
+                }
+            }
+        }
+    }
 
     #[test]
     fn over_the_budget_public_keys_and_secret_values_are_tried_before_literals() {
