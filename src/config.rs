@@ -100,7 +100,7 @@ impl Exclude {
 }
 
 /// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for component in path.components() {

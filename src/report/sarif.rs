@@ -15,7 +15,7 @@
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 use serde_json::{Map, Value, json};
 use serde_sarif::sarif::{
@@ -286,7 +286,7 @@ pub fn artifact_uri(path: &str, cwd: Option<&Path>) -> (String, bool) {
     }
     let climbs = native.components().any(|component| component == Component::ParentDir);
     match (climbs, cwd) {
-        (true, Some(cwd)) => (file_uri(&normalize(&cwd.join(native))), false),
+        (true, Some(cwd)) => (file_uri(&crate::config::normalize(&cwd.join(native))), false),
         _ => (encode_components(native), true),
     }
 }
@@ -344,20 +344,6 @@ fn percent_encode(text: &str, out: &mut String) {
             out.push(HEX[usize::from(byte & 15)] as char);
         }
     }
-}
-
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn serialized_len<T: serde::Serialize>(value: &T) -> usize {
