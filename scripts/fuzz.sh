@@ -17,8 +17,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 fuzz=$root/fuzz
 
-# Add `jwk` here (and a [[bin]] in fuzz/Cargo.toml) when src/jwk.rs lands.
-ALL_TARGETS=(find token scan config baseline time)
+ALL_TARGETS=(find token scan config baseline time jwk)
 
 seconds=60
 seed_only=false
@@ -82,6 +81,10 @@ EOF
     printf '{"tokens":["%s","%s","%s"],"zip":"%s","pbes":"%s"}' "$rs" "$es" "$jku" "$zip" "$pbes" | seed scan json
     printf 'é€ %s\n%s.%s\n%s' "$jwk" "$none" "$none" "$big" | seed scan mixed
     printf '%s' "$hs" | iconv -f utf-8 -t utf-16le | seed scan utf16
+    printf '{"keys":[{"kty":"RSA","kid":"1","n":"sXch","e":"AQAB","d":"X4cT"},{"kty":"EC","crv":"P-256","x":"f83O","y":"x_FE"}]}' |
+        seed jwk jwks
+    printf 'jwt:\n  key:\n    kty: oct\n    k: AyM1SysPpbyDfgZld3umj1qz\n' | seed jwk yaml
+    printf '"{\\"kty\\":\\"OKP\\",\\"crv\\":\\"Ed25519\\",\\"x\\":\\"11qY\\",\\"d\\":\\"nWGx\\"}"' | seed jwk escaped
 
     cat <<'EOF' | seed config spec
 fail_on = "medium"

@@ -41,7 +41,7 @@ pub fn run(args: &DecodeArgs) -> Result<Exit> {
     if let Some(now) = &args.now {
         settings.now = config::parse_now(now)?;
     }
-    let hits = findings(&token, &settings);
+    let hits = findings(&token, &found.compact, &settings);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
@@ -98,10 +98,15 @@ fn unwrap_base64(text: &str) -> Option<String> {
 
 /// The single-token rules, worst first. `leaked-token` is left out: it is about a token found in
 /// a file, and this one was handed over on purpose.
-fn findings(token: &Token<'_>, settings: &Settings) -> Vec<Hit> {
+/// The single-token rules, plus `weak-secret`: an offline jwt.io should say when the secret is
+/// guessable. `leaked-token` is about a token sitting in a file, so it is left out here.
+fn findings(token: &Token<'_>, compact: &str, settings: &Settings) -> Vec<Hit> {
     let mut hits = Vec::new();
     rules::check_token(token, &rules::Context::new(settings), &mut hits);
     hits.retain(|hit| hit.rule != "leaked-token");
+    for weak in crate::scan_text(compact, settings).into_iter().filter(|finding| finding.rule == "weak-secret") {
+        hits.push(Hit { rule: "weak-secret", severity: weak.severity, message: weak.message, evidence: weak.evidence });
+    }
     hits.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(b.rule)));
     hits
 }
@@ -259,7 +264,7 @@ mod tests {
         let compact = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIiwiZXhwIjoxNzAwMDAwMDAwfQ.";
         let token = token::decode(compact).unwrap();
         let settings = Settings { now: 1_700_003_600, ..Settings::default() };
-        let hits = findings(&token, &settings);
+        let hits = findings(&token, compact, &settings);
         let found = Found { compact: compact.to_string(), wrapped: false, others: 0 };
         let mut out = Vec::new();
         write_text(&token, &found, &hits, &settings, &mut out).unwrap();
@@ -274,7 +279,7 @@ mod tests {
     #[test]
     fn json_has_header_claims_and_findings() {
         let token = token::decode(UNSIGNED).unwrap();
-        let hits = findings(&token, &Settings::default());
+        let hits = findings(&token, UNSIGNED, &Settings::default());
         let mut out = Vec::new();
         write_json(&token, &hits, &mut out).unwrap();
         let json: Value = serde_json::from_slice(&out).unwrap();

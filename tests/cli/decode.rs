@@ -130,3 +130,17 @@ fn decode_escapes_control_characters_in_claims() {
     assert!(!text.contains('\u{9b}') && !text.contains('\u{202e}'), "{text:?}");
     assert!(text.contains("a\\x9b2Jb") && text.contains("\\u{202e}gnp.exe"), "{text}");
 }
+
+#[test]
+fn decode_names_a_guessable_hmac_secret_masked() {
+    use hmac::{Hmac, Mac};
+    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64(r#"{"sub":"dave"}"#));
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
+    mac.update(input.as_bytes());
+    let token = format!("{input}.{}", b64(mac.finalize().into_bytes()));
+    let fixture = Fixture::new();
+    let output = fixture.cmd().args(["decode", &token]).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("critical  weak-secret"), "{text}");
+    assert!(text.contains("s****t") && !text.contains("\"secret\":\"secret\""), "{text}");
+}
