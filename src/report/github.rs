@@ -83,28 +83,23 @@ fn annotation_path(path: &str, cwd: Option<&Path>) -> String {
 
 /// The runner's escaping for a command's message.
 pub fn escape_data(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            _ => out.push(c),
-        }
-    }
-    out
+    escape(text, false)
 }
 
 /// The runner's escaping for a command's property values: as data, plus the separators.
 pub fn escape_property(text: &str) -> String {
+    escape(text, true)
+}
+
+fn escape(text: &str, property: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
             _ => out.push(c),
         }
     }
