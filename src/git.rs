@@ -68,11 +68,8 @@ struct PathFilter<'s> {
 
 impl<'s> PathFilter<'s> {
     fn new(settings: &'s Settings, root: &Path) -> Self {
-        let exclude = settings
-            .exclude
-            .as_ref()
-            .filter(|_| !settings.no_ignore)
-            .and_then(|exclude| exclude.root_prefix(root).map(|prefix| (exclude, prefix)));
+        let exclude =
+            settings.exclude.as_ref().and_then(|exclude| exclude.root_prefix(root).map(|prefix| (exclude, prefix)));
         PathFilter { exclude }
     }
 
