@@ -771,7 +771,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
         return;
     }
-    let targets = distinct_targets(&collector.hmac_tokens);
+    let targets = distinct_targets(&collector.hmac_tokens, settings);
     if targets.is_empty() {
         return;
     }
@@ -854,12 +854,13 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
 }
 
 /// One target per distinct token text, each listing the occurrences it stands for.
-fn distinct_targets(occurrences: &[Occurrence]) -> Vec<Target> {
+/// One target per distinct HS* token; allowlisted tokens are never reported, so never searched.
+fn distinct_targets(occurrences: &[Occurrence], settings: &Settings) -> Vec<Target> {
     let mut by_hash: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let mut targets: Vec<Target> = Vec::new();
     let mut unusable: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (index, occurrence) in occurrences.iter().enumerate() {
-        if unusable.contains(occurrence.sha256.as_str()) {
+        if unusable.contains(occurrence.sha256.as_str()) || settings.allowlist_tokens.contains(&occurrence.sha256) {
             continue;
         }
         if let Some(&target) = by_hash.get(occurrence.sha256.as_str()) {
