@@ -11,6 +11,7 @@ pub mod find;
 pub mod finding;
 pub mod git;
 pub mod jwk;
+mod literals;
 pub mod report;
 pub mod rules;
 pub mod rules_command;

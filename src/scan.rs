@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::find::{self, Candidate};
 use crate::finding::{self, Finding, Locator, Position};
 use crate::rules::{self, Hit};
+use crate::secrets::Window;
 use crate::token;
 
 /// One place a token was seen, kept for findings made after the walk (the secrets pass).
@@ -194,11 +195,24 @@ impl<'s> Scanner<'s> {
         limit: usize,
         out: &mut Collector,
     ) {
-        crate::secrets::collect(self.settings, path, commit, buf, origin.line, limit, &mut out.keys);
-        crate::jwk::scan(self.settings, path, commit, buf, origin, limit, out);
         self.candidates.clear();
-        find::find_tokens(buf, &mut self.candidates);
-        if self.candidates.is_empty() {
+        let collect_keys = self.settings.rule_enabled("secret-in-repo");
+        // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
+        let hinted = if collect_keys {
+            find::find_tokens_and_hint(buf, &mut self.candidates)
+        } else {
+            find::find_tokens(buf, &mut self.candidates);
+            true
+        };
+        let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
+        if collect_keys {
+            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
+            crate::secrets::collect(path, commit, &window, &mut out.keys);
+        }
+        if hinted {
+            crate::jwk::scan(self.settings, path, commit, buf, origin, limit, out);
+        }
+        if !holds_token {
             return;
         }
         let mut locator = Locator::with_base_line(buf, origin.line);

@@ -3,14 +3,19 @@
 //! `secret-in-repo` tries key candidates collected from the scanned files, public keys included
 //! (an HS* token that verifies under a public key is a key-confusion forgery).
 //!
-//! Collection happens on the hot path, so it is cheap and bounded: only windows holding a hint
-//! (`secret`, `jwt`, `hmac`, `jose`, `signing`, a PEM marker or `kty`, any case) are looked at,
-//! whether or not the tree turns out to hold HS* tokens (that is known only after the walk, and
-//! reading files twice would cost more than keeping a few candidates). From those windows come
-//! quoted string literals of 8..=512 bytes (plus their unescaped form and the literals inside
-//! an escaped JSON string), unquoted values of 8..=512 bytes assigned to secret-like names
-//! (`JWT_SECRET=…`, `jwt.secret: …`), PEM blocks and JWKs (see `jwk`). Only the candidates are
-//! kept, never the files, at most `STORE_BUDGET` bytes of them per worker thread.
+//! Collection happens on the hot path, so it is cheap and bounded, and it looks where keys are
+//! defined: windows holding a hint (`secret`, `jwt`, `hmac`, `jose`, `signing`, in lower,
+//! Capitalised or UPPER case, a PEM marker or `kty`), found in the token search's own SIMD pass,
+//! and windows holding a token. Whether the tree holds HS* tokens is known only after the walk,
+//! and reading files twice would cost more than keeping a few candidates. From hinted windows
+//! come the lines that name a secret (`secret`, `key`, `jwt`, `token`, `hmac`, `pass`, `sign`,
+//! `salt`, `auth`, `cred`): their quoted string literals of 8..=512 bytes (plus their unescaped
+//! form and the literals inside an escaped JSON string) and the unquoted values of 8..=512 bytes
+//! they assign (`JWT_SECRET=…`, `jwt.secret: …`); from windows holding a token, every string
+//! literal, as a test defines its key beside its token; from both, PEM blocks and JWKs (see `jwk`).
+//! Other literals are not kept: a large tree holds millions, and extracting them cost more than
+//! the whole token scan. Only the candidates are kept, never the files, at most `STORE_BUDGET`
+//! bytes of them per worker thread.
 //!
 //! A token found by `weak-secret` is not searched again by `secret-in-repo`: one finding per
 //! token occurrence, from the more specific rule (a guessable secret stays guessable wherever it
@@ -23,12 +28,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use rayon::prelude::*;
-use regex::bytes::Regex;
 use serde_json::Value;
 use sha2::{Sha256, Sha384, Sha512};
 
 use crate::config::Settings;
 use crate::finding;
+use crate::literals::Literals;
 use crate::rules::Hit;
 use crate::scan::{Collector, Occurrence};
 
@@ -127,7 +132,18 @@ pub struct KeyStore {
 
 impl KeyStore {
     pub fn push(&mut self, key: &[u8], origin: KeyOrigin) {
+        let path = Arc::clone(&origin.path);
+        self.push_with(key, origin.public, &path, || origin);
+    }
+
+    /// `push` for the hot path: `origin` is built only when the key is new or may rank before
+    /// the origin already kept (a public key, or an earlier path).
+    pub fn push_with(&mut self, key: &[u8], public: bool, path: &str, origin: impl FnOnce() -> KeyOrigin) {
         if let Some(existing) = self.keys.get_mut(key) {
+            if (!public, path) > (!existing.public, &*existing.path) {
+                return;
+            }
+            let origin = origin();
             if origin.rank() < existing.rank() {
                 *existing = origin;
             }
@@ -138,7 +154,7 @@ impl KeyStore {
             return;
         }
         self.bytes += key.len();
-        self.keys.insert(key.into(), origin);
+        self.keys.insert(key.into(), origin());
     }
 
     pub fn merge(&mut self, other: KeyStore) {
@@ -171,28 +187,36 @@ impl KeyStore {
     }
 }
 
-static HINTS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)secret|jwt|hmac|jose|signing|-----BEGIN |kty").expect("valid regex"));
+/// What a window without a token must hold for its candidates to be collected (see
+/// `find::find_tokens_and_hint`); JWK member names are lower case.
+pub(crate) fn hint_needles() -> Vec<String> {
+    crate::literals::cased(&["secret", "jwt", "hmac", "jose", "signing"], &["-----BEGIN ", "kty"])
+}
 
-/// A line that names a secret: its string literals are tried first when the check budget bites.
-static SECRET_NAMES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)secret|key|jwt|token|hmac|pass|sign|salt|auth|cred").expect("valid regex"));
-
-/// Names whose unquoted values are kept (quoted values are kept whatever the name).
+/// Words that make a line name a secret: its unquoted value is kept, and its string literals are
+/// tried first when the check budget bites.
 const SECRET_NAME_PARTS: [&str; 10] = ["secret", "key", "jwt", "token", "hmac", "pass", "sign", "salt", "auth", "cred"];
 
-/// Collects the key candidates of one window (`buf`, whose first byte starts line `first_line`)
-/// that start before `limit`.
-pub fn collect(
-    settings: &Settings,
-    path: &Arc<str>,
-    commit: Option<&Arc<str>>,
-    buf: &[u8],
-    first_line: u64,
-    limit: usize,
-    store: &mut KeyStore,
-) {
-    if !settings.rule_enabled("secret-in-repo") || !HINTS.is_match(buf) {
+static SECRET_NAMES: LazyLock<Literals> = LazyLock::new(|| Literals::cased(&SECRET_NAME_PARTS, &[]));
+
+/// A window of a file (`buf`, whose first byte starts line `first_line`) and what the token
+/// search learnt about it; candidates are collected where they start before `limit`.
+pub struct Window<'a> {
+    pub buf: &'a [u8],
+    pub first_line: u64,
+    pub limit: usize,
+    /// It holds one of `hint_needles`.
+    pub hinted: bool,
+    /// A token starts in it before `limit`.
+    pub holds_token: bool,
+}
+
+/// Collects the key candidates of one window. Work happens only around hits of SIMD literal
+/// searches (hints, names, quotes, PEM markers): a loop over every line cost more than reading
+/// the file.
+pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, store: &mut KeyStore) {
+    let Window { buf, first_line, limit, hinted, holds_token } = *window;
+    if !hinted && !holds_token {
         return;
     }
     let origin = |line: u64, form: KeyForm, public: bool| KeyOrigin {
@@ -202,23 +226,37 @@ pub fn collect(
         public,
         commit: commit.cloned(),
     };
-    let mut line_number = first_line;
-    let mut start = 0;
-    while start < limit {
-        let end = memchr::memchr(b'\n', &buf[start..]).map_or(buf.len(), |i| start + i);
-        let line = &buf[start..end];
-        let mut form = None;
-        literals(line, true, &mut |key| {
-            let form = *form.get_or_insert_with(|| {
-                if SECRET_NAMES.is_match(line) { KeyForm::NamedLiteral } else { KeyForm::Literal }
-            });
-            store.push(key, origin(line_number, form, false))
+    let named = named_lines(buf, limit);
+    let mut lines = LineCounter::new(buf, first_line);
+    let push_literal = |store: &mut KeyStore, lines: &mut LineCounter, open: usize, key: &[u8], form: KeyForm| {
+        store.push_with(key, false, path, || origin(lines.line_of(open), form, false));
+    };
+    if holds_token {
+        // Beside a token every literal is a candidate: a test defines its key next to its token.
+        let mut values = named.iter().peekable();
+        let mut current: Option<&std::ops::Range<usize>> = None;
+        literals(buf, limit, true, &mut |open, key| {
+            while let Some(range) = values.next_if(|range| range.start <= open) {
+                push_value(store, &mut lines, buf, range, path, &origin);
+                current = Some(range);
+            }
+            let form = if current.is_some_and(|range| range.contains(&open)) {
+                KeyForm::NamedLiteral
+            } else {
+                KeyForm::Literal
+            };
+            push_literal(store, &mut lines, open, key, form);
         });
-        if let Some(value) = assigned_value(line) {
-            store.push(value, origin(line_number, KeyForm::Value, false));
+        for range in values {
+            push_value(store, &mut lines, buf, range, path, &origin);
         }
-        line_number += 1;
-        start = end + 1;
+    } else {
+        for range in &named {
+            push_value(store, &mut lines, buf, range, path, &origin);
+            literals(&buf[range.clone()], range.len(), true, &mut |open, key| {
+                push_literal(store, &mut lines, range.start + open, key, KeyForm::NamedLiteral);
+            });
+        }
     }
     let mut lines = LineCounter::new(buf, first_line);
     let mut begins = memchr::memmem::find_iter(buf, b"-----BEGIN ").peekable();
@@ -235,6 +273,37 @@ pub fn collect(
             }
         }
     }
+}
+
+/// Keeps the unquoted value a named line assigns, if any.
+fn push_value(
+    store: &mut KeyStore,
+    lines: &mut LineCounter,
+    buf: &[u8],
+    range: &std::ops::Range<usize>,
+    path: &str,
+    origin: &dyn Fn(u64, KeyForm, bool) -> KeyOrigin,
+) {
+    if let Some(value) = assigned_value(&buf[range.clone()]) {
+        store.push_with(value, false, path, || origin(lines.line_of(range.start), KeyForm::Value, false));
+    }
+}
+
+/// The lines of `buf` starting before `limit` that hold a secret-like name, ascending, without
+/// their line break.
+fn named_lines(buf: &[u8], limit: usize) -> Vec<std::ops::Range<usize>> {
+    let mut named: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut at = 0;
+    while let Some((hit, _)) = SECRET_NAMES.find(buf, at) {
+        let start = memchr::memrchr(b'\n', &buf[..hit.start]).map_or(0, |i| i + 1);
+        if start >= limit {
+            break;
+        }
+        let end = memchr::memchr(b'\n', &buf[hit.end..]).map_or(buf.len(), |i| hit.end + i);
+        named.push(start..end);
+        at = end;
+    }
+    named
 }
 
 /// Counts lines up to ascending offsets.
@@ -259,46 +328,51 @@ impl<'a> LineCounter<'a> {
     }
 }
 
-/// Calls `keep` with every quoted string of a line whose length is in range, then with its
-/// unescaped form when that differs; with `nested`, also with the literals inside an escaped
-/// string (`"{\"secret\":\"…\"}"`).
-fn literals(line: &[u8], nested: bool, keep: &mut dyn FnMut(&[u8])) {
+/// Calls `keep(open, literal)` with every one-line quoted string opening before `limit` whose
+/// length is in range (`open` is its opening quote's offset), then with its unescaped form when
+/// that differs; with `nested`, also with the literals inside an escaped string
+/// (`"{\"secret\":\"…\"}"`), at the outer literal's offset.
+fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn FnMut(usize, &[u8])) {
     let mut i = 0;
-    while let Some(offset) = memchr::memchr3(b'"', b'\'', b'`', &line[i.min(line.len())..]) {
+    while let Some(offset) = memchr::memchr3(b'"', b'\'', b'`', &text[i.min(limit)..limit]) {
         let open = i + offset;
-        let quote = line[open];
-        let mut j = open + 1;
-        let mut close = None;
-        // Bounded so a line full of unmatched quotes stays linear.
-        while j < line.len() && j - open <= 2 * MAX_STRING + 2 {
-            match line[j] {
-                b'\\' => j += 2,
-                b if b == quote => {
-                    close = Some(j);
-                    break;
-                }
-                _ => j += 1,
-            }
-        }
-        let Some(close) = close else {
+        let Some(close) = closing_quote(text, open) else {
             i = open + 1;
             continue;
         };
-        let content = &line[open + 1..close];
+        let content = &text[open + 1..close];
         if (MIN_STRING..=MAX_STRING).contains(&content.len()) {
-            keep(content);
+            keep(open, content);
         }
         if memchr::memchr(b'\\', content).is_some() {
             let unescaped = unescape(content);
             if (MIN_STRING..=MAX_STRING).contains(&unescaped.len()) {
-                keep(&unescaped);
+                keep(open, &unescaped);
             }
             if nested {
-                literals(&unescaped, false, keep);
+                literals(&unescaped, unescaped.len(), false, &mut |_, key| keep(open, key));
             }
         }
         i = close + 1;
     }
+}
+
+/// The closing quote of the string opening at `text[open]` on the same line, skipping escaped
+/// quotes; bounded so a line full of unmatched quotes stays linear.
+fn closing_quote(text: &[u8], open: usize) -> Option<usize> {
+    let quote = text[open];
+    let bound = text.len().min(open + 2 * MAX_STRING + 3);
+    let mut j = open + 1;
+    while j < bound {
+        let at = j + memchr::memchr3(quote, b'\\', b'\n', &text[j..bound])?;
+        match text[at] {
+            b'\n' => return None,
+            b'\\' if text.get(at + 1) == Some(&b'\n') => return None,
+            b'\\' => j = at + 2,
+            _ => return Some(at),
+        }
+    }
+    None
 }
 
 /// Undoes the backslash escapes common to JSON, JavaScript, Python and shell strings.
@@ -988,10 +1062,18 @@ mod tests {
 
     use super::*;
 
+    fn window(text: &str, holds_token: bool) -> Window<'_> {
+        let hinted = crate::find::find_tokens_and_hint(text.as_bytes(), &mut Vec::new());
+        Window { buf: text.as_bytes(), first_line: 1, limit: text.len(), hinted, holds_token }
+    }
+
     fn collected(text: &str) -> Vec<(String, u64, KeyForm)> {
-        let settings = Settings::default();
+        collected_beside(text, false)
+    }
+
+    fn collected_beside(text: &str, holds_token: bool) -> Vec<(String, u64, KeyForm)> {
         let mut store = KeyStore::default();
-        collect(&settings, &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        collect(&Arc::from("f"), None, &window(text, holds_token), &mut store);
         store
             .keys
             .into_iter()
@@ -1013,15 +1095,39 @@ mod tests {
     }
 
     #[test]
-    fn collects_literals_and_secret_like_values_only_from_hinted_text() {
+    fn hinted_text_yields_values_and_literals_on_lines_naming_a_secret() {
         let text = "# jwt config\nJWT_SECRET=plain-env-value-1 # note\nname: not-a-secret-value\n\
-                    jwt.secret: yaml-value-12345\nconst k = 'js-literal-123';\nshort = \"abc\"\n";
+                    jwt.secret: yaml-value-12345\nconst apiKey = 'js-literal-123';\nconst k = 'unnamed-literal';\n\
+                    short = \"abc\"\n";
         let found = collected(text);
         assert!(has(&found, "plain-env-value-1", 2), "{found:?}");
         assert!(has(&found, "yaml-value-12345", 4), "{found:?}");
         assert!(has(&found, "js-literal-123", 5), "{found:?}");
-        assert!(!found.iter().any(|(k, _, _)| k == "not-a-secret-value" || k == "abc"));
-        assert!(collected("const k = 'js-literal-123';\n").is_empty());
+        assert!(found.iter().all(|(_, _, form)| matches!(form, KeyForm::Value | KeyForm::NamedLiteral)));
+        let unwanted = ["not-a-secret-value", "unnamed-literal", "abc"];
+        assert!(!found.iter().any(|(k, _, _)| unwanted.contains(&k.as_str())), "{found:?}");
+    }
+
+    #[test]
+    fn text_without_a_hint_or_a_token_yields_nothing() {
+        assert!(collected("const apiKey = 'js-literal-123';\n").is_empty());
+    }
+
+    #[test]
+    fn beside_a_token_every_literal_is_kept_and_named_ones_say_so() {
+        let text =
+            "let t = \"eyJ...\";\nconst k = 'unnamed-literal';\nmy_key = \"named-literal\"\nSIGN_KEY=a-config-value\n";
+        let found = collected_beside(text, true);
+        assert!(found.contains(&("unnamed-literal".into(), 2, KeyForm::Literal)), "{found:?}");
+        assert!(found.contains(&("named-literal".into(), 3, KeyForm::NamedLiteral)), "{found:?}");
+        assert!(found.contains(&("a-config-value".into(), 4, KeyForm::Value)), "{found:?}");
+    }
+
+    #[test]
+    fn a_quote_never_closes_on_a_later_line() {
+        let found = collected_beside("a = 'open \\\nsecret = \"on-the-next-line\"\n", true);
+        assert!(has(&found, "on-the-next-line", 2), "{found:?}");
+        assert!(!found.iter().any(|(k, _, _)| k.contains("open")), "{found:?}");
     }
 
     #[test]
@@ -1034,7 +1140,7 @@ mod tests {
     fn a_pem_block_yields_its_text_with_and_without_newline_and_its_der() {
         let text = "x = \"-----BEGIN PUBLIC KEY-----\\nTUlJQg==\\n-----END PUBLIC KEY-----\\n\"\n";
         let mut store = KeyStore::default();
-        collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        collect(&Arc::from("f"), None, &window(text, false), &mut store);
         let pem = b"-----BEGIN PUBLIC KEY-----\nTUlJQg==\n-----END PUBLIC KEY-----".to_vec();
         let keys: Vec<_> = store.keys.iter().filter(|(_, origin)| origin.public).map(|(k, _)| k.to_vec()).collect();
         // The unescaped string literal is the same text: the key keeps its public origin.
@@ -1049,7 +1155,7 @@ mod tests {
     fn a_crlf_pem_file_also_yields_its_text_as_read() {
         let text = "-----BEGIN PUBLIC KEY-----\r\nTUlJQg==\r\n-----END PUBLIC KEY-----\r\n";
         let mut store = KeyStore::default();
-        collect(&Settings::default(), &Arc::from("f"), None, text.as_bytes(), 1, text.len(), &mut store);
+        collect(&Arc::from("f"), None, &window(text, false), &mut store);
         assert!(store.keys.contains_key(text.as_bytes()));
         assert!(store.keys.contains_key(text.trim_end().as_bytes()));
     }

@@ -32,8 +32,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::packed;
-
+use crate::literals::Literals;
 use crate::token::{self, Form, Payload};
 
 /// A token found in a buffer: `start..end` is its span in the buffer (the wrapper's span for a
@@ -57,16 +56,35 @@ impl Candidate {
 
 /// Appends every token in `buf` to `out`, in order of position.
 pub fn find_tokens(buf: &[u8], out: &mut Vec<Candidate>) {
-    let prefilter = &*PREFILTER;
-    let mut at = 0;
-    while let Some((hit, needle)) = prefilter.find(buf, at) {
+    find_from(buf, 0, &PREFILTER, out);
+}
+
+/// `find_tokens`, and whether `buf` holds one of `secrets::HINT_NEEDLES`: they ride in the same
+/// SIMD pass until the first one is seen, which costs far less than a second pass over `buf`.
+pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
+    match find_from(buf, 0, &WITH_HINTS, out) {
+        Some(hint) => {
+            find_from(buf, hint + 1, &PREFILTER, out);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Appends the tokens from `at` on; stops at the first needle past the token needles, if the
+/// prefilter has any, and returns its position.
+fn find_from(buf: &[u8], mut at: usize, prefilter: &Literals, out: &mut Vec<Candidate>) -> Option<usize> {
+    while let Some((span, needle)) = prefilter.find(buf, at) {
+        let hit = span.start;
         let (found, resume) = match needle {
-            Needle::Bare => bare_at(buf, hit),
-            Needle::Wrapped => wrapped_at(buf, hit),
+            bare if bare < BARE.len() => bare_at(buf, hit),
+            WRAPPED_NEEDLE => wrapped_at(buf, hit),
+            _ => return Some(hit),
         };
         out.extend(found);
         at = resume.max(hit + 1);
     }
+    None
 }
 
 /// Byte classes: a character of the base64url alphabet, of the standard one, a hex digit.
@@ -119,51 +137,24 @@ static VALUE: [u8; 256] = {
     table
 };
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Needle {
-    Bare,
-    Wrapped,
-}
-
 /// Literals a bare token starts with: the base64url of `{"`, `{ "`, `{\n` + `  `/`"`/tab, and
 /// `{\r\n`. Four bytes where three would be ambiguous (`ewo` is in "framework").
 const BARE: [&[u8]; 6] = [b"eyJ", b"eyAi", b"ewog", b"ewoi", b"ewoJ", b"ew0K"];
 /// The base64 of `eyJ`: where a wrapped token starts.
 const WRAPPED: &[u8] = b"ZXlK";
+const WRAPPED_NEEDLE: usize = BARE.len();
 
-static PREFILTER: LazyLock<Prefilter> = LazyLock::new(Prefilter::new);
-
-/// One pass over the buffer for all needles: Teddy (packed SIMD) where the CPU has it, else the
-/// general Aho-Corasick automaton.
-enum Prefilter {
-    Packed(packed::Searcher),
-    Automaton(aho_corasick::AhoCorasick),
+fn token_needles() -> impl Iterator<Item = Vec<u8>> {
+    BARE.iter().copied().chain([WRAPPED]).map(<[u8]>::to_vec)
 }
 
-impl Prefilter {
-    fn new() -> Prefilter {
-        let needles = || BARE.iter().copied().chain([WRAPPED]);
-        let mut builder = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder();
-        if let Some(searcher) = builder.extend(needles()).build() {
-            return Prefilter::Packed(searcher);
-        }
-        // A handful of short literals is far below any automaton size limit: this cannot fail on
-        // any input, only if the needles above were changed into something unbuildable.
-        Prefilter::Automaton(aho_corasick::AhoCorasick::new(needles()).expect("the needles build an automaton"))
-    }
+static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_needles().collect::<Vec<_>>()));
 
-    /// The first needle at or after `at`: its position and what it starts.
-    fn find(&self, buf: &[u8], at: usize) -> Option<(usize, Needle)> {
-        let span = aho_corasick::Span::from(at..buf.len());
-        let (start, pattern) = match self {
-            Prefilter::Packed(searcher) => searcher.find_in(buf, span).map(|m| (m.start(), m.pattern().as_usize()))?,
-            Prefilter::Automaton(automaton) => {
-                automaton.find(aho_corasick::Input::new(buf).span(span)).map(|m| (m.start(), m.pattern().as_usize()))?
-            }
-        };
-        Some((start, if pattern == BARE.len() { Needle::Wrapped } else { Needle::Bare }))
-    }
-}
+/// The token needles, then the secret hints.
+static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
+    let hints = crate::secrets::hint_needles().into_iter().map(String::into_bytes);
+    Literals::new(token_needles().chain(hints).collect::<Vec<_>>())
+});
 
 /// The bare token starting at `start`, if any, and where searching resumes: the end of the run.
 fn bare_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
