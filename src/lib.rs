@@ -10,6 +10,7 @@ pub mod decode;
 pub mod find;
 pub mod finding;
 pub mod git;
+pub(crate) mod hmac_lanes;
 pub mod jwk;
 pub mod report;
 pub mod rules;
