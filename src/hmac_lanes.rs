@@ -172,16 +172,17 @@ impl Avx512 {
 
     /// HMAC pad states of one key block per lane (keys already hashed or zero-padded to 64 bytes).
     pub(crate) fn pads256(self, key_blocks: &[[u8; 64]; LANES_256], iv: &[u32; 8]) -> Pads256 {
-        let mut words = [[0u32; LANES_256]; 16];
+        let (mut ipad, mut opad) = ([[0u32; LANES_256]; 16], [[0u32; LANES_256]; 16]);
         for (lane, block) in key_blocks.iter().enumerate() {
-            for (word, bytes) in words.iter_mut().zip(block.chunks_exact(4)) {
-                word[lane] = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+            for (j, bytes) in block.chunks_exact(4).enumerate() {
+                let word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+                ipad[j][lane] = word ^ 0x3636_3636;
+                opad[j][lane] = word ^ 0x5c5c_5c5c;
             }
         }
-        let pad = |byte: u8| words.map(|word| word.map(|w| w ^ u32::from_ne_bytes([byte; 4])));
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `self` exists only where AVX-512F was detected at run time.
-        return unsafe { Pads256 { inner: avx512::keyed256(iv, &pad(0x36)), outer: avx512::keyed256(iv, &pad(0x5c)) } };
+        return unsafe { Pads256 { inner: avx512::keyed256(iv, &ipad), outer: avx512::keyed256(iv, &opad) } };
         #[cfg(not(target_arch = "x86_64"))]
         match self.0 {}
     }
@@ -197,16 +198,17 @@ impl Avx512 {
 
     /// Pad states for SHA-512 or SHA-384 (by `iv`) of one 128-byte key block per lane.
     pub(crate) fn pads512(self, key_blocks: &[[u8; 128]; LANES_512], iv: &[u64; 8]) -> Pads512 {
-        let mut words = [[0u64; LANES_512]; 16];
+        let (mut ipad, mut opad) = ([[0u64; LANES_512]; 16], [[0u64; LANES_512]; 16]);
         for (lane, block) in key_blocks.iter().enumerate() {
-            for (word, bytes) in words.iter_mut().zip(block.chunks_exact(8)) {
-                word[lane] = u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8]));
+            for (j, bytes) in block.chunks_exact(8).enumerate() {
+                let word = u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8]));
+                ipad[j][lane] = word ^ 0x3636_3636_3636_3636;
+                opad[j][lane] = word ^ 0x5c5c_5c5c_5c5c_5c5c;
             }
         }
-        let pad = |byte: u8| words.map(|word| word.map(|w| w ^ u64::from_ne_bytes([byte; 8])));
         #[cfg(target_arch = "x86_64")]
         // SAFETY: `self` exists only where AVX-512F was detected at run time.
-        return unsafe { Pads512 { inner: avx512::keyed512(iv, &pad(0x36)), outer: avx512::keyed512(iv, &pad(0x5c)) } };
+        return unsafe { Pads512 { inner: avx512::keyed512(iv, &ipad), outer: avx512::keyed512(iv, &opad) } };
         #[cfg(not(target_arch = "x86_64"))]
         match self.0 {}
     }
@@ -296,54 +298,76 @@ mod avx512 {
         };
     }
 
+    // Loads and stores are plain loops: a closure passed to `array::map` is not inlined into
+    // target_feature code, and an out-of-line call per vector costs more than the work.
+
     #[target_feature(enable = "avx512f")]
-    fn load32(words: &[u32; LANES_256]) -> __m512i {
-        // SAFETY: reads exactly the 64 bytes of `words`; unaligned loads are allowed.
-        unsafe { _mm512_loadu_si512(words.as_ptr().cast()) }
+    #[inline]
+    fn load32<const N: usize>(rows: &[[u32; LANES_256]; N]) -> [__m512i; N] {
+        let mut vectors = [_mm512_setzero_si512(); N];
+        for (vector, row) in vectors.iter_mut().zip(rows) {
+            // SAFETY: reads exactly the 64 bytes of `row`; unaligned loads are allowed.
+            *vector = unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
+        }
+        vectors
     }
 
     #[target_feature(enable = "avx512f")]
-    fn store32(vector: __m512i) -> [u32; LANES_256] {
-        let mut words = [0u32; LANES_256];
-        // SAFETY: writes exactly the 64 bytes of `words`.
-        unsafe { _mm512_storeu_si512(words.as_mut_ptr().cast(), vector) };
-        words
+    #[inline]
+    fn store32(vectors: [__m512i; 8]) -> [[u32; LANES_256]; 8] {
+        let mut rows = [[0u32; LANES_256]; 8];
+        for (row, vector) in rows.iter_mut().zip(vectors) {
+            // SAFETY: writes exactly the 64 bytes of `row`.
+            unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), vector) };
+        }
+        rows
     }
 
     #[target_feature(enable = "avx512f")]
-    fn load64(words: &[u64; LANES_512]) -> __m512i {
-        // SAFETY: reads exactly the 64 bytes of `words`; unaligned loads are allowed.
-        unsafe { _mm512_loadu_si512(words.as_ptr().cast()) }
+    #[inline]
+    fn load64<const N: usize>(rows: &[[u64; LANES_512]; N]) -> [__m512i; N] {
+        let mut vectors = [_mm512_setzero_si512(); N];
+        for (vector, row) in vectors.iter_mut().zip(rows) {
+            // SAFETY: reads exactly the 64 bytes of `row`; unaligned loads are allowed.
+            *vector = unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
+        }
+        vectors
     }
 
     #[target_feature(enable = "avx512f")]
-    fn store64(vector: __m512i) -> [u64; LANES_512] {
-        let mut words = [0u64; LANES_512];
-        // SAFETY: writes exactly the 64 bytes of `words`.
-        unsafe { _mm512_storeu_si512(words.as_mut_ptr().cast(), vector) };
-        words
+    #[inline]
+    fn store64(vectors: [__m512i; 8]) -> [[u64; LANES_512]; 8] {
+        let mut rows = [[0u64; LANES_512]; 8];
+        for (row, vector) in rows.iter_mut().zip(vectors) {
+            // SAFETY: writes exactly the 64 bytes of `row`.
+            unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), vector) };
+        }
+        rows
     }
 
     /// One SHA-256 compression of a block whose 16 message words differ per lane.
     #[target_feature(enable = "avx512f")]
     #[inline]
     fn compress256_lanes(state: [__m512i; 8], message: [__m512i; 16]) -> [__m512i; 8] {
-        let mut w = [_mm512_setzero_si512(); 64];
-        w[..16].copy_from_slice(&message);
-        for t in 16..64 {
-            let s0 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<7>(w[t - 15]),
-                _mm512_ror_epi32::<18>(w[t - 15]),
-                _mm512_srli_epi32::<3>(w[t - 15]),
-            );
-            let s1 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<17>(w[t - 2]),
-                _mm512_ror_epi32::<19>(w[t - 2]),
-                _mm512_srli_epi32::<10>(w[t - 2]),
-            );
-            w[t] = _mm512_add_epi32(_mm512_add_epi32(w[t - 16], s0), _mm512_add_epi32(w[t - 7], s1));
-        }
-        let out = rounds!(round256, state, 64, |t| _mm512_add_epi32(w[t], _mm512_set1_epi32(K256[t] as i32)));
+        // The schedule runs in a 16-word ring, one word ahead of each round that needs it.
+        let mut w = message;
+        let out = rounds!(round256, state, 64, |t| {
+            if t >= 16 {
+                let (w15, w2) = (w[(t + 1) % 16], w[(t + 14) % 16]);
+                let s0 = _mm512_ternarylogic_epi32::<0x96>(
+                    _mm512_ror_epi32::<7>(w15),
+                    _mm512_ror_epi32::<18>(w15),
+                    _mm512_srli_epi32::<3>(w15),
+                );
+                let s1 = _mm512_ternarylogic_epi32::<0x96>(
+                    _mm512_ror_epi32::<17>(w2),
+                    _mm512_ror_epi32::<19>(w2),
+                    _mm512_srli_epi32::<10>(w2),
+                );
+                w[t % 16] = _mm512_add_epi32(_mm512_add_epi32(w[t % 16], s0), _mm512_add_epi32(w[(t + 9) % 16], s1));
+            }
+            _mm512_add_epi32(w[t % 16], _mm512_set1_epi32(K256[t] as i32))
+        });
         feed_forward32(state, out)
     }
 
@@ -367,14 +391,16 @@ mod avx512 {
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn keyed256(iv: &[u32; 8], words: &[[u32; LANES_256]; 16]) -> [[u32; LANES_256]; 8] {
-        let state = iv.map(|word| _mm512_set1_epi32(word as i32));
-        let message = words.map(|word| load32(&word));
-        compress256_lanes(state, message).map(|word| store32(word))
+        let mut state = [_mm512_setzero_si512(); 8];
+        for (vector, &word) in state.iter_mut().zip(iv) {
+            *vector = _mm512_set1_epi32(word as i32);
+        }
+        store32(compress256_lanes(state, load32(words)))
     }
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32; 8]) -> u16 {
-        let mut inner = pads.inner.map(|word| load32(&word));
+        let mut inner = load32(&pads.inner);
         for wk in schedules {
             inner = compress256_shared(inner, wk);
         }
@@ -384,7 +410,7 @@ mod avx512 {
         message[..8].copy_from_slice(&inner);
         message[8] = _mm512_set1_epi32(0x8000_0000_u32 as i32);
         message[15] = _mm512_set1_epi32((64 + 32) * 8);
-        let outer = compress256_lanes(pads.outer.map(|word| load32(&word)), message);
+        let outer = compress256_lanes(load32(&pads.outer), message);
         let mut mask = u16::MAX;
         for (word, &want) in outer.into_iter().zip(expected) {
             mask &= _mm512_cmpeq_epi32_mask(word, _mm512_set1_epi32(want as i32));
@@ -396,22 +422,24 @@ mod avx512 {
     #[target_feature(enable = "avx512f")]
     #[inline]
     fn compress512_lanes(state: [__m512i; 8], message: [__m512i; 16]) -> [__m512i; 8] {
-        let mut w = [_mm512_setzero_si512(); 80];
-        w[..16].copy_from_slice(&message);
-        for t in 16..80 {
-            let s0 = _mm512_ternarylogic_epi64::<0x96>(
-                _mm512_ror_epi64::<1>(w[t - 15]),
-                _mm512_ror_epi64::<8>(w[t - 15]),
-                _mm512_srli_epi64::<7>(w[t - 15]),
-            );
-            let s1 = _mm512_ternarylogic_epi64::<0x96>(
-                _mm512_ror_epi64::<19>(w[t - 2]),
-                _mm512_ror_epi64::<61>(w[t - 2]),
-                _mm512_srli_epi64::<6>(w[t - 2]),
-            );
-            w[t] = _mm512_add_epi64(_mm512_add_epi64(w[t - 16], s0), _mm512_add_epi64(w[t - 7], s1));
-        }
-        let out = rounds!(round512, state, 80, |t| _mm512_add_epi64(w[t], _mm512_set1_epi64(K512[t] as i64)));
+        let mut w = message;
+        let out = rounds!(round512, state, 80, |t| {
+            if t >= 16 {
+                let (w15, w2) = (w[(t + 1) % 16], w[(t + 14) % 16]);
+                let s0 = _mm512_ternarylogic_epi64::<0x96>(
+                    _mm512_ror_epi64::<1>(w15),
+                    _mm512_ror_epi64::<8>(w15),
+                    _mm512_srli_epi64::<7>(w15),
+                );
+                let s1 = _mm512_ternarylogic_epi64::<0x96>(
+                    _mm512_ror_epi64::<19>(w2),
+                    _mm512_ror_epi64::<61>(w2),
+                    _mm512_srli_epi64::<6>(w2),
+                );
+                w[t % 16] = _mm512_add_epi64(_mm512_add_epi64(w[t % 16], s0), _mm512_add_epi64(w[(t + 9) % 16], s1));
+            }
+            _mm512_add_epi64(w[t % 16], _mm512_set1_epi64(K512[t] as i64))
+        });
         feed_forward64(state, out)
     }
 
@@ -434,14 +462,16 @@ mod avx512 {
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn keyed512(iv: &[u64; 8], words: &[[u64; LANES_512]; 16]) -> [[u64; LANES_512]; 8] {
-        let state = iv.map(|word| _mm512_set1_epi64(word as i64));
-        let message = words.map(|word| load64(&word));
-        compress512_lanes(state, message).map(|word| store64(word))
+        let mut state = [_mm512_setzero_si512(); 8];
+        for (vector, &word) in state.iter_mut().zip(iv) {
+            *vector = _mm512_set1_epi64(word as i64);
+        }
+        store64(compress512_lanes(state, load64(words)))
     }
 
     #[target_feature(enable = "avx512f")]
     pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64]) -> u8 {
-        let mut inner = pads.inner.map(|word| load64(&word));
+        let mut inner = load64(&pads.inner);
         for wk in schedules {
             inner = compress512_shared(inner, wk);
         }
@@ -455,7 +485,7 @@ mod avx512 {
             *word = _mm512_set1_epi64(0x8000_0000_0000_0000_u64 as i64);
         }
         message[15] = _mm512_set1_epi64((128 + 8 * digest_words as i64) * 8);
-        let outer = compress512_lanes(pads.outer.map(|word| load64(&word)), message);
+        let outer = compress512_lanes(load64(&pads.outer), message);
         let mut mask = u8::MAX;
         for (word, &want) in outer.into_iter().zip(expected) {
             mask &= _mm512_cmpeq_epi64_mask(word, _mm512_set1_epi64(want as i64));
