@@ -527,19 +527,29 @@ impl Keyed {
     }
 }
 
+// A batch is one SHA-256 vector of keys and two SHA-512 ones.
+const _: () = assert!(LANES_256 == 2 * LANES_512);
+
 /// Pad states of a batch of up to `LANES_256` candidates, one per SIMD lane, computed per hash on
 /// first use and reused for every token of that hash.
 struct LaneBatch<'a, K> {
     lanes: Avx512,
     keys: &'a [K],
     sha256: Option<Pads256>,
-    sha384: Option<Vec<Pads512>>,
-    sha512: Option<Vec<Pads512>>,
+    /// One entry per `LANES_512` keys.
+    sha384: [Option<Pads512>; 2],
+    sha512: [Option<Pads512>; 2],
 }
 
 impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
     fn new(lanes: Avx512, keys: &'a [K]) -> Self {
-        LaneBatch { lanes, keys: &keys[..keys.len().min(LANES_256)], sha256: None, sha384: None, sha512: None }
+        LaneBatch {
+            lanes,
+            keys: &keys[..keys.len().min(LANES_256)],
+            sha256: None,
+            sha384: [None, None],
+            sha512: [None, None],
+        }
     }
 
     /// A bit per key, the first key lowest, that verifies `target`; keys from `skip_from` on may
@@ -559,21 +569,20 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
             }
             FastTarget::Sha512(blocks) => {
                 let alg = target.alg;
-                let slot = if alg == HashAlg::Sha384 { &mut self.sha384 } else { &mut self.sha512 };
-                let groups = slot.get_or_insert_with(|| {
-                    let iv = if alg == HashAlg::Sha384 { SHA384_IV } else { SHA512_IV };
-                    keys.chunks(LANES_512)
-                        .map(|group| {
-                            let mut key_blocks = [[0u8; 128]; LANES_512];
-                            for (block, key) in key_blocks.iter_mut().zip(group) {
-                                *block = key_block512(key.as_ref(), alg);
-                            }
-                            lanes.pads512(&key_blocks, &iv)
-                        })
-                        .collect()
-                });
+                let (slots, iv) =
+                    if alg == HashAlg::Sha384 { (&mut self.sha384, SHA384_IV) } else { (&mut self.sha512, SHA512_IV) };
                 let mut mask = 0u32;
-                for (g, pads) in groups.iter().enumerate().take(skip_from.div_ceil(LANES_512)) {
+                for (g, (slot, group)) in slots.iter_mut().zip(keys.chunks(LANES_512)).enumerate() {
+                    if g * LANES_512 >= skip_from {
+                        break;
+                    }
+                    let pads = slot.get_or_insert_with(|| {
+                        let mut key_blocks = [[0u8; 128]; LANES_512];
+                        for (block, key) in key_blocks.iter_mut().zip(group) {
+                            *block = key_block512(key.as_ref(), alg);
+                        }
+                        lanes.pads512(&key_blocks, &iv)
+                    });
                     mask |=
                         u32::from(lanes.verify512(pads, &blocks.schedules, &blocks.expected_words)) << (g * LANES_512);
                 }
