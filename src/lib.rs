@@ -10,6 +10,7 @@ pub mod decode;
 pub mod find;
 pub mod finding;
 pub mod git;
+mod hmac_lanes;
 pub mod jwk;
 mod literals;
 pub mod report;

@@ -33,6 +33,7 @@ use sha2::{Sha256, Sha384, Sha512};
 
 use crate::config::Settings;
 use crate::finding;
+use crate::hmac_lanes::{self, Avx512, LANES_256, LANES_512, Pads256, Pads512};
 use crate::literals::Literals;
 use crate::rules::Hit;
 use crate::scan::{Collector, Occurrence};
@@ -600,9 +601,78 @@ impl Keyed {
     }
 }
 
+// A batch is one SHA-256 vector of keys and two SHA-512 ones.
+const _: () = assert!(LANES_256 == 2 * LANES_512);
+
+/// Pad states of a batch of up to `LANES_256` candidates, one per SIMD lane, computed per hash on
+/// first use and reused for every token of that hash.
+struct LaneBatch<'a, K> {
+    lanes: Avx512,
+    keys: &'a [K],
+    sha256: Option<Pads256>,
+    /// One entry per `LANES_512` keys.
+    sha384: [Option<Pads512>; 2],
+    sha512: [Option<Pads512>; 2],
+}
+
+impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
+    fn new(lanes: Avx512, keys: &'a [K]) -> Self {
+        LaneBatch {
+            lanes,
+            keys: &keys[..keys.len().min(LANES_256)],
+            sha256: None,
+            sha384: [None, None],
+            sha512: [None, None],
+        }
+    }
+
+    /// A bit per key, the first key lowest, that verifies `target`; keys from `skip_from` on may
+    /// be left unchecked.
+    fn verifies(&mut self, target: &Target, skip_from: usize) -> u32 {
+        let (lanes, keys) = (self.lanes, self.keys);
+        let mask = match &target.blocks {
+            FastTarget::Sha256(blocks) => {
+                let pads = self.sha256.get_or_insert_with(|| {
+                    let mut key_blocks = [[0u8; 64]; LANES_256];
+                    for (block, key) in key_blocks.iter_mut().zip(keys) {
+                        *block = key_block256(key.as_ref());
+                    }
+                    lanes.pads256(&key_blocks, &SHA256_IV)
+                });
+                u32::from(lanes.verify256(pads, &blocks.schedules, &blocks.expected))
+            }
+            FastTarget::Sha512(blocks) => {
+                let alg = target.alg;
+                let (slots, iv) =
+                    if alg == HashAlg::Sha384 { (&mut self.sha384, SHA384_IV) } else { (&mut self.sha512, SHA512_IV) };
+                let mut mask = 0u32;
+                for (g, (slot, group)) in slots.iter_mut().zip(keys.chunks(LANES_512)).enumerate() {
+                    if g * LANES_512 >= skip_from {
+                        break;
+                    }
+                    let pads = slot.get_or_insert_with(|| {
+                        let mut key_blocks = [[0u8; 128]; LANES_512];
+                        for (block, key) in key_blocks.iter_mut().zip(group) {
+                            *block = key_block512(key.as_ref(), alg);
+                        }
+                        lanes.pads512(&key_blocks, &iv)
+                    });
+                    mask |=
+                        u32::from(lanes.verify512(pads, &blocks.schedules, &blocks.expected_words)) << (g * LANES_512);
+                }
+                mask
+            }
+        };
+        // Lanes past the last key hold padding keys.
+        mask & ((1u32 << keys.len()) - 1)
+    }
+}
+
 // HMAC checks are the whole cost of the pass, so they skip the `Mac` buffering: the signing
 // input is padded into blocks once per token, each candidate's pad states once per candidate, and
-// a check is just the compression calls (hardware SHA-256 where the CPU has it).
+// a check is just the compression calls. With AVX-512F they run 16 or 8 candidates at a time
+// (`LaneBatch`, `hmac_lanes`); without, one at a time (`Keyed`, hardware SHA-256 where the CPU
+// has it).
 
 type Block256 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
 type Block512 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U128>;
@@ -661,6 +731,7 @@ impl FastTarget {
                 }
                 FastTarget::Sha256(Sha256Target {
                     inner_blocks: padded.chunks_exact(64).map(Block256::clone_from_slice).collect(),
+                    schedules: padded.chunks_exact(64).map(hmac_lanes::schedule256).collect(),
                     expected,
                 })
             }
@@ -668,7 +739,12 @@ impl FastTarget {
                 let padded = padded_after_key_block(input, 128, 16);
                 FastTarget::Sha512(Sha512Target {
                     inner_blocks: padded.chunks_exact(128).map(Block512::clone_from_slice).collect(),
+                    schedules: padded.chunks_exact(128).map(hmac_lanes::schedule512).collect(),
                     expected: signature.into(),
+                    expected_words: signature
+                        .chunks_exact(8)
+                        .map(|bytes| u64::from_be_bytes(bytes.try_into().unwrap_or([0; 8])))
+                        .collect(),
                 })
             }
         }
@@ -678,7 +754,36 @@ impl FastTarget {
 #[derive(Debug)]
 struct Sha256Target {
     inner_blocks: Vec<Block256>,
+    /// Each inner block's `W[t] + K[t]`, for the SIMD lanes.
+    schedules: Vec<[u32; 64]>,
     expected: [u32; 8],
+}
+
+/// The HMAC key block: the key zero-padded, or its digest if longer than the block.
+fn key_block256(key: &[u8]) -> [u8; 64] {
+    use sha2::Digest as _;
+    let mut key_block = [0u8; 64];
+    if key.len() > 64 {
+        key_block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        key_block[..key.len()].copy_from_slice(key);
+    }
+    key_block
+}
+
+fn key_block512(key: &[u8], alg: HashAlg) -> [u8; 128] {
+    use sha2::Digest as _;
+    let mut key_block = [0u8; 128];
+    if key.len() > 128 {
+        if alg == HashAlg::Sha384 {
+            key_block[..48].copy_from_slice(&Sha384::digest(key));
+        } else {
+            key_block[..64].copy_from_slice(&Sha512::digest(key));
+        }
+    } else {
+        key_block[..key.len()].copy_from_slice(key);
+    }
+    key_block
 }
 
 struct Sha256Keyed {
@@ -688,13 +793,7 @@ struct Sha256Keyed {
 
 impl Sha256Keyed {
     fn new(key: &[u8]) -> Self {
-        use sha2::Digest as _;
-        let mut key_block = [0u8; 64];
-        if key.len() > 64 {
-            key_block[..32].copy_from_slice(&Sha256::digest(key));
-        } else {
-            key_block[..key.len()].copy_from_slice(key);
-        }
+        let key_block = key_block256(key);
         let pad_state = |pad: u8| {
             let mut state = SHA256_IV;
             sha2::compress256(&mut state, &[Block256::from(key_block.map(|b| b ^ pad))]);
@@ -722,8 +821,11 @@ impl Sha256Keyed {
 #[derive(Debug)]
 struct Sha512Target {
     inner_blocks: Vec<Block512>,
+    schedules: Vec<[u64; 80]>,
     /// The signature: 48 bytes for HS384, 64 for HS512.
     expected: Box<[u8]>,
+    /// The signature as big-endian words, for the SIMD lanes.
+    expected_words: Box<[u64]>,
 }
 
 struct Sha512Keyed {
@@ -733,15 +835,7 @@ struct Sha512Keyed {
 
 impl Sha512Keyed {
     fn new(key: &[u8], alg: HashAlg) -> Self {
-        use sha2::Digest as _;
-        let mut key_block = [0u8; 128];
-        if key.len() > 128 {
-            let digest =
-                if alg == HashAlg::Sha384 { Sha384::digest(key).to_vec() } else { Sha512::digest(key).to_vec() };
-            key_block[..digest.len()].copy_from_slice(&digest);
-        } else {
-            key_block[..key.len()].copy_from_slice(key);
-        }
+        let key_block = key_block512(key, alg);
         let iv = if alg == HashAlg::Sha384 { SHA384_IV } else { SHA512_IV };
         let pad_state = |pad: u8| {
             let mut state = iv;
@@ -791,17 +885,53 @@ pub fn search<K: AsRef<[u8]> + Sync>(
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    candidates.par_iter().enumerate().with_min_len(256).for_each(|(i, key)| {
-        let index = base + i as u64;
-        let key = key.as_ref();
-        let mut keyed = Keyed::default();
+    search_with(Avx512::detect(), targets, candidates, base, found);
+}
+
+/// `search` with SIMD lanes where `lanes` is given, else one candidate at a time.
+fn search_with<K: AsRef<[u8]> + Sync>(
+    lanes: Option<Avx512>,
+    targets: &[Target],
+    candidates: &[K],
+    base: u64,
+    found: &(dyn Fn(usize, usize) + Sync),
+) {
+    candidates.par_chunks(LANES_256).enumerate().with_min_len(16).for_each(|(c, chunk)| {
+        let first = c * LANES_256;
+        let Some(lanes) = lanes else {
+            for (j, key) in chunk.iter().enumerate() {
+                let index = base + (first + j) as u64;
+                let mut keyed = Keyed::default();
+                for (t, target) in targets.iter().enumerate() {
+                    if target.best.load(Ordering::Relaxed) <= index {
+                        continue;
+                    }
+                    if keyed.verifies(key.as_ref(), target) {
+                        target.best.fetch_min(index, Ordering::Relaxed);
+                        found(t, first + j);
+                    }
+                }
+            }
+            return;
+        };
+        let mut batch = LaneBatch::new(lanes, chunk);
+        let first_index = base + first as u64;
         for (t, target) in targets.iter().enumerate() {
-            if target.best.load(Ordering::Relaxed) <= index {
+            // Keys from `skip_from` on come after the target's earliest match so far.
+            let skip_from = target.best.load(Ordering::Relaxed).saturating_sub(first_index).min(chunk.len() as u64);
+            if skip_from == 0 {
                 continue;
             }
-            if keyed.verifies(key, target) {
+            let mut mask = batch.verifies(target, skip_from as usize);
+            while mask != 0 {
+                let j = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                let index = first_index + j as u64;
+                if target.best.load(Ordering::Relaxed) <= index {
+                    break;
+                }
                 target.best.fetch_min(index, Ordering::Relaxed);
-                found(t, i);
+                found(t, first + j);
             }
         }
     });
@@ -1182,18 +1312,21 @@ mod tests {
         mac.finalize().into_bytes().to_vec()
     }
 
-    /// The direct compression path must agree with the `hmac` crate on every hash, for keys
-    /// shorter than, equal to and longer than each block, and inputs across block boundaries.
-    #[test]
-    fn the_fast_hmac_path_agrees_with_the_hmac_crate() {
-        let keys: Vec<Vec<u8>> = [0, 1, 31, 63, 64, 65, 127, 128, 129, 300].iter().map(|&n| vec![0xa5u8; n]).collect();
-        for input_len in [0, 1, 55, 56, 64, 111, 112, 128, 200, 1000] {
-            let input = "x".repeat(input_len);
-            for key in &keys {
+    /// Every hash, with keys shorter than, equal to and longer than each block (and around the
+    /// digest sizes), over inputs whose padding lands on every block-boundary case: a target
+    /// signed by the `hmac` crate, its key, and a case name.
+    fn hmac_cases() -> Vec<(Target, Vec<u8>, String)> {
+        let key_lens = [0, 1, 31, 32, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 200];
+        let mut cases = Vec::new();
+        for input_len in [0, 1, 55, 56, 63, 64, 111, 112, 119, 120, 127, 128, 200, 1000] {
+            let input: Vec<u8> = (0..input_len).map(|i| b'a' + (i % 26) as u8).collect();
+            let input = String::from_utf8(input).unwrap();
+            for key_len in key_lens {
+                let key: Vec<u8> = (0..key_len).map(|i| (i * 7 + key_len) as u8 ^ 0xa5).collect();
                 for (alg, signature) in [
-                    (HashAlg::Sha256, signed::<Hmac<Sha256>>(key, &input)),
-                    (HashAlg::Sha384, signed::<Hmac<Sha384>>(key, &input)),
-                    (HashAlg::Sha512, signed::<Hmac<Sha512>>(key, &input)),
+                    (HashAlg::Sha256, signed::<Hmac<Sha256>>(&key, &input)),
+                    (HashAlg::Sha384, signed::<Hmac<Sha384>>(&key, &input)),
+                    (HashAlg::Sha512, signed::<Hmac<Sha512>>(&key, &input)),
                 ] {
                     let target = Target {
                         alg,
@@ -1201,12 +1334,49 @@ mod tests {
                         best: AtomicU64::new(u64::MAX),
                         occurrences: Vec::new(),
                     };
-                    let case = format!("{alg:?} key {} input {input_len}", key.len());
-                    assert!(Keyed::default().verifies(key, &target), "{case}");
-                    let mut wrong = key.clone();
-                    wrong.push(1);
-                    assert!(!Keyed::default().verifies(&wrong, &target), "{case}: a wrong key verified");
+                    cases.push((target, key.clone(), format!("{alg:?} key {key_len} input {input_len}")));
                 }
+            }
+        }
+        cases
+    }
+
+    /// Not the same HMAC key as `key` (a zero byte appended would be).
+    fn wrong_key(key: &[u8], n: u8) -> Vec<u8> {
+        let mut wrong = key.to_vec();
+        wrong.push(n | 1);
+        wrong
+    }
+
+    /// The scalar compression path, used where the CPU lacks AVX-512F.
+    #[test]
+    fn the_fast_hmac_path_agrees_with_the_hmac_crate() {
+        for (target, key, case) in hmac_cases() {
+            assert!(Keyed::default().verifies(&key, &target), "{case}");
+            assert!(!Keyed::default().verifies(&wrong_key(&key, 1), &target), "{case}: a wrong key verified");
+        }
+    }
+
+    #[test]
+    fn the_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
+        let Some(lanes) = Avx512::detect() else {
+            eprintln!("no AVX-512F on this CPU: the lane path is not tested");
+            return;
+        };
+        for (target, key, case) in hmac_cases() {
+            // The right key in the first lane, in the last, in a partial last batch, in two lanes
+            // (one in each SHA-512 group), and nowhere.
+            let placements: [(usize, &[usize]); 5] = [(16, &[0]), (16, &[15]), (20, &[19]), (16, &[1, 9]), (16, &[])];
+            for (count, right) in placements {
+                let keys: Vec<Vec<u8>> = (0..count)
+                    .map(|i| if right.contains(&i) { key.clone() } else { wrong_key(&key, i as u8) })
+                    .collect();
+                let mut verified = Vec::new();
+                for (c, chunk) in keys.chunks(LANES_256).enumerate() {
+                    let mask = LaneBatch::new(lanes, chunk).verifies(&target, chunk.len());
+                    verified.extend((0..32).filter(|j| mask & (1 << j) != 0).map(|j| c * LANES_256 + j));
+                }
+                assert_eq!(verified, right, "{case}, {count} keys");
             }
         }
     }
@@ -1240,6 +1410,51 @@ mod tests {
         search(&targets, &candidates, 10, &|t, i| found.lock().unwrap().push((t, i)));
         assert_eq!(targets[0].best.load(Ordering::Relaxed), 11);
         assert!(found.into_inner().unwrap().contains(&(0, 1)));
+    }
+
+    #[test]
+    fn search_finds_the_earliest_verifying_candidate_across_batches() {
+        let signed_by = |key: &[u8], alg: &str| {
+            use base64::Engine as _;
+            let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            let input = format!("{}.{}", b64(format!(r#"{{"alg":"{alg}"}}"#).as_bytes()), b64(b"{}"));
+            let signature = match alg {
+                "HS256" => signed::<Hmac<Sha256>>(key, &input),
+                "HS384" => signed::<Hmac<Sha384>>(key, &input),
+                _ => signed::<Hmac<Sha512>>(key, &input),
+            };
+            format!("{input}.{}", b64(&signature))
+        };
+        let mut candidates: Vec<Vec<u8>> = (0..100).map(|i| format!("candidate-{i}").into_bytes()).collect();
+        candidates[37] = b"secret".to_vec();
+        candidates[90] = b"secret".to_vec();
+        for lanes in [None, Avx512::detect()] {
+            for threads in [1, 2] {
+                let targets: Vec<Target> = [
+                    signed_by(b"secret", "HS256"),
+                    signed_by(b"secret", "HS384"),
+                    signed_by(b"secret", "HS512"),
+                    signed_by(b"candidate-0", "HS512"),
+                    signed_by(b"candidate-99", "HS256"),
+                    signed_by(b"absent", "HS256"),
+                ]
+                .iter()
+                .map(|token| Target::new(token).unwrap())
+                .collect();
+                let found = Mutex::new(Vec::new());
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| {
+                    search_with(lanes, &targets, &candidates, 1000, &|t, i| found.lock().unwrap().push((t, i)))
+                });
+                let best: Vec<u64> = targets.iter().map(|target| target.best.load(Ordering::Relaxed)).collect();
+                let case = format!("lanes {} threads {threads}", lanes.is_some());
+                assert_eq!(best, [1037, 1037, 1037, 1000, 1099, u64::MAX], "{case}");
+                let found = found.into_inner().unwrap();
+                for expected in [(0, 37), (1, 37), (2, 37), (3, 0), (4, 99)] {
+                    assert!(found.contains(&expected), "{case}: {found:?}");
+                }
+            }
+        }
     }
 
     #[test]

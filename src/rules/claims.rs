@@ -336,7 +336,7 @@ fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
