@@ -4,6 +4,10 @@
 #
 #   scripts/bench.sh TREE [RUNS] [THREADS]
 #
+# Rows: `rg`, `jwtscan` (the default scan), `jwtscan-no-forgery` (weak-secret and secret-in-repo
+# disabled: what the forgery checks cost), and `jwtscan-before` when JWTSCAN_BEFORE names another
+# jwtscan binary (an older build, for before/after figures under the same conditions).
+#
 # Copy the tree to a tmpfs first (e.g. /dev/shm): the disk is slow and the page cache is dropped
 # when idle, so timings of a tree on disk measure the disk.
 set -euo pipefail
@@ -21,11 +25,19 @@ bytes=$(du -sb --apparent-size "$tree" | cut -f1)
 files=$(find "$tree" -type f | wc -l)
 echo "tree: $tree  files: $files  size: $((bytes / 1048576)) MiB  runs: $runs  threads: $threads"
 
+no_forgery=$(mktemp --suffix .toml)
+trap 'rm -f "$no_forgery"' EXIT
+printf '[rules]\ndisable = ["weak-secret", "secret-in-repo"]\n' >"$no_forgery"
+scan_args="scan --no-ignore --threads $threads --format json --fail-on never -o /dev/null"
 declare -A cmds=(
   [rg]="rg -c --no-ignore --hidden -j$threads eyJ $tree"
-  [jwtscan]="$jwtscan scan --no-ignore --threads $threads --format json --fail-on never -o /dev/null $tree"
+  [jwtscan]="$jwtscan $scan_args $tree"
+  [jwtscan-no-forgery]="$jwtscan $scan_args --config $no_forgery $tree"
 )
-order=(rg jwtscan)
+order=(rg jwtscan jwtscan-no-forgery)
+if [[ -n ${JWTSCAN_BEFORE:-} ]]; then
+  cmds[jwtscan-before]="$JWTSCAN_BEFORE $scan_args $tree"; order+=(jwtscan-before)
+fi
 if command -v gitleaks >/dev/null; then
   cmds[gitleaks]="gitleaks dir --no-banner --exit-code 0 -r /dev/null $tree"; order+=(gitleaks)
 fi
