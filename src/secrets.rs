@@ -610,6 +610,8 @@ struct LaneBatch<'a, K> {
     lanes: hmac_lanes::Lanes,
     keys: &'a [K],
     sha256: Option<Pads256>,
+    /// Where SHA-256 is faster one key at a time.
+    sha256_keyed: Option<Vec<Sha256Keyed>>,
     /// One entry per `lanes512` keys.
     sha384: [Option<Pads512>; 2],
     sha512: [Option<Pads512>; 2],
@@ -621,6 +623,7 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
             lanes,
             keys: &keys[..keys.len().min(2 * lanes.lanes512())],
             sha256: None,
+            sha256_keyed: None,
             sha384: [None, None],
             sha512: [None, None],
         }
@@ -631,6 +634,13 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
     fn verifies(&mut self, target: &Target, skip_from: usize) -> u32 {
         let (lanes, keys) = (self.lanes, self.keys);
         let mask = match &target.blocks {
+            FastTarget::Sha256(blocks) if !lanes.sha256() => {
+                let keyed = self
+                    .sha256_keyed
+                    .get_or_insert_with(|| keys.iter().map(|key| Sha256Keyed::new(key.as_ref())).collect());
+                let verified = keyed.iter().take(skip_from).enumerate().filter(|(_, keyed)| keyed.verifies(blocks));
+                verified.fold(0, |mask, (j, _)| mask | 1 << j)
+            }
             FastTarget::Sha256(blocks) => {
                 let pads = self.sha256.get_or_insert_with(|| {
                     let mut key_blocks = [[0u8; 64]; LANES_256];
@@ -671,8 +681,8 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
 // HMAC checks are the whole cost of the pass, so they skip the `Mac` buffering: the signing
 // input is padded into blocks once per token, each candidate's pad states once per candidate, and
 // a check is just the compression calls. With AVX-512F they run 16 or 8 candidates at a time, with
-// AVX2 8 or 4 (`LaneBatch`, `hmac_lanes`); without either, one at a time (`Keyed`, hardware
-// SHA-256 where the CPU has it).
+// AVX2 4 for HS384/512 and 8 for HS256 where the CPU lacks SHA-NI (`LaneBatch`, `hmac_lanes`);
+// otherwise one at a time (`Keyed`, `Sha256Keyed`).
 
 type Block256 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
 type Block512 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U128>;
@@ -875,7 +885,9 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
     order
 }
 
-/// How the HMAC checks run: one candidate at a time, or one per SIMD lane.
+/// How the HMAC checks run: one candidate at a time, or one per SIMD lane. `search` takes the
+/// first of `available`, except that on `Avx2` it checks HS256 one candidate at a time where the
+/// CPU has SHA-NI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
     Scalar,
@@ -896,7 +908,7 @@ impl Engine {
     fn lanes(self) -> Option<hmac_lanes::Lanes> {
         match self {
             Engine::Scalar => None,
-            Engine::Avx2 => hmac_lanes::Avx2::detect().map(hmac_lanes::Lanes::Avx2),
+            Engine::Avx2 => hmac_lanes::Avx2::detect().map(|avx2| hmac_lanes::Lanes::Avx2(avx2.with_sha256_lanes())),
             Engine::Avx512 => Avx512::detect().map(hmac_lanes::Lanes::Avx512),
         }
     }
@@ -912,7 +924,7 @@ pub fn search<K: AsRef<[u8]> + Sync>(
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    let lanes = Engine::Avx512.lanes().or_else(|| Engine::Avx2.lanes());
+    let lanes = Engine::Avx512.lanes().or_else(|| hmac_lanes::Avx2::detect().map(hmac_lanes::Lanes::Avx2));
     search_with(lanes, targets, candidates, base, found);
 }
 
@@ -1389,7 +1401,8 @@ mod tests {
         wrong
     }
 
-    /// The scalar compression path, used where the CPU lacks AVX-512F.
+    /// The scalar compression path, used where the CPU lacks AVX-512F and AVX2, and for HS256 on
+    /// AVX2 where the CPU has SHA-NI.
     #[test]
     fn the_fast_hmac_path_agrees_with_the_hmac_crate() {
         for (target, key, case) in hmac_cases() {
@@ -1399,11 +1412,10 @@ mod tests {
     }
 
     /// The right key in the first lane, in the last, in a partial last batch, in two lanes (one in
-    /// each SHA-512 group), and nowhere, for lanes `width512` keys wide for SHA-512: every key
-    /// verifies where it should and nowhere else.
-    fn assert_lanes_agree_with_the_hmac_crate(engine: Engine) {
-        let Some(lanes) = engine.lanes() else {
-            eprintln!("no {engine:?} on this CPU: its lane path is not tested");
+    /// each SHA-512 group), and nowhere: it verifies where it is and nowhere else.
+    fn assert_lanes_agree_with_the_hmac_crate(lanes: Option<hmac_lanes::Lanes>, engine: &str) {
+        let Some(lanes) = lanes else {
+            eprintln!("no {engine} on this CPU: its lane path is not tested");
             return;
         };
         let batch = 2 * lanes.lanes512();
@@ -1424,19 +1436,38 @@ mod tests {
                     let mask = LaneBatch::new(lanes, chunk).verifies(&target, chunk.len());
                     verified.extend((0..32).filter(|j| mask & (1 << j) != 0).map(|j| c * batch + j));
                 }
-                assert_eq!(verified, right, "{engine:?}: {case}, {count} keys");
+                assert_eq!(verified, right, "{engine}: {case}, {count} keys");
             }
         }
     }
 
+    /// Every engine `search_with` may be given: AVX-512F, AVX2 with SHA-256 in lanes, and AVX2 as
+    /// detected (SHA-256 one key at a time where the CPU has SHA-NI).
+    fn lane_engines() -> [(Option<hmac_lanes::Lanes>, &'static str); 3] {
+        let avx2 = hmac_lanes::Avx2::detect();
+        [
+            (Avx512::detect().map(hmac_lanes::Lanes::Avx512), "AVX-512F"),
+            (avx2.map(|avx2| hmac_lanes::Lanes::Avx2(avx2.with_sha256_lanes())), "AVX2 with SHA-256 lanes"),
+            (avx2.map(hmac_lanes::Lanes::Avx2), "AVX2 as detected"),
+        ]
+    }
+
     #[test]
     fn the_avx512_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
-        assert_lanes_agree_with_the_hmac_crate(Engine::Avx512);
+        let [(lanes, engine), ..] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
     }
 
     #[test]
     fn the_avx2_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
-        assert_lanes_agree_with_the_hmac_crate(Engine::Avx2);
+        let [_, (lanes, engine), _] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
+    }
+
+    #[test]
+    fn the_avx2_path_as_detected_agrees_with_the_hmac_crate_in_every_lane() {
+        let [.., (lanes, engine)] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
     }
 
     #[test]
@@ -1486,7 +1517,8 @@ mod tests {
         let mut candidates: Vec<Vec<u8>> = (0..100).map(|i| format!("candidate-{i}").into_bytes()).collect();
         candidates[37] = b"secret".to_vec();
         candidates[90] = b"secret".to_vec();
-        for engine in Engine::available() {
+        let available = lane_engines().into_iter().filter_map(|(lanes, engine)| Some((Some(lanes?), engine)));
+        for (lanes, engine) in [(None, "scalar")].into_iter().chain(available) {
             for threads in [1, 2] {
                 let targets: Vec<Target> = [
                     signed_by(b"secret", "HS256"),
@@ -1502,10 +1534,10 @@ mod tests {
                 let found = Mutex::new(Vec::new());
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
                 pool.install(|| {
-                    search_on(engine, &targets, &candidates, 1000, &|t, i| found.lock().unwrap().push((t, i)))
+                    search_with(lanes, &targets, &candidates, 1000, &|t, i| found.lock().unwrap().push((t, i)))
                 });
                 let best: Vec<u64> = targets.iter().map(|target| target.best.load(Ordering::Relaxed)).collect();
-                let case = format!("{engine:?}, threads {threads}");
+                let case = format!("{engine}, threads {threads}");
                 assert_eq!(best, [1037, 1037, 1037, 1000, 1099, u64::MAX], "{case}");
                 let found = found.into_inner().unwrap();
                 for expected in [(0, 37), (1, 37), (2, 37), (3, 0), (4, 99)] {
