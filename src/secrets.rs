@@ -606,23 +606,26 @@ impl Keyed {
 // A batch is one SHA-256 vector of keys and two SHA-512 ones.
 const _: () = assert!(LANES_256 == 2 * LANES_512);
 
-/// Pad states of a batch of up to `LANES_256` candidates, one per SIMD lane, computed per hash on
-/// first use and reused for every token of that hash.
+/// Pad states of a batch of up to `2 * lanes512` candidates, one per SIMD lane, computed per hash
+/// on first use and reused for every token of that hash.
 struct LaneBatch<'a, K> {
-    lanes: Avx512,
+    lanes: hmac_lanes::Lanes,
     keys: &'a [K],
     sha256: Option<Pads256>,
-    /// One entry per `LANES_512` keys.
+    /// Where SHA-256 is faster one key at a time.
+    sha256_keyed: Option<Vec<Sha256Keyed>>,
+    /// One entry per `lanes512` keys.
     sha384: [Option<Pads512>; 2],
     sha512: [Option<Pads512>; 2],
 }
 
 impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
-    fn new(lanes: Avx512, keys: &'a [K]) -> Self {
+    fn new(lanes: hmac_lanes::Lanes, keys: &'a [K]) -> Self {
         LaneBatch {
             lanes,
-            keys: &keys[..keys.len().min(LANES_256)],
+            keys: &keys[..keys.len().min(2 * lanes.lanes512())],
             sha256: None,
+            sha256_keyed: None,
             sha384: [None, None],
             sha512: [None, None],
         }
@@ -633,6 +636,13 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
     fn verifies(&mut self, target: &Target, skip_from: usize) -> u32 {
         let (lanes, keys) = (self.lanes, self.keys);
         let mask = match &target.blocks {
+            FastTarget::Sha256(blocks) if !lanes.sha256() => {
+                let keyed = self
+                    .sha256_keyed
+                    .get_or_insert_with(|| keys.iter().map(|key| Sha256Keyed::new(key.as_ref())).collect());
+                let verified = keyed.iter().take(skip_from).enumerate().filter(|(_, keyed)| keyed.verifies(blocks));
+                verified.fold(0, |mask, (j, _)| mask | 1 << j)
+            }
             FastTarget::Sha256(blocks) => {
                 let pads = self.sha256.get_or_insert_with(|| {
                     let mut key_blocks = [[0u8; 64]; LANES_256];
@@ -647,9 +657,10 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
                 let alg = target.alg;
                 let (slots, iv) =
                     if alg == HashAlg::Sha384 { (&mut self.sha384, SHA384_IV) } else { (&mut self.sha512, SHA512_IV) };
+                let width = lanes.lanes512();
                 let mut mask = 0u32;
-                for (g, (slot, group)) in slots.iter_mut().zip(keys.chunks(LANES_512)).enumerate() {
-                    if g * LANES_512 >= skip_from {
+                for (g, (slot, group)) in slots.iter_mut().zip(keys.chunks(width)).enumerate() {
+                    if g * width >= skip_from {
                         break;
                     }
                     let pads = slot.get_or_insert_with(|| {
@@ -659,8 +670,7 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
                         }
                         lanes.pads512(&key_blocks, &iv)
                     });
-                    mask |=
-                        u32::from(lanes.verify512(pads, &blocks.schedules, &blocks.expected_words)) << (g * LANES_512);
+                    mask |= u32::from(lanes.verify512(pads, &blocks.schedules, &blocks.expected_words)) << (g * width);
                 }
                 mask
             }
@@ -672,9 +682,9 @@ impl<'a, K: AsRef<[u8]>> LaneBatch<'a, K> {
 
 // HMAC checks are the whole cost of the pass, so they skip the `Mac` buffering: the signing
 // input is padded into blocks once per token, each candidate's pad states once per candidate, and
-// a check is just the compression calls. With AVX-512F they run 16 or 8 candidates at a time
-// (`LaneBatch`, `hmac_lanes`); without, one at a time (`Keyed`, hardware SHA-256 where the CPU
-// has it).
+// a check is just the compression calls. With AVX-512F they run 16 or 8 candidates at a time, with
+// AVX2 4 for HS384/512 and 8 for HS256 where the CPU lacks SHA-NI (`LaneBatch`, `hmac_lanes`);
+// otherwise one at a time (`Keyed`, `Sha256Keyed`).
 
 type Block256 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U64>;
 type Block512 = sha2::digest::generic_array::GenericArray<u8, sha2::digest::consts::U128>;
@@ -877,6 +887,35 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
     order
 }
 
+/// How the HMAC checks run: one candidate at a time, or one per SIMD lane. `search` takes the
+/// first of `available`, except that on `Avx2` it checks HS256 one candidate at a time where the
+/// CPU has SHA-NI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Scalar,
+    Avx2,
+    Avx512,
+}
+
+impl Engine {
+    /// The engines this CPU can run, fastest first.
+    pub fn available() -> Vec<Engine> {
+        [Engine::Avx512, Engine::Avx2, Engine::Scalar]
+            .into_iter()
+            .filter(|&engine| engine == Engine::Scalar || engine.lanes().is_some())
+            .collect()
+    }
+
+    /// `None` for the scalar path and for an engine the CPU lacks.
+    fn lanes(self) -> Option<hmac_lanes::Lanes> {
+        match self {
+            Engine::Scalar => None,
+            Engine::Avx2 => hmac_lanes::Avx2::detect().map(|avx2| hmac_lanes::Lanes::Avx2(avx2.with_sha256_lanes())),
+            Engine::Avx512 => Avx512::detect().map(hmac_lanes::Lanes::Avx512),
+        }
+    }
+}
+
 /// Checks every candidate against every target no earlier candidate verified; candidate `i`
 /// has global index `base + i`, and `found(target, i)` is called for each verification that
 /// may be the earliest. Deterministic whatever the thread count: a target skips only the
@@ -887,19 +926,33 @@ pub fn search<K: AsRef<[u8]> + Sync>(
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    search_with(Avx512::detect(), targets, candidates, base, found);
+    let lanes = Engine::Avx512.lanes().or_else(|| hmac_lanes::Avx2::detect().map(hmac_lanes::Lanes::Avx2));
+    search_with(lanes, targets, candidates, base, found);
 }
 
-/// `search` with SIMD lanes where `lanes` is given, else one candidate at a time.
-fn search_with<K: AsRef<[u8]> + Sync>(
-    lanes: Option<Avx512>,
+/// `search` on `engine`, or on the scalar path if the CPU lacks it: for comparing engines.
+pub fn search_on<K: AsRef<[u8]> + Sync>(
+    engine: Engine,
     targets: &[Target],
     candidates: &[K],
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    candidates.par_chunks(LANES_256).enumerate().with_min_len(16).for_each(|(c, chunk)| {
-        let first = c * LANES_256;
+    search_with(engine.lanes(), targets, candidates, base, found);
+}
+
+/// `search` with SIMD lanes where `lanes` is given, else one candidate at a time.
+fn search_with<K: AsRef<[u8]> + Sync>(
+    lanes: Option<hmac_lanes::Lanes>,
+    targets: &[Target],
+    candidates: &[K],
+    base: u64,
+    found: &(dyn Fn(usize, usize) + Sync),
+) {
+    // The scalar path keeps the batch size of the widest lanes so its parallel split is unchanged.
+    let batch = lanes.map_or(LANES_256, |lanes| 2 * lanes.lanes512());
+    candidates.par_chunks(batch).enumerate().with_min_len(16).for_each(|(c, chunk)| {
+        let first = c * batch;
         let Some(lanes) = lanes else {
             for (j, key) in chunk.iter().enumerate() {
                 let index = base + (first + j) as u64;
@@ -1350,7 +1403,8 @@ mod tests {
         wrong
     }
 
-    /// The scalar compression path, used where the CPU lacks AVX-512F.
+    /// The scalar compression path, used where the CPU lacks AVX-512F and AVX2, and for HS256 on
+    /// AVX2 where the CPU has SHA-NI.
     #[test]
     fn the_fast_hmac_path_agrees_with_the_hmac_crate() {
         for (target, key, case) in hmac_cases() {
@@ -1359,28 +1413,63 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
-        let Some(lanes) = Avx512::detect() else {
-            eprintln!("no AVX-512F on this CPU: the lane path is not tested");
+    /// The right key in the first lane, in the last, in a partial last batch, in two lanes (one in
+    /// each SHA-512 group), and nowhere: it verifies where it is and nowhere else.
+    fn assert_lanes_agree_with_the_hmac_crate(lanes: Option<hmac_lanes::Lanes>, engine: &str) {
+        let Some(lanes) = lanes else {
+            eprintln!("no {engine} on this CPU: its lane path is not tested");
             return;
         };
+        let batch = 2 * lanes.lanes512();
         for (target, key, case) in hmac_cases() {
-            // The right key in the first lane, in the last, in a partial last batch, in two lanes
-            // (one in each SHA-512 group), and nowhere.
-            let placements: [(usize, &[usize]); 5] = [(16, &[0]), (16, &[15]), (20, &[19]), (16, &[1, 9]), (16, &[])];
+            let placements: [(usize, Vec<usize>); 5] = [
+                (batch, vec![0]),
+                (batch, vec![batch - 1]),
+                (batch + 4, vec![batch + 3]),
+                (batch, vec![1, batch / 2 + 1]),
+                (batch, vec![]),
+            ];
             for (count, right) in placements {
                 let keys: Vec<Vec<u8>> = (0..count)
                     .map(|i| if right.contains(&i) { key.clone() } else { wrong_key(&key, i as u8) })
                     .collect();
                 let mut verified = Vec::new();
-                for (c, chunk) in keys.chunks(LANES_256).enumerate() {
+                for (c, chunk) in keys.chunks(batch).enumerate() {
                     let mask = LaneBatch::new(lanes, chunk).verifies(&target, chunk.len());
-                    verified.extend((0..32).filter(|j| mask & (1 << j) != 0).map(|j| c * LANES_256 + j));
+                    verified.extend((0..32).filter(|j| mask & (1 << j) != 0).map(|j| c * batch + j));
                 }
-                assert_eq!(verified, right, "{case}, {count} keys");
+                assert_eq!(verified, right, "{engine}: {case}, {count} keys");
             }
         }
+    }
+
+    /// Every engine `search_with` may be given: AVX-512F, AVX2 with SHA-256 in lanes, and AVX2 as
+    /// detected (SHA-256 one key at a time where the CPU has SHA-NI).
+    fn lane_engines() -> [(Option<hmac_lanes::Lanes>, &'static str); 3] {
+        let avx2 = hmac_lanes::Avx2::detect();
+        [
+            (Avx512::detect().map(hmac_lanes::Lanes::Avx512), "AVX-512F"),
+            (avx2.map(|avx2| hmac_lanes::Lanes::Avx2(avx2.with_sha256_lanes())), "AVX2 with SHA-256 lanes"),
+            (avx2.map(hmac_lanes::Lanes::Avx2), "AVX2 as detected"),
+        ]
+    }
+
+    #[test]
+    fn the_avx512_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
+        let [(lanes, engine), ..] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
+    }
+
+    #[test]
+    fn the_avx2_lane_hmac_path_agrees_with_the_hmac_crate_in_every_lane() {
+        let [_, (lanes, engine), _] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
+    }
+
+    #[test]
+    fn the_avx2_path_as_detected_agrees_with_the_hmac_crate_in_every_lane() {
+        let [.., (lanes, engine)] = lane_engines();
+        assert_lanes_agree_with_the_hmac_crate(lanes, engine);
     }
 
     #[test]
@@ -1430,7 +1519,8 @@ mod tests {
         let mut candidates: Vec<Vec<u8>> = (0..100).map(|i| format!("candidate-{i}").into_bytes()).collect();
         candidates[37] = b"secret".to_vec();
         candidates[90] = b"secret".to_vec();
-        for lanes in [None, Avx512::detect()] {
+        let available = lane_engines().into_iter().filter_map(|(lanes, engine)| Some((Some(lanes?), engine)));
+        for (lanes, engine) in [(None, "scalar")].into_iter().chain(available) {
             for threads in [1, 2] {
                 let targets: Vec<Target> = [
                     signed_by(b"secret", "HS256"),
@@ -1449,7 +1539,7 @@ mod tests {
                     search_with(lanes, &targets, &candidates, 1000, &|t, i| found.lock().unwrap().push((t, i)))
                 });
                 let best: Vec<u64> = targets.iter().map(|target| target.best.load(Ordering::Relaxed)).collect();
-                let case = format!("lanes {} threads {threads}", lanes.is_some());
+                let case = format!("{engine}, threads {threads}");
                 assert_eq!(best, [1037, 1037, 1037, 1000, 1099, u64::MAX], "{case}");
                 let found = found.into_inner().unwrap();
                 for expected in [(0, 37), (1, 37), (2, 37), (3, 0), (4, 99)] {
