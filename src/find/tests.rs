@@ -433,3 +433,19 @@ fn every_candidate_in_random_fragment_soup_decodes_and_spans_are_ordered() {
     }
     assert!(total > 100, "the soup should hold tokens, found {total}");
 }
+
+#[test]
+fn the_hint_search_finds_the_same_tokens_and_says_whether_a_hint_is_there() {
+    let cases = [
+        (format!("{JWT_IO} {UNSIGNED}"), false),
+        (format!("const SECRET = 1; {JWT_IO}\nx {UNSIGNED} jwt {DASHED}"), true),
+        (format!("{JWT_IO}\n{JWE_KEY} # signing\nsecret secret {UNSIGNED}"), true),
+        (format!("{JWE_DIR} -----BEGIN PUBLIC KEY----- {{\"kty\":\"oct\"}}"), true),
+        ("no token, only a Jwt".to_string(), true),
+    ];
+    for (text, hinted) in cases {
+        let mut out = Vec::new();
+        assert_eq!(find_tokens_and_hint(text.as_bytes(), &mut out), hinted, "{text}");
+        assert_eq!(out, find(text.as_bytes()), "{text}");
+    }
+}
