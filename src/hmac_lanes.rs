@@ -206,6 +206,11 @@ pub(crate) enum Lanes {
 }
 
 impl Lanes {
+    /// The widest engine the CPU has: AVX-512F, else AVX2.
+    pub(crate) fn detect() -> Option<Lanes> {
+        Avx512::detect().map(Lanes::Avx512).or_else(|| Avx2::detect().map(Lanes::Avx2))
+    }
+
     /// Whether `pads256` and `verify256` are worth calling; else SHA-256 keys are best checked one
     /// at a time.
     pub(crate) fn sha256(self) -> bool {

@@ -926,8 +926,7 @@ pub fn search<K: AsRef<[u8]> + Sync>(
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    let lanes = Engine::Avx512.lanes().or_else(|| hmac_lanes::Avx2::detect().map(hmac_lanes::Lanes::Avx2));
-    search_with(lanes, targets, candidates, base, found);
+    search_with(hmac_lanes::Lanes::detect(), targets, candidates, base, found);
 }
 
 /// `search` on `engine`, or on the scalar path if the CPU lacks it: for comparing engines.
