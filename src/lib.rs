@@ -19,6 +19,7 @@ pub mod rules_command;
 pub mod scan;
 pub mod secrets;
 pub mod severity;
+pub mod spill;
 pub mod time;
 pub mod token;
 pub mod walk;
