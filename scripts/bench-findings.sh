@@ -38,7 +38,7 @@ for input in "$one" "$tree"; do
     for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
     for ((run = 1; run <= runs; run++)); do
         for name in "${order[@]}"; do
-            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" scan --format json --fail-on never \
+            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" scan --format json --fail-on never --now 1767225600 \
                 -o "$dir/$name.json" "$input" >/dev/null 2>&1; } 2>&1 | tail -1)
             times[$name]+="${out% *} "
             kb=${out#* }

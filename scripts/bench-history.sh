@@ -38,7 +38,7 @@ for commits in "${lengths[@]}"; do
     for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
     for ((run = 1; run <= runs; run++)); do
         for name in "${order[@]}"; do
-            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" git --threads "$threads" --format json \
+            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" git --threads "$threads" --format json --now 1767225600 \
                 --fail-on never -o "$dir/$name.json" "$repo" >/dev/null 2>&1; } 2>&1 | tail -1)
             times[$name]+="${out% *} "
             kb=${out#* }

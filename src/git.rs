@@ -12,6 +12,7 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -33,11 +34,21 @@ use crate::scan::{Collector, Occurrence, Scanner};
 /// crafted one must not exhaust the stack.
 const MAX_TREE_DEPTH: usize = 256;
 /// Commits diffed in parallel before their changes are recorded: large enough to keep every
-/// worker busy, small enough that the changes of a huge history are never all in memory.
-const DIFF_BATCH: usize = 4096;
-/// Object cache of each diffing worker: a tree is read again as the parent of the next commit.
-/// Blob workers have none: each blob is read once.
-const OBJECT_CACHE_BYTES: usize = 64 << 20;
+/// worker busy, small enough that the changes of a huge history are never all in memory and
+/// that the pack pages one batch touches stay few (see `PackPages`).
+const DIFF_BATCH: usize = 2048;
+/// Object cache of each diffing worker: a tree is read again as the parent of the next commit,
+/// which a few MB catch as well as 64 did. Blob workers have none: each blob is read once.
+const OBJECT_CACHE_BYTES: usize = 4 << 20;
+/// Object bytes read between two checks of the pack pages (see `PackPages`).
+const RELEASE_BYTES: u64 = 16 << 20;
+/// Pack and index pages kept resident before they are given back (see `PackPages`).
+const MAPPED_LIMIT: u64 = 32 << 20;
+/// Commits read between two releases of the pack pages while the graph loads.
+const COMMITS_PER_RELEASE: usize = 4096;
+/// What each object read counts towards `RELEASE_BYTES` besides its size: the pack pages around
+/// it that the read touched.
+const PAGE_BYTES: u64 = 4096;
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
 const BLOB_BUFFER_KEEP: usize = 64 << 20;
@@ -52,13 +63,88 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build().context("cannot start worker threads")?;
     let shared = repo.clone().into_sync();
+    let pages = PackPages::new(&repo);
     let collector = if args.staged {
-        staged(&repo, &shared, &settings, &exclude, &pool)?
+        staged(&repo, &shared, &pages, &settings, &exclude, &pool)?
     } else {
-        history(&repo, &shared, args, &settings, &exclude, &pool)?
+        history(&repo, &shared, &pages, args, &settings, &exclude, &pool)?
     };
     let report = crate::build_report(collector, &settings, started);
     crate::emit(&report, &settings)
+}
+
+/// Pages of the repository's mapped pack and index files that this process touched count in its
+/// resident memory until the mapping goes, and gix keeps packs mapped for the whole run: over a
+/// whole history that was the whole pack and index (250 MB of the 354 MB peak at 100,000
+/// commits). After each batch of reads the touched pages are given back; the next read maps them
+/// in again from the page cache, so they are given back only once they pass `MAPPED_LIMIT`.
+/// Linux only: elsewhere memory stays as it was.
+struct PackPages {
+    #[cfg(target_os = "linux")]
+    objects: PathBuf,
+    /// File-backed resident bytes before the history is read (the binary's own pages).
+    #[cfg(target_os = "linux")]
+    baseline: u64,
+}
+
+impl PackPages {
+    fn new(repo: &gix::Repository) -> Self {
+        #[cfg(target_os = "linux")]
+        {
+            let objects = repo.objects.store_ref().path();
+            PackPages {
+                objects: objects.canonicalize().unwrap_or_else(|_| objects.to_path_buf()),
+                baseline: shared_resident().unwrap_or(0),
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = repo;
+            PackPages {}
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn release(&self) {
+        if shared_resident().is_some_and(|bytes| bytes.saturating_sub(self.baseline) < MAPPED_LIMIT) {
+            return;
+        }
+        let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
+        for line in maps.lines() {
+            // `start-end perms offset device inode path`
+            let mut fields = line.split_ascii_whitespace();
+            let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
+            let Some(path) = fields.nth(3).map(Path::new) else { continue };
+            let is_pack = path.extension().is_some_and(|extension| extension == "pack" || extension == "idx");
+            if !is_pack || !path.starts_with(&self.objects) || perms.contains('w') {
+                continue;
+            }
+            let Some((start, end)) = range.split_once('-') else { continue };
+            let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16)) else {
+                continue;
+            };
+            // SAFETY: the range is a read-only mapping of one of the repository's pack or index
+            // files, as the kernel lists it. MADV_DONTNEED only drops this process's page-table
+            // entries for it: the next read faults the same file bytes back in, so gix, reading
+            // it from other threads, sees the same data. A failure leaves the pages mapped.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end.saturating_sub(start), libc::MADV_DONTNEED);
+            }
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn release(&self) {}
+}
+
+/// Resident bytes backed by files, the third field of `/proc/self/statm` (in pages).
+#[cfg(target_os = "linux")]
+fn shared_resident() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_ascii_whitespace().nth(2)?.parse().ok()?;
+    // SAFETY: sysconf only reads a system constant.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page_size).ok()?)
 }
 
 /// Config `exclude` globs, applied to blob paths relative to the repository root.
@@ -98,22 +184,47 @@ struct Place {
     commit: Option<u32>,
 }
 
-/// What the traversal and the scan share about commits and paths.
-#[derive(Default)]
-struct Catalog {
-    paths: Vec<Arc<str>>,
-    commits: Vec<CommitMeta>,
+/// The blobs to scan, each with its first place, and the places where they were seen again.
+struct Jobs {
+    firsts: Vec<(ObjectId, Place)>,
+    /// (job, place), by job and, for one job, in commit order.
+    more: Vec<(u32, Place)>,
 }
 
-struct CommitMeta {
-    sha: Arc<str>,
-    time: i64,
-    author: Arc<str>,
+impl Jobs {
+    fn new(firsts: Vec<(ObjectId, Place)>, mut more: Vec<(u32, Place)>) -> Self {
+        // Stable: the places of one blob stay in the order they were recorded.
+        more.sort_by_key(|&(job, _)| job);
+        Jobs { firsts, more }
+    }
+
+    /// The places after its first where job `job` was seen.
+    fn more(&self, job: usize) -> impl Iterator<Item = Place> + '_ {
+        let start = self.more.partition_point(|&(other, _)| (other as usize) < job);
+        self.more[start..].iter().take_while(move |&&(other, _)| other as usize == job).map(|&(_, place)| place)
+    }
+}
+
+/// What the traversal and the scan share about commits and paths: a `Place`'s commit is an index
+/// into `order`, the commits in parents-first order (the hex id is made only for the few commits
+/// a finding names).
+#[derive(Default)]
+struct Catalog<'g> {
+    paths: Vec<Arc<str>>,
+    commits: &'g [CommitInfo],
+    order: Vec<u32>,
+}
+
+impl Catalog<'_> {
+    fn commit(&self, index: u32) -> Option<&CommitInfo> {
+        self.order.get(index as usize).and_then(|&commit| self.commits.get(commit as usize))
+    }
 }
 
 fn history(
     repo: &gix::Repository,
     shared: &gix::ThreadSafeRepository,
+    pages: &PackPages,
     args: &GitArgs,
     settings: &Settings,
     exclude: &PathFilter<'_>,
@@ -132,8 +243,8 @@ fn history(
             HashSet::new()
         }
     };
-    let hidden = ancestors(repo, &hidden_tips, &shallow, &mut out);
-    let graph = Graph::load(repo, &tips, &hidden, &shallow, &mut out);
+    let hidden = ancestors(repo, pages, &hidden_tips, &shallow, &mut out);
+    let graph = Graph::load(repo, pages, &tips, &hidden, &shallow, &mut out);
     let order = graph.parents_first();
     let full = hidden.is_empty();
     if graph.commits.iter().any(|commit| shallow.contains(&commit.id)) {
@@ -144,11 +255,14 @@ fn history(
         );
     }
 
-    let mut catalog = Catalog::default();
+    let mut catalog = Catalog { paths: Vec::new(), commits: &graph.commits, order: Vec::with_capacity(order.len()) };
     let mut path_ids: HashMap<Vec<u8>, u32> = HashMap::new();
-    let mut seen: HashSet<(ObjectId, u32)> = HashSet::new();
-    let mut blobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
-    let mut blob_order: Vec<ObjectId> = Vec::new();
+    // Per distinct blob, its job (about 60 bytes a blob); the places after a blob's first are
+    // rare (the same content at another path) and kept apart.
+    let mut job_of: HashMap<ObjectId, u32> = HashMap::new();
+    let mut firsts: Vec<(ObjectId, Place)> = Vec::new();
+    let mut more: Vec<(u32, Place)> = Vec::new();
+    let mut more_seen: HashSet<(u32, u32)> = HashSet::new();
     let mut submodule: Option<String> = None;
     // Commits are diffed in parallel a batch at a time (the batch's changes stay bounded), then
     // recorded in `order`, so the first commit to record a pair is the oldest.
@@ -162,14 +276,11 @@ fn history(
                 )
                 .collect()
         });
+        pages.release();
         for (&index, commit_changes) in batch.iter().zip(changes) {
             let commit = &graph.commits[index];
-            let commit_index = catalog.commits.len() as u32;
-            catalog.commits.push(CommitMeta {
-                sha: Arc::from(commit.id.to_string()),
-                time: commit.time,
-                author: Arc::clone(&commit.author),
-            });
+            let commit_index = catalog.order.len() as u32;
+            catalog.order.push(index as u32);
             for message in commit_changes.errors {
                 out.error(&short(&commit.id), &message);
             }
@@ -182,12 +293,18 @@ fn history(
                     catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
                     next
                 });
-                if seen.insert((blob, path_id)) {
-                    let places = blobs.entry(blob).or_insert_with(|| {
-                        blob_order.push(blob);
-                        Vec::new()
-                    });
-                    places.push(Place { path: path_id, commit: Some(commit_index) });
+                let place = Place { path: path_id, commit: Some(commit_index) };
+                match job_of.entry(blob) {
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(firsts.len() as u32);
+                        firsts.push((blob, place));
+                    }
+                    std::collections::hash_map::Entry::Occupied(slot) => {
+                        let job = *slot.get();
+                        if firsts[job as usize].1.path != path_id && more_seen.insert((job, path_id)) {
+                            more.push((job, place));
+                        }
+                    }
                 }
             }
         }
@@ -195,10 +312,9 @@ fn history(
     if let Some(path) = submodule {
         out.warnings.push(format!("{path}: submodules are not followed; scan their repositories separately"));
     }
-    drop(seen);
-    let jobs: Vec<(ObjectId, Vec<Place>)> =
-        blob_order.into_iter().map(|blob| (blob, blobs.remove(&blob).unwrap_or_default())).collect();
-    let scanned = scan_blobs(shared, settings, &catalog, &jobs, pool);
+    drop((job_of, more_seen));
+    let jobs = Jobs::new(firsts, more);
+    let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
     out.merge(scanned);
     Ok(out)
 }
@@ -305,6 +421,7 @@ fn read_commit(repo: &gix::Repository, id: ObjectId, buf: &mut Vec<u8>) -> Resul
 /// shallow commits are not there and are not looked for.
 fn ancestors(
     repo: &gix::Repository,
+    pages: &PackPages,
     tips: &[ObjectId],
     shallow: &HashSet<ObjectId>,
     out: &mut Collector,
@@ -315,6 +432,9 @@ fn ancestors(
     while let Some(id) = queue.pop() {
         if !found.insert(id) {
             continue;
+        }
+        if found.len() % COMMITS_PER_RELEASE == 0 {
+            pages.release();
         }
         match read_commit(repo, id, &mut buf) {
             Ok(commit) if !shallow.contains(&id) => {
@@ -336,6 +456,7 @@ struct Graph {
 impl Graph {
     fn load(
         repo: &gix::Repository,
+        pages: &PackPages,
         tips: &[ObjectId],
         hidden: &HashSet<ObjectId>,
         shallow: &HashSet<ObjectId>,
@@ -350,6 +471,9 @@ impl Graph {
             if !visited.insert(id) {
                 continue;
             }
+            if visited.len() % COMMITS_PER_RELEASE == 0 {
+                pages.release();
+            }
             match read_commit(repo, id, &mut buf) {
                 Ok(mut commit) => {
                     commit.author = Arc::clone(authors.entry(Arc::clone(&commit.author)).or_insert(commit.author));
@@ -362,6 +486,7 @@ impl Graph {
                 Err(err) => out.error(&short(&id), &format!("unreadable commit: {err}")),
             }
         }
+        graph.commits.shrink_to_fit();
         graph
     }
 
@@ -667,6 +792,8 @@ type Oldest<K, T> = HashMap<K, (Option<u32>, Vec<T>)>;
 /// Per-worker state of the blob scan.
 struct BlobWorker<'s> {
     repo: gix::Repository,
+    /// Bytes of the last blob read.
+    read: u64,
     scanner: Scanner<'s>,
     buf: Vec<u8>,
     out: Collector,
@@ -679,32 +806,48 @@ struct BlobWorker<'s> {
 /// Scans each blob once and fans its findings out to every place it was seen.
 fn scan_blobs(
     shared: &gix::ThreadSafeRepository,
+    pages: &PackPages,
     settings: &Settings,
-    catalog: &Catalog,
-    jobs: &[(ObjectId, Vec<Place>)],
+    catalog: &Catalog<'_>,
+    jobs: &Jobs,
     pool: &rayon::ThreadPool,
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
         (0..pool.current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
-    pool.install(|| {
-        jobs.par_iter().for_each(|(blob, places)| {
-            let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
-            let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let worker = guard.get_or_insert_with(|| BlobWorker {
-                repo: {
-                    let mut repo = shared.to_thread_local();
-                    repo.object_cache_size(None);
-                    repo
-                },
-                scanner: Scanner::new(settings),
-                buf: Vec::new(),
-                out: Collector::default(),
-                findings: HashMap::new(),
-                hmac: HashMap::new(),
+    // The blobs are scanned a chunk of about RELEASE_BYTES at a time (see `PackPages`).
+    let mut start = 0;
+    let mut chunk = 256;
+    while start < jobs.firsts.len() {
+        let end = (start + chunk).min(jobs.firsts.len());
+        let read = AtomicU64::new(0);
+        pool.install(|| {
+            (start..end).into_par_iter().for_each(|job| {
+                let (blob, first) = jobs.firsts[job];
+                let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let worker = guard.get_or_insert_with(|| BlobWorker {
+                    repo: {
+                        let mut repo = shared.to_thread_local();
+                        repo.object_cache_size(None);
+                        repo
+                    },
+                    read: 0,
+                    scanner: Scanner::new(settings),
+                    buf: Vec::new(),
+                    out: Collector::default(),
+                    findings: HashMap::new(),
+                    hmac: HashMap::new(),
+                });
+                worker.read = 0;
+                worker.scan(blob, first, jobs.more(job), settings, catalog);
+                read.fetch_add(worker.read + PAGE_BYTES, Ordering::Relaxed);
             });
-            worker.scan(*blob, places, settings, catalog);
         });
-    });
+        pages.release();
+        let per_blob = read.into_inner() / (end - start) as u64;
+        chunk = (RELEASE_BYTES / per_blob.max(1)).clamp(64, 1 << 16) as usize;
+        start = end;
+    }
     let mut total = Collector::default();
     let mut findings: Oldest<String, Finding> = HashMap::new();
     let mut hmac: Oldest<(Arc<str>, String), Occurrence> = HashMap::new();
@@ -741,11 +884,17 @@ fn keep_oldest<K: std::hash::Hash + Eq, T>(map: &mut Oldest<K, T>, key: K, order
 }
 
 impl BlobWorker<'_> {
-    fn scan(&mut self, blob: ObjectId, places: &[Place], settings: &Settings, catalog: &Catalog) {
-        let Some(first) = places.first() else { return };
+    fn scan(
+        &mut self,
+        blob: ObjectId,
+        first: Place,
+        more: impl Iterator<Item = Place>,
+        settings: &Settings,
+        catalog: &Catalog<'_>,
+    ) {
         let first_path = catalog.paths.get(first.path as usize).cloned().unwrap_or_else(|| Arc::from("?"));
-        let display = || match first.commit.and_then(|commit| catalog.commits.get(commit as usize)) {
-            Some(commit) => format!("{}:{first_path}", commit.sha.get(..7).unwrap_or(&commit.sha)),
+        let display = || match first.commit.and_then(|commit| catalog.commit(commit)) {
+            Some(commit) => format!("{}:{first_path}", short(&commit.id)),
             None => first_path.to_string(),
         };
         match self.repo.objects.try_header(&blob) {
@@ -767,21 +916,22 @@ impl BlobWorker<'_> {
             Ok(None) => return self.out.error(&display(), &format!("blob {} is missing", short(&blob))),
             Err(err) => return self.out.error(&display(), &format!("blob {}: {err}", short(&blob))),
         };
+        self.read = data.len() as u64;
         // A fresh collector does not allocate until the blob holds a token.
         let mut found = Collector::default();
         self.scanner.scan_bytes(&first_path, None, data, &mut found);
         if self.buf.capacity() > BLOB_BUFFER_KEEP {
             self.buf = Vec::new();
         }
-        for place in places {
+        for place in std::iter::once(first).chain(more) {
             let Some(path) = catalog.paths.get(place.path as usize) else { continue };
-            let commit = place.commit.and_then(|commit| catalog.commits.get(commit as usize));
+            let commit = place.commit.and_then(|commit| catalog.commit(commit));
             for finding in &found.findings {
                 let mut finding = finding.clone();
                 finding.path = path.to_string();
                 finding.fingerprint = finding::fingerprint(&finding.rule, path, &finding.token_sha256);
                 if let Some(commit) = commit {
-                    finding.commit = Some(commit.sha.to_string());
+                    finding.commit = Some(commit.id.to_string());
                     finding.evidence.insert("commit_time".into(), Value::from(crate::time::format_time(commit.time)));
                     finding.evidence.insert("author".into(), Value::from(commit.author.as_ref()));
                 }
@@ -791,7 +941,7 @@ impl BlobWorker<'_> {
             for occurrence in &found.hmac_tokens {
                 let mut occurrence = occurrence.clone();
                 occurrence.path = Arc::clone(path);
-                occurrence.commit = commit.map(|commit| Arc::clone(&commit.sha));
+                occurrence.commit = commit.map(|commit| Arc::from(commit.id.to_string()));
                 let key = (Arc::clone(path), occurrence.sha256.clone());
                 keep_oldest(&mut self.hmac, key, place.commit, vec![occurrence]);
             }
@@ -808,6 +958,7 @@ impl BlobWorker<'_> {
 fn staged(
     repo: &gix::Repository,
     shared: &gix::ThreadSafeRepository,
+    pages: &PackPages,
     settings: &Settings,
     exclude: &PathFilter<'_>,
     pool: &rayon::ThreadPool,
@@ -832,7 +983,9 @@ fn staged(
         flatten_tree(repo, tree, &mut path, 0, &mut buf, &mut head_files, &mut out);
     }
     let mut catalog = Catalog::default();
-    let mut jobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
+    let mut job_of: HashMap<ObjectId, u32> = HashMap::new();
+    let mut firsts: Vec<(ObjectId, Place)> = Vec::new();
+    let mut more: Vec<(u32, Place)> = Vec::new();
     let mut unmerged = false;
     for entry in index.entries() {
         if entry.stage_raw() != 0 {
@@ -848,13 +1001,20 @@ fn staged(
         }
         let path_id = catalog.paths.len() as u32;
         catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
-        jobs.entry(entry.id).or_default().push(Place { path: path_id, commit: None });
+        let place = Place { path: path_id, commit: None };
+        match job_of.entry(entry.id) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(firsts.len() as u32);
+                firsts.push((entry.id, place));
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => more.push((*slot.get(), place)),
+        }
     }
     if unmerged {
         out.warnings.push("the index has unmerged entries: only resolved files are scanned".to_string());
     }
-    let jobs: Vec<(ObjectId, Vec<Place>)> = jobs.into_iter().collect();
-    let mut scanned = scan_blobs(shared, settings, &catalog, &jobs, pool);
+    let jobs = Jobs::new(firsts, more);
+    let mut scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
     let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
     let mut buf = Vec::new();
     let mut keep = |path: &str, sha256: &str| -> bool {
