@@ -69,18 +69,38 @@ fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Res
 /// Sorts, filters and summarises what the scan collected.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
     secrets::pass(&mut collector, settings);
-    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
-    for finding in &mut findings {
-        if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
-            finding.severity = severity;
+    let spilled = collector.spilled.any();
+    let mut parts = collector.take_findings();
+    let Collector { tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
+    let judge = report::Judge::new(settings);
+    let findings = if !spilled && let Some(part) = parts.pop() {
+        // The usual case: every finding is in memory, in one part.
+        let mut findings: Vec<finding::Finding> =
+            part.into_memory().into_iter().flatten().filter_map(|finding| judge.apply(finding)).collect();
+        findings.sort_by(report::report_order);
+        report::Findings::from(findings)
+    } else {
+        // Overrides and filters keep the report order: the merged runs are judged as they are
+        // read, once here to count, then again by the report writer.
+        let merged = spill::Sorted::merge(parts, report::report_order);
+        warnings.extend(merged.warnings().iter().cloned());
+        let (mut count, mut max_severity) = (0, None);
+        for finding in merged.iter() {
+            match finding {
+                Ok(finding) => {
+                    if let Some(finding) = judge.apply(finding.into_owned()) {
+                        count += 1;
+                        max_severity = max_severity.max(Some(finding.severity));
+                    }
+                }
+                Err(err) => {
+                    warnings.push(format!("findings written to a temporary file could not be read back: {err}"));
+                    break;
+                }
+            }
         }
-    }
-    findings.retain(|finding| {
-        finding.severity >= settings.min_severity
-            && !settings.allowlist_tokens.contains(&finding.token_sha256)
-            && !settings.baseline.contains(&finding.fingerprint)
-    });
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        report::Findings::judged(merged, judge, count, max_severity)
+    };
     warnings.sort();
     let summary = Summary {
         files_scanned,
@@ -116,7 +136,7 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
         }
     }
     let failed =
-        settings.fail_on.is_some_and(|threshold| report.findings.iter().any(|finding| finding.severity >= threshold));
+        settings.fail_on.is_some_and(|threshold| report.findings.max_severity().is_some_and(|max| max >= threshold));
     Ok(if failed { Exit::Findings } else { Exit::Clean })
 }
 
@@ -126,5 +146,6 @@ pub fn scan_text(text: &str, settings: &Settings) -> Vec<finding::Finding> {
     let mut scanner = scan::Scanner::new(settings);
     let mut collector = Collector::default();
     scanner.scan_bytes(&std::sync::Arc::from("input"), None, text.as_bytes(), &mut collector);
-    build_report(collector, settings, Instant::now()).findings
+    // Findings of one text are few: they never leave memory.
+    build_report(collector, settings, Instant::now()).findings.to_vec().unwrap_or_default()
 }

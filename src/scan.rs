@@ -10,6 +10,7 @@ use crate::find::{self, Candidate};
 use crate::finding::{self, Finding, Locator, Position};
 use crate::rules::{self, Hit};
 use crate::secrets::Window;
+use crate::spill::{Sorted, Sorter};
 use crate::token;
 
 /// One place a token was seen, kept for findings made after the walk (the secrets pass).
@@ -48,10 +49,23 @@ impl Occurrence {
     }
 }
 
+/// Findings bytes one collector keeps in memory; past it they go to sorted runs on disk, so a scan
+/// with millions of findings holds a few MB of them per thread (see `spill`). The environment
+/// variable `JWTSCAN_FINDINGS_BUDGET` (bytes) sets it, so that tests can make any scan spill.
+pub fn findings_budget() -> usize {
+    static BUDGET: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+        std::env::var("JWTSCAN_FINDINGS_BUDGET").ok().and_then(|bytes| bytes.parse().ok()).unwrap_or(8 << 20)
+    });
+    *BUDGET
+}
+
 /// What scanning produced; one per worker, merged at the end.
-#[derive(Default, Debug)]
+#[derive(Default)]
 pub struct Collector {
+    /// Findings not yet spilled, in the order they were made.
     pub findings: Vec<Finding>,
+    /// Findings past `findings_budget()`.
+    pub spilled: Spilled,
     /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
     pub hmac_tokens: Vec<Occurrence>,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
@@ -67,6 +81,8 @@ pub struct Collector {
 impl Collector {
     pub fn merge(&mut self, other: Collector) {
         self.findings.extend(other.findings);
+        self.spilled.absorb(other.spilled);
+        self.bound_findings();
         self.hmac_tokens.extend(other.hmac_tokens);
         self.keys.merge(other.keys);
         self.tokens += other.tokens;
@@ -77,6 +93,35 @@ impl Collector {
         self.warnings.extend(other.warnings);
     }
 
+    /// Moves the findings in memory to sorted runs on disk once they pass `findings_budget()`;
+    /// cheap when they do not (only findings added since the last call are measured).
+    pub fn bound_findings(&mut self) {
+        let spilled = &mut self.spilled;
+        spilled.bytes += self.findings[spilled.measured.min(self.findings.len())..]
+            .iter()
+            .map(crate::spill::Spill::mem_size)
+            .sum::<usize>();
+        spilled.measured = self.findings.len();
+        if spilled.bytes <= findings_budget() {
+            return;
+        }
+        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::report::report_order));
+        for finding in self.findings.drain(..) {
+            sorter.push(finding);
+        }
+        spilled.bytes = 0;
+        spilled.measured = 0;
+    }
+
+    /// Every finding, spilled or not: the parts to merge, in the order the findings were made.
+    pub fn take_findings(&mut self) -> Vec<Sorted<Finding>> {
+        let mut parts = std::mem::take(&mut self.spilled.parts);
+        parts.extend(self.spilled.sorter.take().map(Sorter::finish));
+        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::report::report_order));
+        self.spilled = Spilled::default();
+        parts
+    }
+
     pub fn skip(&mut self, path: &str, reason: &str) {
         self.skipped += 1;
         self.warnings.push(format!("{path}: skipped: {reason}"));
@@ -85,6 +130,29 @@ impl Collector {
     pub fn error(&mut self, path: &str, reason: &str) {
         self.errors += 1;
         self.warnings.push(format!("{path}: {reason}"));
+    }
+}
+
+/// A collector's findings on disk: a sorter still taking them, and the finished sorters of merged
+/// collectors.
+#[derive(Default)]
+pub struct Spilled {
+    sorter: Option<Sorter<Finding>>,
+    parts: Vec<Sorted<Finding>>,
+    /// Bytes of the findings in memory, measured up to index `measured`.
+    bytes: usize,
+    measured: usize,
+}
+
+impl Spilled {
+    fn absorb(&mut self, other: Spilled) {
+        self.parts.extend(other.parts);
+        self.parts.extend(other.sorter.map(Sorter::finish));
+    }
+
+    /// Whether any finding went to disk.
+    pub fn any(&self) -> bool {
+        self.sorter.is_some() || !self.parts.is_empty()
     }
 }
 
@@ -219,6 +287,7 @@ impl<'s> Scanner<'s> {
         let candidates = std::mem::take(&mut self.candidates);
         // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
         let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
+        let mut since_bound = 0;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
@@ -244,7 +313,14 @@ impl<'s> Scanner<'s> {
             if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
                 out.hmac_tokens.push(occurrence);
             }
+            // A window can hold 100,000 tokens: its findings are bounded as they come.
+            since_bound += 1;
+            if since_bound == 256 {
+                since_bound = 0;
+                out.bound_findings();
+            }
         }
+        out.bound_findings();
         self.candidates = candidates;
     }
 }

@@ -245,7 +245,7 @@ fn more_findings_than_github_accepts_keep_the_most_severe_within_both_limits() {
         .collect();
     let report = Report {
         summary: Summary { findings: TOTAL as u64, ..Summary::default() },
-        findings,
+        findings: findings.into(),
         warnings: (0..2_000).map(|i| format!("vendor/f{i}: skipped: symbolic link not followed")).collect(),
     };
     let settings = Settings { format: jwtscan::cli::Format::Sarif, ..Settings::default() };

@@ -23,9 +23,7 @@ const MAX_CELL_CHARS: usize = 300;
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let _ = settings;
     let cwd = std::env::current_dir().ok();
-    for finding in &report.findings {
-        writeln!(out, "{}", annotation(finding, cwd.as_deref()))?;
-    }
+    report.findings.try_for_each(|finding| writeln!(out, "{}", annotation(finding, cwd.as_deref())))?;
     let summary = &report.summary;
     writeln!(
         out,
@@ -119,7 +117,7 @@ pub fn step_summary(report: &Report) -> String {
         return text;
     }
     text.push_str("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n");
-    for finding in report.findings.iter().take(MAX_SUMMARY_ROWS) {
+    for finding in report.findings.iter().take(MAX_SUMMARY_ROWS).map_while(Result::ok) {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
         let _ = writeln!(
             text,

@@ -2,16 +2,36 @@
 
 use std::io::Write;
 
-use serde::Serialize;
+use std::cell::RefCell;
 
-use super::{Report, Summary};
-use crate::finding::Finding;
+use serde::{Serialize, Serializer};
+
+use super::{Findings, Report, Summary};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
     tool: Tool,
-    findings: &'a [Finding],
+    findings: Streamed<'a>,
     summary: &'a Summary,
+}
+
+/// The findings as a JSON array written as they are read (they may come from disk); a read
+/// error ends the array early and is kept for `write` to return.
+struct Streamed<'a> {
+    findings: &'a Findings,
+    error: &'a RefCell<Option<std::io::Error>>,
+}
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.findings.iter().map_while(|finding| match finding {
+            Ok(finding) => Some(finding),
+            Err(err) => {
+                *self.error.borrow_mut() = Some(err);
+                None
+            }
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -21,11 +41,15 @@ struct Tool {
 }
 
 pub fn write(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let error = RefCell::new(None);
     let json = JsonReport {
         tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
-        findings: &report.findings,
+        findings: Streamed { findings: &report.findings, error: &error },
         summary: &report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
+    if let Some(err) = error.into_inner() {
+        return Err(err);
+    }
     writeln!(out)
 }

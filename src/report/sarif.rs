@@ -13,7 +13,7 @@
 //! as many results inside GitHub's size limit as pretty-printed JSON.
 
 use std::cmp::Reverse;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Component, Path};
 
@@ -60,13 +60,13 @@ impl Default for Limits {
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let cwd = std::env::current_dir().ok();
-    let log = build(report, settings, cwd.as_deref(), Limits::default());
+    let log = build(report, settings, cwd.as_deref(), Limits::default())?;
     serde_json::to_writer(&mut *out, &log)?;
     writeln!(out)
 }
 
 /// Builds the log. `cwd` is the folder relative URIs are relative to.
-pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: Limits) -> Sarif {
+pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: Limits) -> std::io::Result<Sarif> {
     let all_rules = rules::all();
     let driver = ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
@@ -88,26 +88,47 @@ pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: L
     run.invocations = Some(vec![invocation.clone()]);
     let mut log = Sarif::builder().schema(SCHEMA_URI).version(json!("2.1.0")).runs(vec![run]).build();
 
-    // Severity first, report order among equals: what is kept when a limit bites.
-    let mut order: Vec<usize> = (0..report.findings.len()).collect();
-    order.sort_by_key(|&index| Reverse(report.findings[index].severity));
+    // Severity first, report order among equals: what is kept when a limit bites. The findings
+    // may be on disk, so they are read in order, three times: for their severities, for the sizes
+    // of the results that may be kept, and for the results kept.
+    let mut severities = Vec::with_capacity(report.findings.len());
+    report.findings.try_for_each(|finding| {
+        severities.push(finding.severity);
+        Ok(())
+    })?;
+    let mut order: Vec<usize> = (0..severities.len()).collect();
+    order.sort_by_key(|&index| Reverse(severities[index]));
+    order.truncate(limits.max_results);
+    let mut sizes: HashMap<usize, usize> = order.iter().map(|&index| (index, 0)).collect();
+    let mut index = 0;
+    report.findings.try_for_each(|finding| {
+        if let Some(size) = sizes.get_mut(&index) {
+            // One more byte for the comma between array elements.
+            *size = serialized_len(&sarif_result(finding, all_rules, cwd)) + 1;
+        }
+        index += 1;
+        Ok(())
+    })?;
     let base = serialized_len(&log) + OMISSION_NOTE_ROOM;
     let mut budget = limits.max_bytes.saturating_sub(base);
-    let mut kept: Vec<(usize, SarifResult)> = Vec::with_capacity(order.len().min(limits.max_results));
+    let mut keep = vec![false; severities.len()];
     for index in order {
-        if kept.len() == limits.max_results {
-            break;
-        }
-        let result = sarif_result(&report.findings[index], all_rules, cwd);
-        // One more byte for the comma between array elements.
-        let size = serialized_len(&result) + 1;
+        let size = sizes.get(&index).copied().unwrap_or(usize::MAX);
         if size > budget {
             break;
         }
         budget -= size;
-        kept.push((index, result));
+        keep[index] = true;
     }
-    kept.sort_by_key(|(index, _)| *index);
+    let mut kept: Vec<SarifResult> = Vec::new();
+    let mut index = 0;
+    report.findings.try_for_each(|finding| {
+        if keep[index] {
+            kept.push(sarif_result(finding, all_rules, cwd));
+        }
+        index += 1;
+        Ok(())
+    })?;
 
     let omitted = report.findings.len() - kept.len();
     if omitted > 0 {
@@ -129,8 +150,8 @@ pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: L
     }
     let run = &mut log.runs[0];
     run.invocations = Some(vec![invocation]);
-    run.results = Some(kept.into_iter().map(|(_, result)| result).collect());
-    log
+    run.results = Some(kept);
+    Ok(log)
 }
 
 fn rule_descriptor(rule: &RuleMeta, settings: &Settings) -> ReportingDescriptor {
@@ -423,10 +444,11 @@ mod tests {
                 finding("b", Severity::Critical, 2),
                 finding("c", Severity::Medium, 3),
                 finding("d", Severity::Critical, 4),
-            ],
+            ]
+            .into(),
             ..Report::default()
         };
-        let log = build(&report, &Settings::default(), None, Limits { max_results: 2, max_bytes: MAX_BYTES });
+        let log = build(&report, &Settings::default(), None, Limits { max_results: 2, max_bytes: MAX_BYTES }).unwrap();
         let run = &log.runs[0];
         let kept: Vec<_> = run.results.as_ref().unwrap().iter().map(|r| r.partial_fingerprints.clone()).collect();
         assert_eq!(kept.len(), 2);
@@ -439,10 +461,10 @@ mod tests {
     #[test]
     fn the_size_limit_holds_whatever_the_findings() {
         let findings: Vec<Finding> = (1..=2000).map(|line| finding("some/path.env", Severity::High, line)).collect();
-        let report = Report { findings, ..Report::default() };
+        let report = Report { findings: findings.into(), ..Report::default() };
         // Room for the rule descriptors (every rule's full help) and part of the results.
         let limits = Limits { max_results: MAX_RESULTS, max_bytes: 200_000 };
-        let log = build(&report, &Settings::default(), None, limits);
+        let log = build(&report, &Settings::default(), None, limits).unwrap();
         let size = serde_json::to_vec(&log).unwrap().len();
         assert!(size <= limits.max_bytes, "{size} bytes");
         let kept = log.runs[0].results.as_ref().unwrap().len();

@@ -21,10 +21,26 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
-    for group in group_by_occurrence(&report.findings) {
-        write_group(&group, paint, out)?;
-        writeln!(out)?;
-    }
+    // The findings at one place follow each other in report order: one place at a time is held.
+    let mut place: Vec<Finding> = Vec::new();
+    let write_place = |place: &mut Vec<Finding>, out: &mut dyn Write| -> std::io::Result<()> {
+        for group in group_by_occurrence(place) {
+            write_group(&group, paint, out)?;
+            writeln!(out)?;
+        }
+        place.clear();
+        Ok(())
+    };
+    report.findings.try_for_each(|finding| {
+        if place.first().is_some_and(|first| {
+            (&first.path, first.line, first.column) != (&finding.path, finding.line, finding.column)
+        }) {
+            write_place(&mut place, out)?;
+        }
+        place.push(finding.clone());
+        Ok(())
+    })?;
+    write_place(&mut place, out)?;
     writeln!(out, "{}", summary_line(report, paint))
 }
 
@@ -131,9 +147,16 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         return format!("{} ({totals})", paint.apply("1;32", "no findings"));
     }
     let mut counts = [0u64; Severity::ALL.len()];
-    for finding in &report.findings {
+    // Report order is by path: each path's findings follow each other.
+    let mut files_with_findings = 0;
+    let mut last_path: Option<String> = None;
+    for finding in report.findings.iter().map_while(Result::ok) {
         if let Some(count) = counts.get_mut(finding.severity as usize) {
             *count += 1;
+        }
+        if last_path.as_deref() != Some(finding.path.as_str()) {
+            files_with_findings += 1;
+            last_path = Some(finding.path.clone());
         }
     }
     let by_severity: Vec<String> = Severity::ALL
@@ -144,12 +167,6 @@ fn summary_line(report: &Report, paint: Paint) -> String {
             (count > 0).then(|| paint.severity(severity, &format!("{count} {severity}")))
         })
         .collect();
-    let files_with_findings = {
-        let mut paths: Vec<&str> = report.findings.iter().map(|finding| finding.path.as_str()).collect();
-        paths.sort_unstable();
-        paths.dedup();
-        paths.len()
-    };
     let count = report.findings.len() as u64;
     format!(
         "{} ({}) in {files_with_findings} of {totals}",
@@ -223,10 +240,13 @@ mod tests {
     }
 
     fn report_of(text: &str) -> Report {
-        let findings = crate::scan_text(text, &Settings::default());
+        report_with(crate::scan_text(text, &Settings::default()))
+    }
+
+    fn report_with(findings: Vec<Finding>) -> Report {
         Report {
             summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
-            findings,
+            findings: findings.into(),
             warnings: Vec::new(),
         }
     }
@@ -252,12 +272,12 @@ mod tests {
 
     #[test]
     fn control_characters_from_scanned_content_are_shown_escaped() {
-        let mut report = report_of(UNSIGNED);
-        for finding in &mut report.findings {
+        let mut findings = crate::scan_text(UNSIGNED, &Settings::default());
+        for finding in &mut findings {
             finding.path = "evil\x1b[2J\u{202e}.txt".to_string();
             finding.evidence.insert("kid".to_string(), Value::String("\x1b]0;pwned\x07".to_string()));
         }
-        let text = render(&report, false);
+        let text = render(&report_with(findings), false);
         assert!(!text.contains('\x1b') && !text.contains('\u{202e}') && !text.contains('\x07'), "{text:?}");
         assert!(text.contains("evil\\x1b[2J\\u{202e}.txt:1:1"), "{text}");
         assert!(text.contains("kid: \\x1b]0;pwned\\x07)"), "{text}");
@@ -272,13 +292,13 @@ mod tests {
 
     #[test]
     fn the_same_token_at_the_same_place_in_two_commits_is_two_groups() {
-        let mut report = report_of(UNSIGNED);
-        let mut other = report.findings.clone();
+        let mut findings = crate::scan_text(UNSIGNED, &Settings::default());
+        let mut other = findings.clone();
         for finding in &mut other {
             finding.commit = Some("b".repeat(40));
         }
-        report.findings.extend(other);
-        let text = render(&report, false);
+        findings.extend(other);
+        let text = render(&report_with(findings), false);
         assert_eq!(text.matches("input:1:1").count(), 2, "{text}");
         assert!(text.contains("bbbbbbb input:"), "{text}");
     }

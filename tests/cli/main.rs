@@ -8,4 +8,5 @@ mod output;
 mod rules;
 mod scan;
 mod snapshots;
+mod spill;
 mod util;
