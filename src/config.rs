@@ -172,7 +172,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         apply_config_file(&mut settings, path)?;
     }
     apply_flags(&mut settings, options)?;
-    crate::secrets::check_wordlists(&settings.wordlists)?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
     Ok(settings)
 }
 

@@ -204,7 +204,7 @@ fn fake_release(dir: &Path, version: &str, target: &str, checksum: Option<&str>)
         .status()
         .unwrap();
     assert!(status.success());
-    let actual = jwtscan::finding::sha256_hex(&std::fs::read(dir.join(&archive)).unwrap());
+    let actual = jwtscan::hex::sha256_hex(&std::fs::read(dir.join(&archive)).unwrap());
     let line = format!("{}  {archive}\n", checksum.unwrap_or(&actual));
     std::fs::write(dir.join(format!("{archive}.sha256")), line).unwrap();
 }

@@ -257,6 +257,27 @@ fn staged_scans_only_what_the_index_adds_at_its_own_lines() {
     assert!(run.findings("alg-none").iter().all(|f| f.get("commit").is_none()));
 }
 
+/// The staged check compared token hashes with a private JWK's finding, which carries the hash of
+/// its private member: a committed private JWK was reported again once its file changed.
+#[test]
+fn staged_does_not_report_a_committed_private_jwk_again_when_another_line_of_its_file_changes() {
+    let mut repo = Repo::new();
+    let jwk = r#"{"kty":"EC","crv":"P-256","x":"eA","y":"eQ","d":"c3RhZ2VkLXByaXZhdGU"}"#;
+    repo.write("keys.json", &format!("{jwk}\n"));
+    repo.commit("committed key");
+    repo.write("keys.json", &format!("{jwk}\n\"unrelated\": 1\n"));
+    repo.git(&["add", "keys.json"]);
+    let run = jwtscan_git(repo.path(), &["--staged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.findings("private-jwk").is_empty(), "{:?}", run.report);
+    // A private JWK the index adds is still reported.
+    let other = jwk.replace("c3RhZ2VkLXByaXZhdGU", "bmV3LXByaXZhdGU");
+    repo.write("keys.json", &format!("{jwk}\n{other}\n"));
+    repo.git(&["add", "keys.json"]);
+    let run = jwtscan_git(repo.path(), &["--staged"]);
+    assert_eq!(run.findings("private-jwk").len(), 1, "{:?}", run.report);
+}
+
 #[test]
 fn staged_works_before_the_first_commit() {
     let repo = Repo::new();

@@ -33,7 +33,7 @@ fn finding(severity: Severity, message: &str, path: &str) -> Finding {
         fingerprint: "f".repeat(32),
         evidence: Map::new(),
         commit: None,
-        details: None,
+        compact: None,
     }
 }
 

@@ -13,7 +13,7 @@ fn readme_rule_docs_are_generated_from_rules_toml() {
     let start = readme.find("<!-- rules:start -->\n").expect("rules:start marker") + "<!-- rules:start -->\n".len();
     let end = readme.find("<!-- rules:end -->").expect("rules:end marker");
     let all: Vec<&RuleMeta> = rules::all().iter().collect();
-    let expected = jwtscan::rules_command::markdown(&all);
+    let expected = jwtscan::commands::rules::markdown(&all);
     assert!(
         readme[start..end] == expected,
         "README.md's rule section is stale: regenerate it with `cargo run -- rules --format markdown`"

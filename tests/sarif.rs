@@ -232,7 +232,7 @@ fn synthetic(index: usize, severity: Severity) -> Finding {
         fingerprint: format!("{index:032x}"),
         evidence: Map::new(),
         commit: None,
-        details: None,
+        compact: None,
     }
 }
 

@@ -264,7 +264,7 @@ fn private_jwks_are_found_in_every_container_and_never_printed() {
     let oct = found.iter().find(|f| f["path"] == "jwks.json").unwrap();
     assert_eq!(oct["evidence"]["member"], "k");
     assert_eq!(oct["token"], r#"{"kty":"oct","kid":"hmac","k":"[redacted]"}"#);
-    assert_eq!(oct["token_sha256"], jwtscan::finding::sha256_hex(D.as_bytes()));
+    assert_eq!(oct["token_sha256"], jwtscan::hex::sha256_hex(D.as_bytes()));
 }
 
 #[test]

@@ -382,7 +382,7 @@ mod tests {
             fingerprint: format!("fp{line}"),
             evidence: Map::new(),
             commit: None,
-            details: None,
+            compact: None,
         }
     }
 

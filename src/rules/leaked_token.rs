@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::{Context, Hit, alg_label, numeric_date};
-use crate::finding::sha256_hex;
+use crate::hex::sha256_hex;
 use crate::severity::Severity;
 use crate::token::{Form, Token};
 

@@ -7,9 +7,11 @@
 mod alg;
 mod claims;
 mod expiry;
+pub mod forgery;
 mod header;
 mod jwe;
 mod leaked_token;
+pub mod private_jwk;
 mod signature;
 
 use std::sync::LazyLock;

@@ -1,57 +1,38 @@
-//! JSON Web Keys in file text: `private-jwk` findings for keys holding private material (`d` of
-//! RSA, EC and OKP keys, `k` of `oct` keys), and key candidates for `secret-in-repo` (the PEM,
-//! DER and JSON forms of public keys that key-confused libraries feed to HMAC, and `oct` secrets).
+//! JSON Web Keys in file text: parsed for the `private-jwk` rule (keys holding private material:
+//! `d` of RSA, EC and OKP keys, `k` of `oct` keys), and key candidates for `secret-in-repo` (the
+//! PEM, DER and JSON forms of public keys that key-confused libraries feed to HMAC, and `oct`
+//! secrets).
 //!
 //! Keys are found from their `kty` member, in JSON objects (standalone, in a JWKS `keys` array,
 //! or inside a JSON string with escaped quotes) and in YAML mappings. Only windows holding `kty`
 //! are looked at.
 
-use std::sync::Arc;
-
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::config::Settings;
-use crate::finding::{self, Finding, Locator, Position};
-use crate::rules;
-use crate::scan::{Collector, Origin};
-use crate::secrets::{KeyForm, KeyOrigin, LineCounter};
+use super::{KeyForm, KeyOrigin, KeyStore};
 
 /// How far around `kty` a JSON key object may extend; real JWKs are a few KiB at most.
 const MAX_OBJECT: usize = 64 * 1024;
 
 /// A key found in the text, with the byte span of its private member if it has one.
-struct FoundKey {
-    members: Map<String, Value>,
+pub struct FoundKey {
+    pub members: Map<String, Value>,
     /// The key object as written (unescaped), for the JSON-text candidate.
     json: Option<Vec<u8>>,
-    private: Option<PrivateMember>,
+    pub private: Option<PrivateMember>,
 }
 
-struct PrivateMember {
-    name: &'static str,
-    value: String,
-    start: usize,
-    end: usize,
+pub struct PrivateMember {
+    pub name: &'static str,
+    pub value: String,
+    /// Its span in the buffer: the member name to the end of its value.
+    pub start: usize,
+    pub end: usize,
 }
 
-/// Finds the keys of one window whose `kty` starts before `limit`.
-pub fn scan(
-    settings: &Settings,
-    path: &Arc<str>,
-    commit: Option<&Arc<str>>,
-    buf: &[u8],
-    origin: Origin,
-    limit: usize,
-    out: &mut Collector,
-) {
-    let report = settings.rule_enabled("private-jwk");
-    let collect = settings.rule_enabled("secret-in-repo");
-    if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
-        return;
-    }
-    let mut locator = Locator::with_base_line(buf, origin.line);
-    let mut lines = LineCounter::new(buf, origin.line);
+/// Calls `each(kty_offset, key)` for every key of `buf` whose `kty` starts before `limit`.
+pub fn each_key(buf: &[u8], limit: usize, each: &mut dyn FnMut(usize, &FoundKey)) {
     let mut hits = memchr::memmem::find_iter(buf, b"kty").peekable();
     let mut previous = 0;
     while let Some(at) = hits.next() {
@@ -62,71 +43,16 @@ pub fn scan(
         // by them keeps a window full of `kty` linear.
         let span = previous..hits.peek().copied().unwrap_or(buf.len());
         previous = at + 3;
-        let Some(key) = json_key(buf, at, span.clone()).or_else(|| yaml_key(buf, at, span)) else { continue };
-        if collect {
-            let line = lines.line_of(at);
-            for (bytes, form, public) in candidates(&key) {
-                let origin = KeyOrigin { path: Arc::clone(path), line, form, public, commit: commit.cloned() };
-                out.keys.push(&bytes, origin);
-            }
-        }
-        if let (true, Some(private)) = (report, &key.private) {
-            if settings.inline_ignore
-                && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
-            {
-                continue;
-            }
-            let start = shift(locator.position(private.start), origin);
-            let end = shift(locator.position(private.end), origin);
-            out.findings.push(finding(settings, path, commit, &key, private, start, end));
+        if let Some(key) = json_key(buf, at, span.clone()).or_else(|| yaml_key(buf, at, span)) {
+            each(at, &key);
         }
     }
 }
 
-fn shift(position: Position, origin: Origin) -> Position {
-    if position.line == origin.line {
-        Position { line: position.line, column: position.column + origin.column }
-    } else {
-        position
-    }
-}
-
-fn finding(
-    settings: &Settings,
-    path: &Arc<str>,
-    commit: Option<&Arc<str>>,
-    key: &FoundKey,
-    private: &PrivateMember,
-    start: Position,
-    end: Position,
-) -> Finding {
-    let kty = key.members.get("kty").and_then(Value::as_str).unwrap_or("");
-    let sha256 = finding::sha256_hex(private.value.as_bytes());
-    let mut shown = Map::new();
-    for name in ["kty", "kid", "crv", "alg", "use"] {
-        if let Some(value) = key.members.get(name).filter(|value| !value.is_object() && !value.is_array()) {
-            shown.insert(name.to_string(), value.clone());
-        }
-    }
-    let mut evidence = shown.clone();
-    evidence.insert("member".to_string(), Value::from(private.name));
-    shown.insert(private.name.to_string(), Value::from("[redacted]"));
-    let token = if settings.show_secrets { Value::Object(key.members.clone()) } else { Value::Object(shown) };
-    Finding {
-        rule: "private-jwk".to_string(),
-        severity: rules::default_severity("private-jwk"),
-        message: format!("JSON Web Key ({kty}) holds private material (`{}`)", private.name),
-        path: path.to_string(),
-        line: start.line,
-        column: start.column,
-        end_line: end.line,
-        end_column: end.column,
-        token: token.to_string(),
-        token_sha256: sha256.clone(),
-        fingerprint: finding::fingerprint("private-jwk", path, &sha256),
-        evidence,
-        commit: commit.map(|commit| commit.to_string()),
-        details: None,
+/// Keeps the forms of `key` a library may use as an HMAC key.
+pub fn collect(key: &FoundKey, origin: impl Fn(KeyForm, bool) -> KeyOrigin, store: &mut KeyStore) {
+    for (bytes, form, public) in candidates(key) {
+        store.push(&bytes, origin(form, public));
     }
 }
 
@@ -474,49 +400,6 @@ fn okp_spki(crv: &str, x: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn scan_text(text: &str) -> Collector {
-        let settings = Settings::default();
-        let mut out = Collector::default();
-        scan(&settings, &Arc::from("k"), None, text.as_bytes(), Origin::START, text.len(), &mut out);
-        out
-    }
-
-    const RSA_PRIVATE: &str = r#"{"kty":"RSA","kid":"k1","n":"sXch","e":"AQAB","d":"c2VjcmV0LWQ"}"#;
-
-    #[test]
-    fn a_private_rsa_key_is_reported_at_its_d_member_with_the_value_redacted() {
-        let text = format!("x\n  {RSA_PRIVATE}\n");
-        let out = scan_text(&text);
-        assert_eq!(out.findings.len(), 1);
-        let finding = &out.findings[0];
-        assert_eq!(finding.line, 2);
-        assert_eq!(finding.column, 3 + RSA_PRIVATE.find("\"d\"").unwrap() as u64);
-        assert_eq!(finding.token, r#"{"kty":"RSA","kid":"k1","d":"[redacted]"}"#);
-        assert_eq!(finding.token_sha256, finding::sha256_hex(b"c2VjcmV0LWQ"));
-        assert!(!finding.token.contains("c2VjcmV0LWQ"));
-    }
-
-    #[test]
-    fn public_keys_are_not_findings() {
-        let out = scan_text(r#"{"keys":[{"kty":"RSA","kid":"k1","n":"sXch","e":"AQAB"},{"kty":"oct","kid":"x"}]}"#);
-        assert!(out.findings.is_empty());
-    }
-
-    #[test]
-    fn finds_keys_in_a_jwks_in_escaped_json_and_in_yaml() {
-        let jwks = r#"{"keys":[{"kty":"EC","crv":"P-256","x":"eA","y":"eQ","d":"ZA"},{"kty":"oct","k":"c2VjcmV0"}]}"#;
-        assert_eq!(scan_text(jwks).findings.len(), 2);
-        let escaped = r#"JWKS="{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"eA\",\"d\":\"ZA\"}]}""#;
-        let out = scan_text(escaped);
-        assert_eq!(out.findings.len(), 1);
-        assert_eq!(out.findings[0].evidence["kty"], "OKP");
-        let yaml = "keys:\n  - kid: a\n    kty: RSA\n    n: sXch\n    e: AQAB\n    d: \"ZGRk\"  # oops\n  - kty: RSA\n    n: sXch\n    e: AQAB\n";
-        let out = scan_text(yaml);
-        assert_eq!(out.findings.len(), 1);
-        assert_eq!((out.findings[0].line, out.findings[0].column), (6, 5));
-        assert_eq!(out.findings[0].evidence["kid"], "a");
-    }
 
     #[test]
     fn rsa_jwk_becomes_the_public_key_pem_openssl_writes() {

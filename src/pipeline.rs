@@ -1,110 +1,19 @@
-//! The per-buffer pipeline: find → decode → rules → findings, plus what the cross-file pass needs.
-//! One `Scanner` per worker thread; its buffers are reused so the hot path does not allocate for
-//! files without tokens.
+//! The per-buffer pipeline: find → decode → rules → findings, plus what the cross-file pass needs
+//! (HS* token occurrences, key candidates). One `Scanner` per worker thread; its buffers are
+//! reused so the hot path does not allocate for files without tokens.
 
 use std::io::Read;
 use std::sync::Arc;
 
+use crate::collect::{Collector, Occurrence, Origin, Unplaced};
 use crate::config::Settings;
 use crate::find::{self, Candidate};
-use crate::finding::{self, Finding, Locator, Position};
-use crate::rules::{self, Hit};
-use crate::secrets::Window;
+use crate::finding::{Finding, Locator, Position, Site, Subject};
+use crate::hex::sha256_hex;
+use crate::input::windows::{self, OVERLAP, WINDOW};
+use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
+use crate::rules::{self, Hit, private_jwk};
 use crate::token;
-
-/// One place a token was seen, kept for findings made after the walk (the secrets pass).
-#[derive(Clone, Debug)]
-pub struct Occurrence {
-    pub path: Arc<str>,
-    pub start: Position,
-    pub end: Position,
-    pub compact: String,
-    pub sha256: String,
-    pub commit: Option<Arc<str>>,
-}
-
-impl Occurrence {
-    pub fn finding(&self, settings: &Settings, hit: Hit) -> Finding {
-        let fingerprint = finding::fingerprint(hit.rule, &self.path, &self.sha256);
-        Finding {
-            rule: hit.rule.to_string(),
-            severity: hit.severity,
-            message: hit.message,
-            path: self.path.to_string(),
-            line: self.start.line,
-            column: self.start.column,
-            end_line: self.end.line,
-            end_column: self.end.column,
-            token: if settings.show_secrets { self.compact.clone() } else { finding::redact_token(&self.compact) },
-            token_sha256: self.sha256.clone(),
-            fingerprint,
-            evidence: hit.evidence,
-            commit: self.commit.as_deref().map(str::to_string),
-            // Only the text report shows them; the other formats skip the second decode.
-            details: (settings.format == crate::cli::Format::Text)
-                .then(|| crate::report::TokenDetails::of(&self.compact, settings).map(Arc::new))
-                .flatten(),
-        }
-    }
-}
-
-/// What scanning produced; one per worker, merged at the end.
-#[derive(Default, Debug)]
-pub struct Collector {
-    pub findings: Vec<Finding>,
-    /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
-    pub hmac_tokens: Vec<Occurrence>,
-    /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
-    pub keys: crate::secrets::KeyStore,
-    pub tokens: u64,
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub skipped: u64,
-    pub errors: u64,
-    pub warnings: Vec<String>,
-}
-
-impl Collector {
-    pub fn merge(&mut self, other: Collector) {
-        self.findings.extend(other.findings);
-        self.hmac_tokens.extend(other.hmac_tokens);
-        self.keys.merge(other.keys);
-        self.tokens += other.tokens;
-        self.files_scanned += other.files_scanned;
-        self.bytes_scanned += other.bytes_scanned;
-        self.skipped += other.skipped;
-        self.errors += other.errors;
-        self.warnings.extend(other.warnings);
-    }
-
-    pub fn skip(&mut self, path: &str, reason: &str) {
-        self.skipped += 1;
-        self.warnings.push(format!("{path}: skipped: {reason}"));
-    }
-
-    pub fn error(&mut self, path: &str, reason: &str) {
-        self.errors += 1;
-        self.warnings.push(format!("{path}: {reason}"));
-    }
-}
-
-/// Where a window of a file starts, so positions in it are positions in the file.
-#[derive(Clone, Copy, Debug)]
-pub struct Origin {
-    pub line: u64,
-    /// Characters on `line` before the window's first byte.
-    pub column: u64,
-}
-
-impl Origin {
-    pub const START: Origin = Origin { line: 1, column: 0 };
-}
-
-/// Files are read in windows of this size so memory stays bounded whatever the file size.
-const WINDOW: usize = 16 << 20;
-/// When a window holds no line break, this much of its end is scanned again with the next window
-/// so a token across the cut is still found whole.
-const OVERLAP: usize = 1 << 20;
 
 pub struct Scanner<'s> {
     settings: &'s Settings,
@@ -112,6 +21,8 @@ pub struct Scanner<'s> {
     candidates: Vec<Candidate>,
     hits: Vec<Hit>,
     buf: Vec<u8>,
+    /// Findings go to `Collector::unplaced`: a history blob's places are known only afterwards.
+    placing_later: bool,
 }
 
 impl<'s> Scanner<'s> {
@@ -122,6 +33,30 @@ impl<'s> Scanner<'s> {
             candidates: Vec::new(),
             hits: Vec::new(),
             buf: Vec::new(),
+            placing_later: false,
+        }
+    }
+
+    /// A scanner whose findings are placed by the caller (see `Collector::unplaced`).
+    pub fn placing_later(settings: &'s Settings) -> Self {
+        Scanner { placing_later: true, ..Scanner::new(settings) }
+    }
+
+    /// Adds the finding of `hit` at `start..end` in `path`, or leaves it unplaced.
+    fn report(
+        &self,
+        out: &mut Collector,
+        path: &str,
+        commit: Option<&Arc<str>>,
+        hit: Hit,
+        (start, end): (Position, Position),
+        subject: Subject,
+    ) {
+        if self.placing_later {
+            out.unplaced.push(Unplaced { hit, start, end, subject });
+        } else {
+            let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
+            out.findings.push(Finding::new(hit, &site, &subject, self.settings.show_secrets));
         }
     }
 
@@ -135,47 +70,16 @@ impl<'s> Scanner<'s> {
     ) -> std::io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        let result = self.scan_windows(path, commit, &mut reader, &mut buf, out);
+        let result = windows::each_window(&mut reader, &mut buf, &mut |window| {
+            out.bytes_scanned += window.read as u64;
+            self.scan_buffer(path, commit, window.buf, window.origin, window.limit, out);
+        });
         if buf.capacity() > WINDOW + OVERLAP {
             buf = Vec::new();
         }
         self.buf = buf;
         out.files_scanned += 1;
         result
-    }
-
-    fn scan_windows(
-        &mut self,
-        path: &Arc<str>,
-        commit: Option<&Arc<str>>,
-        reader: &mut impl Read,
-        buf: &mut Vec<u8>,
-        out: &mut Collector,
-    ) -> std::io::Result<()> {
-        let mut origin = Origin::START;
-        loop {
-            let want = WINDOW - buf.len();
-            let read = read_up_to(reader, buf, want)?;
-            out.bytes_scanned += read as u64;
-            if read < want {
-                self.scan_buffer(path, commit, buf, origin, buf.len(), out);
-                return Ok(());
-            }
-            let cut = match memchr::memrchr(b'\n', &buf[WINDOW / 2..]) {
-                Some(index) => WINDOW / 2 + index + 1,
-                None => cut_inside_line(buf),
-            };
-            self.scan_buffer(path, commit, buf, origin, cut, out);
-            let consumed = &buf[..cut];
-            match memchr::memrchr(b'\n', consumed) {
-                Some(last) => {
-                    origin.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
-                    origin.column = finding::char_count(&consumed[last + 1..]);
-                }
-                None => origin.column += finding::char_count(consumed),
-            }
-            buf.drain(..cut);
-        }
     }
 
     /// Scans a whole in-memory buffer (a blob, stdin already read, a test string).
@@ -207,10 +111,10 @@ impl<'s> Scanner<'s> {
         let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
-            crate::secrets::collect(path, commit, &window, &mut out.keys);
+            keys::collect(path, commit, &window, &mut out.keys);
         }
         if hinted {
-            crate::jwk::scan(self.settings, path, commit, buf, origin, limit, out);
+            self.scan_keys(path, commit, buf, origin, limit, out);
         }
         if !holds_token {
             return;
@@ -228,24 +132,66 @@ impl<'s> Scanner<'s> {
             }
             let occurrence = Occurrence {
                 path: Arc::clone(path),
-                start: shift(locator.position(candidate.start), origin),
-                end: shift(locator.position(candidate.end), origin),
-                compact: compact.to_string(),
-                sha256: finding::sha256_hex(compact.as_bytes()),
+                start: origin.shift(locator.position(candidate.start)),
+                end: origin.shift(locator.position(candidate.end)),
+                compact: Arc::from(compact),
+                sha256: sha256_hex(compact.as_bytes()),
                 commit: commit.cloned(),
             };
             self.hits.clear();
             rules::check_token(&token, &self.ctx, &mut self.hits);
-            for hit in self.hits.drain(..) {
+            let mut hits = std::mem::take(&mut self.hits);
+            for hit in hits.drain(..) {
                 if self.settings.rule_enabled(hit.rule) {
-                    out.findings.push(occurrence.finding(self.settings, hit));
+                    self.report(out, path, commit, hit, (occurrence.start, occurrence.end), occurrence.subject());
                 }
             }
+            self.hits = hits;
             if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
                 out.hmac_tokens.push(occurrence);
             }
         }
         self.candidates = candidates;
+    }
+
+    /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
+    /// `secret-in-repo`, their key candidates.
+    fn scan_keys(
+        &self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        buf: &[u8],
+        origin: Origin,
+        limit: usize,
+        out: &mut Collector,
+    ) {
+        let report = self.settings.rule_enabled("private-jwk");
+        let collect = self.settings.rule_enabled("secret-in-repo");
+        if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
+            return;
+        }
+        let mut locator = Locator::with_base_line(buf, origin.line);
+        let mut lines = LineCounter::new(buf, origin.line);
+        jwk::each_key(buf, limit, &mut |at, key| {
+            if collect {
+                let line = lines.line_of(at);
+                let origin =
+                    |form, public| KeyOrigin { path: Arc::clone(path), line, form, public, commit: commit.cloned() };
+                jwk::collect(key, origin, &mut out.keys);
+            }
+            if !report {
+                return;
+            }
+            let Some(private) = private_jwk::check(key) else { return };
+            if self.settings.inline_ignore
+                && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
+            {
+                return;
+            }
+            let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
+            let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
+            self.report(out, path, commit, private.hit, span, subject);
+        });
     }
 }
 
@@ -264,39 +210,6 @@ fn line_is_ignored(
     let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
     *checked_line = Some((range, ignored));
     ignored
-}
-
-/// Where to cut a full window whose second half holds no line break. A token that runs into the
-/// window's end moves whole into the next window: the cut goes before the first token prefix in
-/// the run of token characters that reaches the end, however long that run is. Otherwise the last
-/// OVERLAP bytes are scanned again, as a token may also start just before them.
-fn cut_inside_line(buf: &[u8]) -> usize {
-    let fallback = buf.len() - OVERLAP;
-    let run_start = buf.iter().rposition(|&b| !is_token_byte(b)).map_or(0, |index| index + 1);
-    let run = &buf[run_start..];
-    let prefix = [memchr::memmem::find(run, b"eyJ"), memchr::memmem::find(run, b"ZXlK")].into_iter().flatten().min();
-    match prefix.map(|offset| run_start + offset) {
-        Some(start) if start > 0 => start.min(fallback),
-        _ => fallback,
-    }
-}
-
-/// Bytes a compact token or its base64 wrapper can hold.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'=' | b'+' | b'/')
-}
-
-/// Positions on a window's first line are offset by the characters before the window.
-fn shift(position: Position, origin: Origin) -> Position {
-    if position.line == origin.line {
-        Position { line: position.line, column: position.column + origin.column }
-    } else {
-        position
-    }
-}
-
-fn read_up_to(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
-    reader.take(want as u64).read_to_end(buf)
 }
 
 #[cfg(test)]

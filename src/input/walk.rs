@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::collect::Collector;
 use crate::config::Settings;
-use crate::scan::{Collector, Scanner};
+use crate::pipeline::Scanner;
 
 pub fn scan_paths(settings: &Settings) -> Collector {
     let mut total = Collector::default();

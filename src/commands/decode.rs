@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::Exit;
 use crate::cli::{DecodeArgs, ListFormat};
+use crate::collect::{Collector, Occurrence};
 use crate::config::{self, Settings};
 use crate::find;
 use crate::report::details::{relative, unix_seconds};
@@ -96,15 +97,18 @@ fn unwrap_base64(text: &str) -> Option<String> {
     token::decode(inner).is_some().then(|| inner.to_string())
 }
 
-/// The single-token rules, worst first. `leaked-token` is left out: it is about a token found in
-/// a file, and this one was handed over on purpose.
 /// The single-token rules, plus `weak-secret`: an offline jwt.io should say when the secret is
 /// guessable. `leaked-token` is about a token sitting in a file, so it is left out here.
 fn findings(token: &Token<'_>, compact: &str, settings: &Settings) -> Vec<Hit> {
     let mut hits = Vec::new();
     rules::check_token(token, &rules::Context::new(settings), &mut hits);
     hits.retain(|hit| hit.rule != "leaked-token");
-    for weak in crate::scan_text(compact, settings).into_iter().filter(|finding| finding.rule == "weak-secret") {
+    // The forgery pass over this token alone, with the same severity, allowlist and baseline
+    // filters as a scan.
+    let mut collector = Collector::default();
+    collector.hmac_tokens.push(Occurrence::whole(compact));
+    let report = crate::build_report(collector, settings, std::time::Instant::now());
+    for weak in report.findings.into_iter().filter(|finding| finding.rule == "weak-secret") {
         hits.push(Hit { rule: "weak-secret", severity: weak.severity, message: weak.message, evidence: weak.evidence });
     }
     hits.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(b.rule)));
