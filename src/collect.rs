@@ -68,7 +68,29 @@ pub struct Collector {
     pub bytes_scanned: u64,
     pub skipped: u64,
     pub errors: u64,
-    pub warnings: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// A file the scan skipped or could not read, or a note about the scan as a whole: shown as a
+/// warning on stderr and in the report's notifications, and counted in the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Not scanned on purpose (over the size limit, a symbolic link, not a regular file).
+    Skipped { path: String, reason: String },
+    /// Could not be read, or read only in part.
+    Error { path: String, reason: String },
+    /// About the scan, not one file (a budget that bit, a shallow clone).
+    Note(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Skipped { path, reason } => write!(f, "{path}: skipped: {reason}"),
+            Problem::Error { path, reason } => write!(f, "{path}: {reason}"),
+            Problem::Note(text) => f.write_str(text),
+        }
+    }
 }
 
 impl Collector {
@@ -82,17 +104,22 @@ impl Collector {
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
         self.errors += other.errors;
-        self.warnings.extend(other.warnings);
+        self.problems.extend(other.problems);
     }
 
     pub fn skip(&mut self, path: &str, reason: &str) {
         self.skipped += 1;
-        self.warnings.push(format!("{path}: skipped: {reason}"));
+        self.problems.push(Problem::Skipped { path: path.to_string(), reason: reason.to_string() });
     }
 
     pub fn error(&mut self, path: &str, reason: &str) {
         self.errors += 1;
-        self.warnings.push(format!("{path}: {reason}"));
+        self.problems.push(Problem::Error { path: path.to_string(), reason: reason.to_string() });
+    }
+
+    /// A warning about the scan as a whole; not counted as a skip or an error.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.problems.push(Problem::Note(text.into()));
     }
 }
 

@@ -73,8 +73,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        !self.disabled_rules.contains(rule)
+    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+        !self.disabled_rules.contains(rule.as_str())
     }
 }
 

@@ -98,7 +98,7 @@ impl Finding {
             end_column: site.end.column,
             token,
             token_sha256: sha256.to_string(),
-            fingerprint: fingerprint(hit.rule, site.path, sha256),
+            fingerprint: fingerprint(&hit.rule, site.path, sha256),
             evidence,
             commit: site.commit.map(str::to_string),
             compact,

@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
 /// Sorts, filters and summarises what the scan collected.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
     rules::forgery::pass(&mut collector, settings);
-    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
+    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, .. } = collector;
     for finding in &mut findings {
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
             finding.severity = severity;
@@ -66,7 +66,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
             && !settings.baseline.contains(&finding.fingerprint)
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    warnings.sort();
+    problems.sort_by_cached_key(ToString::to_string);
     let summary = Summary {
         files_scanned,
         bytes_scanned,
@@ -76,15 +76,15 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
-    Report { findings, summary, warnings }
+    Report { findings, summary, problems }
 }
 
 /// Writes warnings to stderr and the report to stdout or `--output`; returns the exit status.
 pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
     let stderr = std::io::stderr();
     let mut stderr = stderr.lock();
-    for warning in &report.warnings {
-        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_visible(warning));
+    for problem in &report.problems {
+        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_visible(&problem.to_string()));
     }
     match &settings.output {
         Some(path) => {

@@ -12,6 +12,7 @@ use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
 use crate::input::windows::{self, OVERLAP, WINDOW};
 use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
+use crate::rules::id;
 use crate::rules::{self, Hit, private_jwk};
 use crate::token;
 
@@ -100,7 +101,7 @@ impl<'s> Scanner<'s> {
         out: &mut Collector,
     ) {
         self.candidates.clear();
-        let collect_keys = self.settings.rule_enabled("secret-in-repo");
+        let collect_keys = self.settings.rule_enabled(id::SECRET_IN_REPO);
         // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
         let hinted = if collect_keys {
             find::find_tokens_and_hint(buf, &mut self.candidates)
@@ -165,8 +166,8 @@ impl<'s> Scanner<'s> {
         limit: usize,
         out: &mut Collector,
     ) {
-        let report = self.settings.rule_enabled("private-jwk");
-        let collect = self.settings.rule_enabled("secret-in-repo");
+        let report = self.settings.rule_enabled(id::PRIVATE_JWK);
+        let collect = self.settings.rule_enabled(id::SECRET_IN_REPO);
         if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
             return;
         }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use assert_cmd::Command;
+use jwtscan::collect::Problem;
 use jwtscan::config::Settings;
 use jwtscan::finding::Finding;
 use jwtscan::report::{self, Report, Summary};
@@ -246,7 +247,9 @@ fn more_findings_than_github_accepts_keep_the_most_severe_within_both_limits() {
     let report = Report {
         summary: Summary { findings: TOTAL as u64, ..Summary::default() },
         findings,
-        warnings: (0..2_000).map(|i| format!("vendor/f{i}: skipped: symbolic link not followed")).collect(),
+        problems: (0..2_000)
+            .map(|i| Problem::Skipped { path: format!("vendor/f{i}"), reason: "symbolic link not followed".into() })
+            .collect(),
     };
     let settings = Settings { format: jwtscan::cli::Format::Sarif, ..Settings::default() };
     let mut out = Vec::new();

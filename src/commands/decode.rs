@@ -18,6 +18,7 @@ use crate::config::{self, Settings};
 use crate::find;
 use crate::report::details::{relative, unix_seconds};
 use crate::report::{Paint, escape_visible};
+use crate::rules::id;
 use crate::rules::{self, Hit};
 use crate::severity::Severity;
 use crate::time::format_time;
@@ -109,9 +110,14 @@ fn findings(token: &Token<'_>, compact: &str, settings: &Settings) -> Vec<Hit> {
     collector.hmac_tokens.push(Occurrence::whole(compact));
     let report = crate::build_report(collector, settings, std::time::Instant::now());
     for weak in report.findings.into_iter().filter(|finding| finding.rule == "weak-secret") {
-        hits.push(Hit { rule: "weak-secret", severity: weak.severity, message: weak.message, evidence: weak.evidence });
+        hits.push(Hit {
+            rule: id::WEAK_SECRET,
+            severity: weak.severity,
+            message: weak.message,
+            evidence: weak.evidence,
+        });
     }
-    hits.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(b.rule)));
+    hits.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
     hits
 }
 
@@ -233,7 +239,7 @@ fn write_json(token: &Token<'_>, hits: &[Hit], out: &mut dyn Write) -> std::io::
         findings: hits
             .iter()
             .map(|hit| JsonHit {
-                rule: hit.rule,
+                rule: hit.rule.as_str(),
                 severity: hit.severity,
                 message: &hit.message,
                 evidence: &hit.evidence,

@@ -1,3 +1,5 @@
+//! Unit tests of the HMAC engines against the `hmac` crate, lane by lane, and of the search order.
+
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 

@@ -193,6 +193,9 @@ mod tests {
         drop(worker);
         let out = results.into_inner().unwrap().pop().unwrap();
         assert_eq!(out.errors, 1);
-        assert_eq!(out.warnings, ["dir/f.txt: read error: device vanished"]);
+        assert_eq!(
+            out.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["dir/f.txt: read error: device vanished"]
+        );
     }
 }

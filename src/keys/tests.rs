@@ -1,3 +1,5 @@
+//! Unit tests of key-candidate collection: what is kept from named lines, literals and PEM blocks.
+
 use std::sync::Arc;
 
 use super::*;

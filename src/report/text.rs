@@ -228,7 +228,7 @@ mod tests {
         Report {
             summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
             findings,
-            warnings: Vec::new(),
+            problems: Vec::new(),
         }
     }
 

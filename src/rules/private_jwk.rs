@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::Hit;
+use super::id;
 use crate::hex::sha256_hex;
 use crate::keys::jwk::FoundKey;
 
@@ -28,7 +29,8 @@ pub fn check(key: &FoundKey) -> Option<PrivateKey> {
             shown.insert(name.to_string(), value.clone());
         }
     }
-    let mut hit = Hit::new("private-jwk", format!("JSON Web Key ({kty}) holds private material (`{}`)", private.name));
+    let mut hit =
+        Hit::new(id::PRIVATE_JWK, format!("JSON Web Key ({kty}) holds private material (`{}`)", private.name));
     hit.evidence = shown.clone();
     hit.evidence.insert("member".to_string(), Value::from(private.name));
     shown.insert(private.name.to_string(), Value::from("[redacted]"));

@@ -94,7 +94,7 @@ fn history(
     let mut out = Collector::default();
     let (tips, hidden_tips) = select(repo, args, &mut out)?;
     if tips.is_empty() {
-        out.warnings.push("the repository has no commits: nothing to scan (see --staged)".to_string());
+        out.note("the repository has no commits: nothing to scan (see --staged)".to_string());
     }
     let shallow: HashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
@@ -109,7 +109,7 @@ fn history(
     let order = graph.parents_first();
     let full = hidden.is_empty();
     if graph.commits.iter().any(|commit| shallow.contains(&commit.id)) {
-        out.warnings.push(
+        out.note(
             "shallow clone: history is truncated; blobs at the oldest fetched commits are attributed to them \
              (fetch the full history, e.g. `fetch-depth: 0`, to scan it all)"
                 .to_string(),
@@ -165,7 +165,7 @@ fn history(
         }
     }
     if let Some(path) = submodule {
-        out.warnings.push(format!("{path}: submodules are not followed; scan their repositories separately"));
+        out.note(format!("{path}: submodules are not followed; scan their repositories separately"));
     }
     drop(seen);
     let jobs: Vec<(ObjectId, Vec<Place>)> =

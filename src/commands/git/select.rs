@@ -79,7 +79,7 @@ pub(super) fn all_tips(repo: &gix::Repository, out: &mut Collector) -> Result<Ve
         tips.push(head.detach());
     }
     if not_commits > 0 {
-        out.warnings.push(format!("{not_commits} reference(s) point to a tree or blob, not a commit: not scanned"));
+        out.note(format!("{not_commits} reference(s) point to a tree or blob, not a commit: not scanned"));
     }
     tips.sort_unstable();
     tips.dedup();

@@ -64,7 +64,7 @@ pub(super) fn staged(
         jobs.entry(entry.id).or_default().push(Place { path: path_id, commit: None });
     }
     if unmerged {
-        out.warnings.push("the index has unmerged entries: only resolved files are scanned".to_string());
+        out.note("the index has unmerged entries: only resolved files are scanned".to_string());
     }
     let jobs: Vec<(ObjectId, Vec<Place>)> = jobs.into_iter().collect();
     let mut scanned = scan_blobs(shared, settings, &catalog, &jobs, pool);

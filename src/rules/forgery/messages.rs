@@ -9,6 +9,7 @@ use crate::hex::{hex, mask_secret};
 use crate::hmac::{HashAlg, Target};
 use crate::keys::{KeyForm, KeyOrigin};
 use crate::rules::Hit;
+use crate::rules::id;
 
 pub(super) fn hit_for(
     target: &Target,
@@ -27,7 +28,7 @@ pub(super) fn hit_for(
         Source::BuiltIn | Source::Wordlist(_) => {
             let text = String::from_utf8_lossy(&found.secret);
             let shown = if settings.show_secrets { text.to_string() } else { mask_secret(&text) };
-            let mut hit = Hit::new("weak-secret", format!("{alg} token is signed with a guessable secret"))
+            let mut hit = Hit::new(id::WEAK_SECRET, format!("{alg} token is signed with a guessable secret"))
                 .with("secret", shown)
                 .with("key_bytes", key_bytes)
                 .with("min_key_bytes", min_key_bytes);
@@ -53,7 +54,7 @@ pub(super) fn hit_for(
             } else {
                 format!("{alg} token is signed with a secret committed at {}:{}", origin.path, origin.line)
             };
-            let mut hit = Hit::new("secret-in-repo", message)
+            let mut hit = Hit::new(id::SECRET_IN_REPO, message)
                 .with("secret_path", origin.path.to_string())
                 .with("secret_line", origin.line)
                 .with("public_key", origin.public)

@@ -18,6 +18,7 @@ use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
 use crate::hmac::{Target, search};
 use crate::keys::{KeyOrigin, STORE_BUDGET};
+use crate::rules::id;
 use crate::wordlist::{stream_wordlist, weak_secrets};
 use messages::hit_for;
 
@@ -56,14 +57,14 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
 pub fn pass(collector: &mut Collector, settings: &Settings) {
     let keys = std::mem::take(&mut collector.keys);
     if keys.dropped > 0 {
-        collector.warnings.push(format!(
+        collector.note(format!(
             "secret-in-repo: {} key candidates not kept (over {} MiB per thread)",
             keys.dropped,
             STORE_BUDGET >> 20
         ));
     }
-    let weak_on = settings.rule_enabled("weak-secret");
-    let repo_on = settings.rule_enabled("secret-in-repo");
+    let weak_on = settings.rule_enabled(id::WEAK_SECRET);
+    let repo_on = settings.rule_enabled(id::SECRET_IN_REPO);
     if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
         return;
     }
@@ -133,7 +134,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     for (path, reason) in unreadable {
         collector.error(&path, &reason);
     }
-    collector.warnings.extend(budget_note);
+    if let Some(note) = budget_note {
+        collector.note(note);
+    }
     let matches = matches.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     for (target, found) in targets.iter().zip(matches) {
         let Some(found) = found else { continue };
