@@ -8,8 +8,9 @@ use std::sync::LazyLock;
 use assert_cmd::Command;
 use serde_json::Value;
 
-static FIXTURES: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(include_str!("fixtures/secrets/tokens.json")).expect("valid fixture JSON"));
+static FIXTURES: LazyLock<Value> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../fixtures/secrets/tokens.json")).expect("valid fixture JSON")
+});
 
 fn fixture(pointer: &str) -> String {
     FIXTURES.pointer(pointer).and_then(Value::as_str).unwrap_or_else(|| panic!("no fixture {pointer}")).to_string()

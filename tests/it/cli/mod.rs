@@ -1,4 +1,4 @@
-//! CLI integration tests: one binary, one module per area, all running the built `jwtscan` in
+//! CLI integration tests, one module per area, all running the built `jwtscan` in
 //! temporary folders (see `util`). Tokens are built at run time so this source holds none.
 
 mod baseline;

@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{Fixture, hits, rules_of, sha256_hex, stdout_json, unsigned, unsigned_other};
+use crate::cli::util::{Fixture, hits, rules_of, sha256_hex, stdout_json, unsigned, unsigned_other};
 
 fn with_token() -> Fixture {
     let fixture = Fixture::new();

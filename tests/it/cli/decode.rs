@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{Fixture, NOW, b64, hs256, json, jwt, unsigned};
+use crate::cli::util::{Fixture, NOW, b64, hs256, json, jwt, unsigned};
 
 #[test]
 fn decode_prints_header_claims_dates_signature_and_findings_and_exits_0() {

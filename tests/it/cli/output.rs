@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{Fixture, NOW, b64, jwt, sha256_hex, stdout_json, unsigned};
+use crate::cli::util::{Fixture, NOW, b64, jwt, sha256_hex, stdout_json, unsigned};
 
 #[test]
 fn json_findings_carry_every_field_of_the_contract() {
@@ -41,8 +41,8 @@ fn output_writes_the_report_to_a_file_and_nothing_to_stdout() {
     let fixture = Fixture::new();
     fixture.write("src/a.txt", unsigned());
     fixture.cmd().args(["src", "--format", "json", "-o", "report.json"]).assert().code(1).stdout("");
-    let report = crate::util::json(&std::fs::read(fixture.join("report.json")).unwrap());
-    assert!(crate::util::rules_of(&report).contains(&"alg-none".to_string()));
+    let report = crate::cli::util::json(&std::fs::read(fixture.join("report.json")).unwrap());
+    assert!(crate::cli::util::rules_of(&report).contains(&"alg-none".to_string()));
     fixture.cmd().args(["src", "--output", "report.txt"]).assert().code(1).stdout("");
     let text = std::fs::read_to_string(fixture.join("report.txt")).unwrap();
     assert!(text.contains("src/a.txt:1:1") && !text.contains('\x1b'), "{text}");

@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{Fixture, hits, stdout_json, unsigned, unsigned_other};
+use crate::cli::util::{Fixture, hits, stdout_json, unsigned, unsigned_other};
 
 /// A fixture with one token in `src/app.js` and a baseline report of it in `baseline.json`.
 fn with_baseline() -> Fixture {

@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::{Fixture, NOW, hits, hs256, json, rules_of, stdout_json, unsigned, without_elapsed};
+use crate::cli::util::{Fixture, NOW, hits, hs256, json, rules_of, stdout_json, unsigned, without_elapsed};
 
 #[test]
 fn bare_jwtscan_scans_the_current_folder_like_scan() {

@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::json;
+use crate::cli::util::json;
 
 /// Every rule id SPEC.md names.
 /// The rule ids in `rules/rules.toml` order; `tests/rule_examples.rs` pins them to SPEC.md's table.

@@ -1,7 +1,7 @@
 //! Golden text and JSON reports for one small tree. Timings and the version are redacted; the
 //! rest (locations, redaction, fingerprints, grouping) is pinned.
 
-use crate::util::{Fixture, NOW, hs256, unsigned};
+use crate::cli::util::{Fixture, NOW, hs256, unsigned};
 
 fn fixture() -> Fixture {
     let fixture = Fixture::new();
