@@ -1,5 +1,6 @@
-//! The AVX2 engine: the AVX-512F code with 256-bit vectors (8 SHA-256 or 4 SHA-512 keys at a time): no rotate or ternary-logic instructions, so rotates
-//! are two shifts and an or, and Ch and Maj are built from and, andnot and xor.
+//! The AVX2 engine: the AVX-512F code with 256-bit vectors (8 SHA-256 or 4 SHA-512 keys at a
+//! time): no rotate or ternary-logic instructions, so rotates are two shifts and an or, and Ch
+//! and Maj are built from and, andnot and xor.
 
 use core::arch::x86_64::*;
 
