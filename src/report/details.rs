@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::config::Settings;
-use crate::finding::mask_secret;
+use crate::hex::mask_secret;
 use crate::time::{format_duration, format_time};
 use crate::token::{self, Payload};
 
@@ -21,8 +21,6 @@ const MAX_CLAIM_NAMES: usize = 32;
 const PRIVATE_JWK_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 /// Claims whose values identify the token; shown in this order.
 const SHOWN_CLAIMS: [&str; 6] = ["sub", "iss", "aud", "exp", "iat", "nbf"];
-/// What `payload_note` can say.
-const PAYLOAD_NOTES: [&str; 2] = ["not a JSON object", "encrypted (JWE)"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TokenDetails {
@@ -53,54 +51,10 @@ impl TokenDetails {
                 }
                 (shown_claims(claims, settings.now), names, None)
             }
-            Payload::Opaque | Payload::Truncated => (Vec::new(), Vec::new(), Some(PAYLOAD_NOTES[0])),
-            Payload::Encrypted => (Vec::new(), Vec::new(), Some(PAYLOAD_NOTES[1])),
+            Payload::Opaque | Payload::Truncated => (Vec::new(), Vec::new(), Some("not a JSON object")),
+            Payload::Encrypted => (Vec::new(), Vec::new(), Some("encrypted (JWE)")),
         };
         Some(TokenDetails { header, claims, claim_names, payload_note })
-    }
-}
-
-impl TokenDetails {
-    /// The details as plain data, for findings written to a temporary file (see `spill`).
-    pub(crate) fn to_value(&self) -> Value {
-        serde_json::json!({
-            "header": self.header,
-            "claims": self.claims,
-            "claim_names": self.claim_names,
-            "payload_note": self.payload_note,
-        })
-    }
-
-    /// The details `to_value` wrote; `None` for anything else.
-    pub(crate) fn from_value(value: &Value) -> Option<Self> {
-        let claims = value.get("claims")?.as_array()?.iter().map(|pair| {
-            let name = pair.get(0)?.as_str()?;
-            let name = SHOWN_CLAIMS.iter().find(|&&shown| shown == name)?;
-            Some((*name, pair.get(1)?.as_str()?.to_string()))
-        });
-        let payload_note = match value.get("payload_note")? {
-            Value::Null => None,
-            note => Some(*PAYLOAD_NOTES.iter().find(|&&known| Some(known) == note.as_str())?),
-        };
-        Some(TokenDetails {
-            header: value.get("header")?.as_str()?.to_string(),
-            claims: claims.collect::<Option<_>>()?,
-            claim_names: value
-                .get("claim_names")?
-                .as_array()?
-                .iter()
-                .map(|name| name.as_str().map(str::to_string))
-                .collect::<Option<_>>()?,
-            payload_note,
-        })
-    }
-
-    /// Bytes the details hold, roughly.
-    pub(crate) fn mem_size(&self) -> usize {
-        std::mem::size_of::<Self>()
-            + self.header.capacity()
-            + self.claims.iter().map(|(_, value)| 24 + value.capacity()).sum::<usize>()
-            + self.claim_names.iter().map(|name| 24 + name.capacity()).sum::<usize>()
     }
 }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cli::Format;
+use crate::collect::Problem;
 use crate::config::Settings;
 use crate::finding::Finding;
 use crate::severity::Severity;
@@ -37,8 +38,8 @@ pub struct Summary {
 pub struct Report {
     pub findings: Findings,
     pub summary: Summary,
-    /// Per-file warnings (skips and errors), in a stable order.
-    pub warnings: Vec<String>,
+    /// Skipped and unreadable files and notes about the scan, in a stable order.
+    pub problems: Vec<Problem>,
 }
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
@@ -157,7 +158,8 @@ pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     a.sort_key().cmp(&b.sort_key())
 }
 
-/// A finding on disk is its JSON form plus the text report's details, which JSON skips.
+/// A finding on disk is its JSON form plus the whole token the text report decodes again, which
+/// JSON skips. The file is unnamed, readable by this process only, and gone when it exits.
 impl Spill for Finding {
     fn mem_size(&self) -> usize {
         let strings = [&self.rule, &self.message, &self.path, &self.token, &self.token_sha256, &self.fingerprint];
@@ -165,23 +167,19 @@ impl Spill for Finding {
             + strings.iter().map(|text| text.capacity()).sum::<usize>()
             + self.commit.as_ref().map_or(0, String::capacity)
             + self.evidence.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum::<usize>()
-            + self.details.as_ref().map_or(0, |details| details.mem_size())
+            // The whole token is shared by the findings of one occurrence: each counts its part.
+            + self.compact.as_ref().map_or(0, |compact| compact.0.len() / std::sync::Arc::strong_count(&compact.0))
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
-        let details = self.details.as_ref().map(|details| details.to_value());
-        serde_json::to_writer(&mut *out, &(self, details)).map_err(std::io::Error::other)
+        let compact = self.compact.as_ref().map(|compact| &*compact.0);
+        serde_json::to_writer(&mut *out, &(self, compact)).map_err(std::io::Error::other)
     }
 
     fn decode(bytes: &[u8]) -> std::io::Result<Self> {
-        let (mut finding, details): (Finding, Option<Value>) =
+        let (mut finding, compact): (Finding, Option<String>) =
             serde_json::from_slice(bytes).map_err(std::io::Error::other)?;
-        finding.details = match details {
-            Some(value) => Some(std::sync::Arc::new(
-                TokenDetails::from_value(&value).ok_or_else(|| std::io::Error::other("unreadable token details"))?,
-            )),
-            None => None,
-        };
+        finding.compact = compact.map(|compact| crate::finding::WholeToken(std::sync::Arc::from(compact)));
         Ok(finding)
     }
 }

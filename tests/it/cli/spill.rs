@@ -1,0 +1,66 @@
+//! Past the findings memory budget, findings go to sorted runs in a temporary file and are merged
+//! back for the report: every format must read byte for byte as when they all stay in memory.
+
+use hmac::{Hmac, Mac};
+
+use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other};
+
+/// HS256 signed with `secret`, which the built-in list holds: the cross-file pass adds a
+/// `weak-secret` finding after the walk.
+fn weak_hs256(sub: &str) -> String {
+    let input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(format!(r#"{{"sub":"{sub}"}}"#)));
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64(mac.finalize().into_bytes()))
+}
+
+/// The report with its timing taken out: the one part two runs do not share.
+fn without_timing(output: &[u8]) -> String {
+    let text = String::from_utf8_lossy(output);
+    let mut kept = String::with_capacity(text.len());
+    for (i, part) in text.split("elapsed_ms").enumerate() {
+        if i > 0 {
+            kept.push_str("elapsed_ms");
+            kept.push_str(part.trim_start_matches(|c: char| c == '"' || c == ':' || c == ' ' || c.is_ascii_digit()));
+        } else {
+            kept.push_str(part);
+        }
+    }
+    // The text report ends `…, 12 ms`.
+    match kept.trim_end().rsplit_once(", ") {
+        Some((head, tail)) if tail.ends_with(" ms") => head.to_string(),
+        _ => kept,
+    }
+}
+
+#[test]
+fn every_format_reads_the_same_whether_findings_spill_to_disk_or_stay_in_memory() {
+    let fixture = Fixture::new();
+    let mut many = String::new();
+    for i in 0..30 {
+        // Several tokens on one line, the same token again, a weak one: ties on path and line.
+        many.push_str(&format!("{} {} {}\n", unsigned(), hs256(), weak_hs256(&format!("user-{i}"))));
+    }
+    fixture
+        .write("logs/many.log", &many)
+        .write("a.env", format!("TOKEN={}\n", unsigned_other()))
+        .write("src/z.js", format!("const t = \"{}\";\n", weak_hs256("z")));
+    for format in ["json", "text", "sarif", "github"] {
+        let run = |budget: &str| {
+            let output = fixture
+                .cmd()
+                .args(["scan", "--format", format, "--now", NOW, "--fail-on", "never", "--threads", "2", "."])
+                .env("JWTSCAN_FINDINGS_BUDGET", budget)
+                .env_remove("GITHUB_STEP_SUMMARY")
+                .output()
+                .expect("run jwtscan");
+            assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
+            without_timing(&output.stdout)
+        };
+        let in_memory = run("1000000000");
+        // A budget of 0 bytes writes every finding to disk as it comes.
+        let spilled = run("0");
+        assert!(in_memory.matches("weak-secret").count() >= 30, "{format}: {in_memory}");
+        assert_eq!(spilled, in_memory, "{format}");
+    }
+}
