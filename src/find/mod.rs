@@ -32,6 +32,8 @@
 
 use std::sync::LazyLock;
 
+pub mod layers;
+
 use crate::literals::Literals;
 use crate::token::{self, Form, Payload};
 
