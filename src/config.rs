@@ -41,6 +41,9 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
+    /// hit; 0 turns layer decoding off (`[decode] max_depth`).
+    pub max_depth: u8,
 }
 
 impl Default for Settings {
@@ -68,6 +71,7 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
         }
     }
 }
@@ -131,6 +135,14 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    #[serde(default)]
+    decode: DecodeSection,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct DecodeSection {
+    max_depth: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -248,6 +260,13 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
             return Err(bad("allowlist.tokens", format!("`{token}` is not a hex SHA-256 (token_sha256)")));
         }
         settings.allowlist_tokens.insert(token.to_ascii_lowercase());
+    }
+    if let Some(value) = &file.decode.max_depth {
+        let limit = crate::find::layers::MAX_DEPTH_LIMIT;
+        settings.max_depth =
+            value.as_integer().and_then(|depth| u8::try_from(depth).ok()).filter(|&depth| depth <= limit).ok_or_else(
+                || bad("decode.max_depth", format!("expected a whole number from 0 to {limit}, got {value}")),
+            )?;
     }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;

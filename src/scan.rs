@@ -6,6 +6,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::find::layers::{Decoder, Layer};
 use crate::find::{self, Candidate};
 use crate::finding::{self, Finding, Locator, Position};
 use crate::rules::{self, Hit};
@@ -21,11 +22,17 @@ pub struct Occurrence {
     pub compact: String,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
+    pub encoding: Vec<Layer>,
 }
 
 impl Occurrence {
-    pub fn finding(&self, settings: &Settings, hit: Hit) -> Finding {
+    pub fn finding(&self, settings: &Settings, mut hit: Hit) -> Finding {
         let fingerprint = finding::fingerprint(hit.rule, &self.path, &self.sha256);
+        if !self.encoding.is_empty() {
+            let chain = self.encoding.iter().map(|layer| serde_json::Value::from(layer.name())).collect();
+            hit.evidence.insert("encoding".to_string(), serde_json::Value::Array(chain));
+        }
         Finding {
             rule: hit.rule.to_string(),
             severity: hit.severity,
@@ -197,13 +204,12 @@ impl<'s> Scanner<'s> {
     ) {
         self.candidates.clear();
         let collect_keys = self.settings.rule_enabled("secret-in-repo");
+        let mut decoder = Decoder::new(self.settings.max_depth, buf.len());
         // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
-        let hinted = if collect_keys {
-            find::find_tokens_and_hint(buf, &mut self.candidates)
-        } else {
-            find::find_tokens(buf, &mut self.candidates);
-            true
-        };
+        let hinted = find::find_in(buf, collect_keys, &mut decoder, &mut self.candidates);
+        if let Some(warning) = decoder.stats.warning() {
+            out.error(path, &warning);
+        }
         let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
@@ -233,6 +239,7 @@ impl<'s> Scanner<'s> {
                 compact: compact.to_string(),
                 sha256: finding::sha256_hex(compact.as_bytes()),
                 commit: commit.cloned(),
+                encoding: candidate.encoding.clone(),
             };
             self.hits.clear();
             rules::check_token(&token, &self.ctx, &mut self.hits);

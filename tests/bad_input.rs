@@ -301,6 +301,47 @@ fn claims_nested_100000_deep_stay_a_token_and_do_not_overflow_the_stack() {
     assert_eq!(run.summary("tokens"), 2);
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    out.extend(miniz_oxide::deflate::compress_to_vec(data, 9));
+    out.extend([0; 8]);
+    out
+}
+
+#[test]
+fn a_gzip_bomb_in_base64_stops_at_the_inflate_cap_with_a_counted_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // 64 MiB of zeros deflate to 64 KB, 1000:1 like a 10 GB bomb: the ratio cap, not the size
+    // the stream claims, bounds the work.
+    let bomb = gzip(&vec![0u8; 64 << 20]);
+    write(dir.path(), "release.yaml", format!("data:\n  release: {}\n", STANDARD.encode(STANDARD.encode(&bomb))));
+    let started = std::time::Instant::now();
+    let run = scan_json(&[], dir.path());
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(run.summary("files_scanned"), 1);
+    assert_eq!(run.summary("errors"), 1);
+    assert!(
+        run.stderr.contains("release.yaml: decoding stopped") && run.stderr.contains("inflate cap"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn layers_nested_100_deep_stop_at_the_depth_limit_with_a_counted_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = rs256(r#"{"sub":"deep"}"#);
+    let mut layer = format!("token: {token}").into_bytes();
+    for _ in 0..100 {
+        layer = gzip(&layer);
+    }
+    write(dir.path(), "deep.txt", format!("x: {}\n", STANDARD.encode(&layer)));
+    let run = scan_json(&[], dir.path());
+    assert_eq!(run.summary("tokens"), 0);
+    assert_eq!(run.summary("errors"), 1);
+    assert!(run.stderr.contains("deeper than [decode] max_depth"), "{}", run.stderr);
+}
+
 #[test]
 fn duplicate_claim_and_header_keys_do_not_break_the_scan() {
     let dir = tempfile::tempdir().unwrap();

@@ -63,7 +63,12 @@ fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io
     }
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
-    writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    write!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    if let Some(Value::Array(chain)) = first.evidence.get("encoding") {
+        let names: Vec<&str> = chain.iter().filter_map(Value::as_str).collect();
+        write!(out, "  {}", paint.apply("2", &format!("(in {})", escape_visible(&names.join(" > ")))))?;
+    }
+    writeln!(out)?;
     if let Some(details) = &first.details {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
         if let Some(note) = details.payload_note {
@@ -101,7 +106,8 @@ fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    for (key, value) in evidence {
+    // The encoding chain is the occurrence's, shown once on its header line.
+    for (key, value) in evidence.iter().filter(|(key, _)| key.as_str() != "encoding") {
         if !text.is_empty() {
             text.push_str(", ");
         }

@@ -4,6 +4,7 @@
 mod baseline;
 mod config;
 mod decode;
+mod encodings;
 mod output;
 mod rules;
 mod scan;

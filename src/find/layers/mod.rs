@@ -20,14 +20,11 @@
 //! the middle of a run, and the two others, lead here.
 
 mod base64;
-// Wired into the top-level pass once the module layout settles (issue 11, phase B).
-#[cfg_attr(not(test), expect(dead_code))]
 mod concat;
 mod inflate;
 mod json;
 mod percent;
 
-#[cfg_attr(not(test), expect(unused_imports))]
 pub(super) use concat::joined_at;
 
 /// One encoding a token was found inside, named in `evidence.encoding` from the outside in.
