@@ -147,13 +147,15 @@ fn bare_or_split_at(
 ) -> usize {
     let (bare, end) = bare_at(buf, hit);
     let at_literal_end = matches!(buf.get(end), Some(b'"' | b'\'' | b'`' | b'\\'));
-    if at_literal_end
-        && dec.enabled()
-        && let Some((split, resume)) = layers::joined_at(buf, hit, end)
-        && bare.as_ref().is_none_or(|bare| split.end > bare.end)
-    {
-        found.push(split);
-        return resume;
+    if at_literal_end && dec.enabled() && hit >= walk.joined_until {
+        match layers::joined_at(buf, hit, end) {
+            Ok((split, resume)) if bare.as_ref().is_none_or(|bare| split.end > bare.end) => {
+                found.push(split);
+                return resume;
+            }
+            Ok(_) => {}
+            Err(walked) => walk.joined_until = walked,
+        }
     }
     if let Some(bare) = bare {
         out.push(bare);

@@ -54,11 +54,16 @@ fn next_literal(buf: &[u8], close: usize) -> Option<usize> {
 
 /// At a bare-token hit whose dot chain ends at `chain_end`, just before a closing quote or a
 /// backslash-newline: the token the literals joined from there spell, reported from its first
-/// character to one past its last, and where the search resumes. `None` unless the token
-/// reaches past the first literal.
-pub(in super::super) fn joined_at(buf: &[u8], hit: usize, chain_end: usize) -> Option<(Found, usize)> {
+/// character to one past its last, and where the search resumes. `Err` with the end of the
+/// literals walked unless the token reaches past the first literal.
+pub(in super::super) fn joined_at(buf: &[u8], hit: usize, chain_end: usize) -> Result<(Found, usize), usize> {
+    let (pieces, found) = join(buf, hit, chain_end);
+    found.ok_or_else(|| pieces.last().map_or(chain_end, |piece| piece.end))
+}
+
+fn join(buf: &[u8], hit: usize, chain_end: usize) -> (Vec<std::ops::Range<usize>>, Option<(Found, usize)>) {
     if !left_boundary(buf, hit, URL) {
-        return None;
+        return (Vec::new(), None);
     }
     let mut pieces = Vec::with_capacity(4);
     pieces.push(hit..chain_end);
@@ -81,13 +86,19 @@ pub(in super::super) fn joined_at(buf: &[u8], hit: usize, chain_end: usize) -> O
         pieces.push(start..end);
         at = end;
     }
+    let found = spelt(buf, hit, &pieces);
+    (pieces, found)
+}
+
+/// The token the joined `pieces` spell, if it reaches past the first, and its end in `buf`.
+fn spelt(buf: &[u8], hit: usize, pieces: &[std::ops::Range<usize>]) -> Option<(Found, usize)> {
     if pieces.len() < 2 {
         return None;
     }
     let joined: Vec<u8> = pieces.iter().flat_map(|piece| buf[piece.clone()].iter().copied()).collect();
     let token = bare_at(&joined, 0).0?;
     let mut before = 0;
-    for piece in &pieces {
+    for piece in pieces {
         let len = piece.len();
         if token.end <= before + len {
             if before == 0 {

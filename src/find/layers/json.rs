@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::super::{ANY64, is};
+use super::super::{ANY64, LINE_WIDTHS, is};
 
 /// An escape at `at` (its first byte a `\`) that stands for a base64 character, padding or a line
 /// break: its length and byte.
@@ -54,9 +54,11 @@ pub(super) fn escaped_run_around(buf: &[u8], group: usize, floor: usize) -> Opti
         }
     }
     // Units from `start`: (position, length, byte), up to the end of the run and its padding.
+    let is_break = |byte: u8| matches!(byte, b'\n' | b'\r' | b'\t');
     let mut units: Vec<(usize, usize, u8)> = Vec::new();
     let mut at = start;
     let mut padding = 0;
+    let (mut line_len, mut width) = (0, None);
     while at < buf.len() && padding < 2 {
         let (len, byte) = match escape_at(buf, at) {
             Some(escape) => escape,
@@ -68,10 +70,20 @@ pub(super) fn escaped_run_around(buf: &[u8], group: usize, floor: usize) -> Opti
         } else if padding > 0 {
             break;
         }
+        if !is_break(byte) {
+            line_len += 1;
+        } else if line_len > 0 {
+            // Past the hit, a line break continues the run only after a full-width line, so the
+            // walk never runs on over lines it cannot join (each hit would walk them again).
+            if at > group && (!LINE_WIDTHS.contains(&line_len) || width.is_some_and(|width| width != line_len)) {
+                break;
+            }
+            width = Some(line_len);
+            line_len = 0;
+        }
         units.push((at, len, byte));
         at += len;
     }
-    let is_break = |byte: u8| matches!(byte, b'\n' | b'\r' | b'\t');
     while units.first().is_some_and(|&(_, _, byte)| is_break(byte)) {
         units.remove(0);
     }
@@ -82,7 +94,7 @@ pub(super) fn escaped_run_around(buf: &[u8], group: usize, floor: usize) -> Opti
         units.split(|&(_, _, byte)| is_break(byte)).filter(|line| !line.is_empty()).collect();
     let width = lines.first().map_or(0, |line| line.len());
     let wrapped = lines.len() > 1
-        && super::super::LINE_WIDTHS.contains(&width)
+        && LINE_WIDTHS.contains(&width)
         && lines[..lines.len() - 1].iter().all(|line| line.len() == width)
         && lines[lines.len() - 1].len() <= width;
     let chosen: Vec<(usize, usize, u8)> = if wrapped {

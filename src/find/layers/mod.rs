@@ -170,6 +170,8 @@ pub struct Found {
 pub(super) struct Walk {
     pub(super) floor: usize,
     plain_until: usize,
+    /// Literals up to here were walked by a join that spelt no token: not walked again.
+    pub(super) joined_until: usize,
 }
 
 /// Decodes the value around a hit whose base64 group starts `back` bytes before `hit`, in a
@@ -243,9 +245,9 @@ fn descend(
 ) {
     let mut inner = Vec::new();
     search(decoded, depth + 1, dec, &mut inner);
-    let first = out.len();
+    let mut seen = std::collections::HashSet::new();
     for found in inner {
-        if out[first..].iter().any(|seen| seen.token == found.token) {
+        if !seen.insert(found.token.clone()) {
             continue;
         }
         let mut encoding = Vec::with_capacity(found.encoding.len() + 1);

@@ -255,7 +255,7 @@ fn depth_zero_decodes_nothing_and_a_spent_budget_is_counted() {
 fn joined(code: &str) -> Option<(String, &str)> {
     let hit = code.find("eyJ")?;
     let (_, chain_end) = super::super::bare_at(code.as_bytes(), hit);
-    let (found, resume) = joined_at(code.as_bytes(), hit, chain_end)?;
+    let (found, resume) = joined_at(code.as_bytes(), hit, chain_end).ok()?;
     assert_eq!(found.encoding, [Layer::Concatenated]);
     assert_eq!(resume, found.end);
     Some((found.token, &code[found.start..found.end]))
@@ -296,5 +296,26 @@ fn a_token_that_ends_inside_the_first_literal_or_prose_is_not_joined() {
         format!("x = \"{a}\"\n\n{}\"{b}\"", " ".repeat(300)),
     ] {
         assert_eq!(joined(&code), None, "{code}");
+    }
+}
+
+#[test]
+fn hits_repeated_through_a_long_input_cost_linear_time() {
+    // Each would walk the rest of the input again if a walk did not move the search past it:
+    // minutes, where linear work takes well under a second even in a debug build.
+    let inputs = [
+        "\"eyJ\" ".repeat(100_000),
+        "leUleUleU\\n".repeat(50_000),
+        "handleUpdate(".repeat(100_000),
+        format!("{}\\n", "QV5S".repeat(16)).repeat(20_000),
+        "%41V5S".repeat(100_000),
+        format!("\"{}\" + ", &JWT[..40]).repeat(20_000),
+    ];
+    for input in inputs {
+        let started = std::time::Instant::now();
+        let mut out = Vec::new();
+        super::super::find_tokens(input.as_bytes(), &mut out);
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?} for {}", &input[..40]);
     }
 }
