@@ -33,13 +33,15 @@
 //!   split string literals) are found by [`layers`], from needles in the same pass, where a hit
 //!   is neither a bare token nor a whole-value wrapper.
 
+pub(crate) mod needles;
+
 use std::sync::LazyLock;
 
 pub mod layers;
 
-use crate::literals::Literals;
 use crate::token::{self, Form, Payload};
 use layers::{Decoder, Layer, Needle, Start, Walk};
+use needles::Literals;
 
 /// A token found in a buffer: `start..end` is its span in the buffer (the wrapper's or the
 /// outermost encoded value's span for a wrapped or encoded token); `inner` holds the decoded token
@@ -70,14 +72,14 @@ pub fn find_tokens(buf: &[u8], out: &mut Vec<Candidate>) {
     find_in(buf, false, &mut dec, out);
 }
 
-/// `find_tokens`, and whether `buf` holds one of `secrets::HINT_NEEDLES`.
+/// `find_tokens`, and whether `buf` holds one of `needles::hint_needles`.
 pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
     let mut dec = Decoder::new(layers::DEFAULT_MAX_DEPTH, buf.len());
     find_in(buf, true, &mut dec, out)
 }
 
 /// Appends every token in `buf` to `out`, decoding layers within `dec`'s bounds. With `hints`,
-/// also tells whether `buf` holds one of `secrets::HINT_NEEDLES` (else returns true): they ride
+/// also tells whether `buf` holds one of `needles::hint_needles` (else returns true): they ride
 /// in the same SIMD pass until the first one is seen, which costs far less than a second pass.
 pub fn find_in(buf: &[u8], hints: bool, dec: &mut Decoder, out: &mut Vec<Candidate>) -> bool {
     let mut walk = Walk::default();
@@ -228,7 +230,7 @@ static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_need
 
 /// The token needles, then the secret hints.
 static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
-    let hints = crate::secrets::hint_needles().into_iter().map(String::into_bytes);
+    let hints = needles::hint_needles().into_iter().map(String::into_bytes);
     Literals::new(token_needles().chain(hints).collect::<Vec<_>>())
 });
 

@@ -1,3 +1,5 @@
+//! Unit tests of the token finder: every form it finds, every near miss it must not.
+
 use super::*;
 
 /// jwt.io's HS256 sample.
@@ -460,6 +462,6 @@ fn the_hint_search_finds_the_same_tokens_and_says_whether_a_hint_is_there() {
 fn the_fused_prefilter_stays_within_slim_teddy() {
     // aho-corasick switches to Fat Teddy (half the bytes per step) above 32 literals; a new needle
     // past that must be paid for by measuring, not by accident.
-    let fused = token_needles().count() + crate::secrets::hint_needles().len();
+    let fused = token_needles().count() + needles::hint_needles().len();
     assert!(fused <= 32, "{fused} literals in the token + hint pass");
 }
