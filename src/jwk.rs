@@ -71,12 +71,12 @@ pub fn scan(
             }
         }
         if let (true, Some(private)) = (report, &key.private) {
+            let start = shift(locator.position(private.start), origin);
             if settings.inline_ignore
-                && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
+                && out.inline_ignore(path, commit, locator.line_at(private.start), start.line).silences("private-jwk")
             {
                 continue;
             }
-            let start = shift(locator.position(private.start), origin);
             let end = shift(locator.position(private.end), origin);
             out.findings.push(finding(settings, path, commit, &key, private, start, end));
         }

@@ -38,7 +38,7 @@ use crate::config::Settings;
 use crate::report::{Report, Summary};
 use crate::scan::Collector;
 
-/// Exit statuses from SPEC.md.
+/// Exit statuses, as docs/report-format.md documents them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     Clean = 0,
@@ -48,17 +48,28 @@ pub enum Exit {
 
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        None => scan_command(&cli.scan.paths, &cli.scan.options),
-        Some(Command::Scan(args)) => scan_command(&args.paths, &args.options),
+        None => scan_command(&cli.scan),
+        Some(Command::Scan(args)) => scan_command(&args),
         Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
     }
 }
 
-fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Result<Exit> {
+/// The subcommands, for "did you mean" when a PATH that does not exist is one of them mistyped.
+const COMMANDS: [&str; 4] = ["scan", "git", "decode", "rules"];
+
+fn scan_command(args: &cli::ScanArgs) -> Result<Exit> {
     let started = Instant::now();
-    let settings = config::resolve(paths, options)?;
+    if let Some(first) = args.paths.first()
+        && std::fs::symlink_metadata(first).is_err()
+        && let Some(word) = first.to_str()
+        && let Some(command) = suggest::closest(word, &COMMANDS)
+    {
+        bail!("`{word}` is neither a file nor a subcommand; did you mean `jwtscan {command}`?");
+    }
+    let mut settings = config::resolve(&args.paths, &args.options)?;
+    settings.no_ignore = args.no_ignore;
     for path in &settings.paths {
         if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
             bail!("{}: no such file or directory", path.display());
@@ -72,7 +83,18 @@ fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Res
 /// Sorts, filters and summarises what the scan collected.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
     secrets::pass(&mut collector, settings);
-    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
+    let Collector {
+        mut findings,
+        tokens,
+        files_scanned,
+        bytes_scanned,
+        skipped,
+        errors,
+        mut warnings,
+        rule_ignores,
+        ..
+    } = collector;
+    scan::apply_rule_ignores(&mut findings, &rule_ignores);
     for finding in &mut findings {
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
             finding.severity = severity;
@@ -85,6 +107,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     warnings.sort();
+    warnings.dedup();
     let summary = Summary {
         files_scanned,
         bytes_scanned,
@@ -93,6 +116,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         skipped,
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        config: settings.config.as_ref().map(|path| path.display().to_string()),
     };
     Report { findings, summary, warnings }
 }
@@ -118,9 +142,36 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
             out.flush()?;
         }
     }
-    let failed =
-        settings.fail_on.is_some_and(|threshold| report.findings.iter().any(|finding| finding.severity >= threshold));
-    Ok(if failed { Exit::Findings } else { Exit::Clean })
+    let Some(line) = failure_line(report, settings) else { return Ok(Exit::Clean) };
+    let _ = writeln!(stderr, "{line}");
+    Ok(Exit::Findings)
+}
+
+/// The one line on stderr that says why a run failed, whatever the format and wherever the
+/// report went: `jwtscan: 12 findings fail the run (3 critical, 9 high); report in jwtscan.sarif`.
+/// `None` when no finding is at or above `--fail-on`.
+pub fn failure_line(report: &Report, settings: &Settings) -> Option<String> {
+    let threshold = settings.fail_on?;
+    let mut counts = [0u64; 5];
+    for finding in report.findings.iter().filter(|finding| finding.severity >= threshold) {
+        counts[finding.severity as usize] += 1;
+    }
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let by_severity: Vec<String> = severity::Severity::ALL
+        .iter()
+        .rev()
+        .filter(|severity| counts[**severity as usize] > 0)
+        .map(|severity| format!("{} {}", counts[*severity as usize], severity.as_str()))
+        .collect();
+    let noun = if total == 1 { "finding fails" } else { "findings fail" };
+    let mut line = format!("jwtscan: {total} {noun} the run ({})", by_severity.join(", "));
+    if let Some(path) = &settings.output {
+        line.push_str(&format!("; report in {}", report::escape_visible(&path.display().to_string())));
+    }
+    Some(line)
 }
 
 /// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for

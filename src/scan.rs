@@ -62,6 +62,34 @@ pub struct Collector {
     pub skipped: u64,
     pub errors: u64,
     pub warnings: Vec<String>,
+    /// Lines whose `jwtscan: ignore[…]` names rules: their findings of those rules are dropped
+    /// once every pass (the cross-file secrets pass included) has run.
+    pub rule_ignores: Vec<RuleIgnore>,
+}
+
+/// A `jwtscan: ignore[rule, …]` comment: the findings of `rules` that start on `line` of `path`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RuleIgnore {
+    pub path: Arc<str>,
+    pub commit: Option<Arc<str>>,
+    pub line: u64,
+    pub rules: Vec<&'static str>,
+}
+
+/// Drops the findings that `jwtscan: ignore[…]` comments name, by one lookup per finding.
+pub fn apply_rule_ignores(findings: &mut Vec<Finding>, ignores: &[RuleIgnore]) {
+    if ignores.is_empty() {
+        return;
+    }
+    let mut by_line: std::collections::HashMap<(&str, Option<&str>, u64), Vec<&str>> = Default::default();
+    for ignore in ignores {
+        by_line.entry((&ignore.path, ignore.commit.as_deref(), ignore.line)).or_default().extend(&ignore.rules);
+    }
+    findings.retain(|finding| {
+        by_line
+            .get(&(finding.path.as_str(), finding.commit.as_deref(), finding.line))
+            .is_none_or(|rules| !rules.contains(&finding.rule.as_str()))
+    });
 }
 
 impl Collector {
@@ -75,6 +103,36 @@ impl Collector {
         self.skipped += other.skipped;
         self.errors += other.errors;
         self.warnings.extend(other.warnings);
+        self.rule_ignores.extend(other.rule_ignores);
+    }
+
+    /// Reads the ignore comments on the line around `offset` of `buf`: every rule, some rules
+    /// (recorded for the end of the scan), or none. Unknown rule ids become warnings.
+    pub fn inline_ignore(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        line_text: &[u8],
+        line: u64,
+    ) -> crate::inline_ignore::Directive {
+        use crate::inline_ignore::{self, Directive};
+        let mut unknown = Vec::new();
+        let directive = inline_ignore::parse(line_text, &mut unknown);
+        for id in unknown {
+            self.warnings
+                .push(format!("{path}:{line}: unknown rule `{id}` in a jwtscan:ignore comment (see `jwtscan rules`)"));
+        }
+        if let Directive::Rules(rules) = &directive
+            && !rules.is_empty()
+        {
+            self.rule_ignores.push(RuleIgnore {
+                path: Arc::clone(path),
+                commit: commit.cloned(),
+                line,
+                rules: rules.clone(),
+            });
+        }
+        directive
     }
 
     pub fn skip(&mut self, path: &str, reason: &str) {
@@ -217,18 +275,21 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let candidates = std::mem::take(&mut self.candidates);
-        // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
+        // The last line checked for ignore comments: tokens on one long line share one reading.
         let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
             out.tokens += 1;
-            if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
+            let start = shift(locator.position(candidate.start), origin);
+            if self.settings.inline_ignore
+                && line_is_ignored(&locator, buf, candidate.start, start.line, path, commit, out, &mut checked_line)
+            {
                 continue;
             }
             let occurrence = Occurrence {
                 path: Arc::clone(path),
-                start: shift(locator.position(candidate.start), origin),
+                start,
                 end: shift(locator.position(candidate.end), origin),
                 compact: compact.to_string(),
                 sha256: finding::sha256_hex(compact.as_bytes()),
@@ -249,10 +310,17 @@ impl<'s> Scanner<'s> {
     }
 }
 
+/// Whether every rule is ignored on the line around `offset`; a line that ignores only some
+/// rules is recorded in `out` and scanned.
+#[allow(clippy::too_many_arguments)]
 fn line_is_ignored(
     locator: &Locator<'_>,
     buf: &[u8],
     offset: usize,
+    line: u64,
+    path: &Arc<str>,
+    commit: Option<&Arc<str>>,
+    out: &mut Collector,
     checked_line: &mut Option<(std::ops::Range<usize>, bool)>,
 ) -> bool {
     if let Some((range, ignored)) = checked_line
@@ -261,7 +329,7 @@ fn line_is_ignored(
         return *ignored;
     }
     let range = locator.line_range(offset);
-    let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
+    let ignored = out.inline_ignore(path, commit, &buf[range.clone()], line) == crate::inline_ignore::Directive::All;
     *checked_line = Some((range, ignored));
     ignored
 }
