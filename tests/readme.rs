@@ -45,3 +45,20 @@ fn the_repository_scans_clean_under_its_own_config() {
     assert_eq!(report["findings"], serde_json::json!([]), "jwtscan.toml should exclude or allowlist every test token");
     assert_eq!(output.status.code(), Some(0));
 }
+
+#[test]
+fn the_readme_demo_command_scans_the_demo_under_its_own_config() {
+    let output = assert_cmd::Command::cargo_bin("jwtscan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["scan", "--format", "json", "examples/demo"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(
+        report["summary"]["config"], "examples/demo/jwtscan.toml",
+        "not the repository's, which excludes examples/"
+    );
+    assert!(report["summary"]["findings"].as_u64() > Some(10), "{}", report["summary"]);
+    assert_eq!(output.status.code(), Some(1));
+}
