@@ -225,3 +225,16 @@ fn decode_shows_the_guessed_secret_only_with_show_secrets() {
         String::from_utf8(fixture.cmd().args(["decode", "--show-secrets", sample]).output().unwrap().stdout).unwrap();
     assert!(shown.contains("\"secret\":\"your-256-bit-secret\""), "{shown}");
 }
+
+#[test]
+fn an_ignore_comment_naming_a_forgery_rule_silences_the_pass_after_the_walk() {
+    let fixture = Fixture::new();
+    // The jwt.io sample, signed with a built-in weak secret.
+    let sample = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    fixture.write("a.py", format!("A = '{sample}'  # jwtscan: ignore[weak-secret]\nB = '{sample}'\n"));
+    let report = json(&fixture.cmd().args(["--format", "json", "a.py"]).output().unwrap().stdout);
+    let weak: Vec<u64> =
+        hits(&report).into_iter().filter(|(rule, _, _)| rule == "weak-secret").map(|(_, _, line)| line).collect();
+    assert_eq!(weak, [2], "{report}");
+    assert!(hits(&report).iter().any(|(rule, _, line)| rule == "no-expiry" && *line == 1), "{report}");
+}
