@@ -75,8 +75,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        !self.disabled_rules.contains(rule)
+    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+        !self.disabled_rules.contains(rule.as_str())
     }
 }
 
@@ -176,7 +176,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
     }
     apply_flags(&mut settings, options, &mut excludes)?;
     settings.exclude = excludes.build()?;
-    crate::secrets::check_wordlists(&settings.wordlists)?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
     if options.verbose {
         match &settings.config {
             Some(path) => eprintln!("jwtscan: config: {}", crate::report::escape_visible(&path.display().to_string())),

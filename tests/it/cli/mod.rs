@@ -1,0 +1,12 @@
+//! CLI integration tests, one module per area, all running the built `jwtscan` in
+//! temporary folders (see `util`). Tokens are built at run time so this source holds none.
+
+mod baseline;
+mod command_line;
+mod config;
+mod decode;
+mod output;
+mod rules;
+mod scan;
+mod snapshots;
+mod util;
