@@ -19,6 +19,9 @@ pub struct Occurrence {
     pub commit: Option<Arc<str>>,
     /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
     pub encoding: Vec<&'static str>,
+    /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
+    /// runs after the walk, must not report them either.
+    pub silenced: Vec<&'static str>,
 }
 
 impl Occurrence {
@@ -38,6 +41,7 @@ impl Occurrence {
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
             encoding: Vec::new(),
+            silenced: Vec::new(),
         }
     }
 
