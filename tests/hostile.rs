@@ -24,7 +24,6 @@ fn jwtscan() -> Command {
 struct Run {
     code: i32,
     json: Value,
-    stdout: Vec<u8>,
     stderr: String,
 }
 
@@ -43,7 +42,7 @@ fn run(args: &[&str], dir: &Path) -> Run {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let code = output.status.code().unwrap_or_else(|| panic!("killed by a signal; stderr: {stderr}"));
     let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    Run { code, json, stdout: output.stdout, stderr }
+    Run { code, json, stderr }
 }
 
 fn scan_json(args: &[&str], dir: &Path) -> Run {
@@ -106,7 +105,7 @@ fn weak_secret_on_a_huge_signing_input_stops_at_the_byte_budget_and_says_unknown
 fn a_wordlist_listed_many_times_is_read_once_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "words.txt", "alpha-secret\nbeta-secret\nalpha-secret\n");
-    let listed = vec!["\"words.txt\"", "\"./words.txt\""].repeat(500).join(", ");
+    let listed = ["\"words.txt\"", "\"./words.txt\""].repeat(500).join(", ");
     write(dir.path(), "jwtscan.toml", format!("wordlists = [{listed}]\n"));
     write(dir.path(), "t.txt", hs256(r#"{"sub":"1"}"#));
     let run = scan_json(&["--wordlist", "words.txt"], dir.path());
