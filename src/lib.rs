@@ -10,6 +10,7 @@ pub mod decode;
 pub mod escape;
 pub mod find;
 pub mod finding;
+pub mod gate;
 pub mod git;
 mod hmac_lanes;
 pub mod jwk;
