@@ -4,6 +4,7 @@
 //! secrets pass → sort, baseline and severity filters → report → exit code.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod decode;
