@@ -41,6 +41,8 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
+    pub hash_budget: crate::budget::HashBudget,
 }
 
 impl Default for Settings {
@@ -68,6 +70,7 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            hash_budget: crate::budget::HashBudget::default(),
         }
     }
 }
@@ -169,7 +172,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         None => find_config(&settings.paths[0]),
     };
     if let Some(path) = &config_path {
-        apply_config_file(&mut settings, path)?;
+        apply_config_file(&mut settings, path).map_err(|err| crate::redact::error(&err))?;
     }
     apply_flags(&mut settings, options)?;
     crate::secrets::check_wordlists(&settings.wordlists)?;
@@ -273,7 +276,7 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
         settings.now = parse_now(now)?;
     }
     if let Some(path) = &options.baseline {
-        settings.baseline = crate::baseline::load(path)?;
+        settings.baseline = crate::baseline::load(path).map_err(|err| crate::redact::error(&err))?;
     }
     settings.no_ignore = options.no_ignore;
     if let Some(size) = options.max_file_size {

@@ -133,17 +133,10 @@ pub fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
     hex(&hasher.finalize()[..16])
 }
 
-/// Enough of a token to recognise it (the header, the start of the payload), never enough to
-/// replay it: the rest of the payload and the signature are cut. At least one payload character
-/// is always cut, so an unsigned token with a short payload is not shown whole.
+/// Enough of a token to recognise it, never enough to replay it or to read a secret its header
+/// carries (see `redact::token`).
 pub fn redact_token(compact: &str) -> String {
-    const PAYLOAD_PREFIX: usize = 8;
-    let mut parts = compact.splitn(3, '.');
-    let header = parts.next().unwrap_or("");
-    let payload = parts.next().unwrap_or("");
-    let shown: String = payload.chars().take(PAYLOAD_PREFIX.min(payload.chars().count().saturating_sub(1))).collect();
-    let ellipsis = if payload.len() > shown.len() { "…" } else { "" };
-    format!("{header}.{shown}{ellipsis}.[redacted]")
+    crate::redact::token(compact)
 }
 
 /// Masks a secret as `s****t`: first and last character for secrets of four or more, nothing

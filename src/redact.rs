@@ -76,7 +76,8 @@ pub fn mask_value(value: &mut Value, under_key_member: bool) -> bool {
     }
 }
 
-fn mask_members(members: &mut Map<String, Value>, under_key_member: bool) -> bool {
+/// `mask_value` over an object's members: evidence maps are masked with it.
+pub fn mask_members(members: &mut Map<String, Value>, under_key_member: bool) -> bool {
     let renamed: Vec<(String, String)> = members
         .keys()
         .filter_map(|name| match scrub(name) {
@@ -150,6 +151,19 @@ pub fn error_message(text: &str) -> String {
     }
     flush(&mut run, &mut out);
     out
+}
+
+/// An error from reading a file the scanned change may have written (config, baseline), made safe
+/// for the terminal: `error_message`, then every line's control characters made visible. Line
+/// breaks stay (parser errors quote the offending line below the message).
+pub fn error(err: &anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!("{}", safe_lines(&format!("{err:#}")))
+}
+
+/// `error_message` with each line escaped for a terminal.
+pub fn safe_lines(text: &str) -> String {
+    let masked = error_message(text);
+    masked.split('\n').map(crate::escape::terminal).collect::<Vec<_>>().join("\n")
 }
 
 /// Keys and secrets are long, mix digits with both letter cases (base64) or are long hex; a path

@@ -24,7 +24,12 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
-    pub fn finding(&self, settings: &Settings, hit: Hit) -> Finding {
+    pub fn finding(&self, settings: &Settings, mut hit: Hit) -> Finding {
+        if !settings.show_secrets {
+            // Evidence and messages quote header and claim values, which may hold a whole token.
+            hit.message = crate::redact::scrub(&hit.message).into_owned();
+            crate::redact::mask_members(&mut hit.evidence, false);
+        }
         let fingerprint = finding::fingerprint(hit.rule, &self.path, &self.sha256);
         Finding {
             rule: hit.rule.to_string(),

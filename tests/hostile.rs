@@ -86,7 +86,6 @@ fn leaked(text: &[u8], needles: &[&str]) -> Vec<String> {
 
 /// 14 s per MB of claims before: every weak-list candidate hashed the whole signing input.
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn weak_secret_on_a_huge_signing_input_stops_at_the_byte_budget_and_says_unknown() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "big.txt", hs256(&format!(r#"{{"sub":"1","blob":"{}"}}"#, "A".repeat(4 << 20))));
@@ -95,13 +94,14 @@ fn weak_secret_on_a_huge_signing_input_stops_at_the_byte_budget_and_says_unknown
     let unknown = run.findings("weak-secret");
     assert_eq!(unknown.len(), 1, "{}", run.json);
     assert_eq!(unknown[0]["evidence"]["result"], "unknown", "{}", unknown[0]);
-    assert!(unknown[0]["evidence"]["candidates_tried"].as_u64() < unknown[0]["evidence"]["candidates"].as_u64());
+    assert_eq!(unknown[0]["severity"], "low");
+    let tried = unknown[0]["evidence"]["candidates_tried"].as_u64().unwrap();
+    assert!(tried < 1_000, "{tried} candidates: the built-in list alone has 103,781");
     assert!(run.stderr.contains("budget"), "{}", run.stderr);
 }
 
 /// A config that lists one wordlist 1,000 times read it 1,000 times.
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn a_wordlist_listed_many_times_is_read_once_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "words.txt", "alpha-secret\nbeta-secret\nalpha-secret\n");
@@ -128,7 +128,6 @@ fn a_token_repeated_in_one_file_is_reported_up_to_a_cap_and_the_rest_counted() {
 
 /// 12 M short literals held 2.4 GB of key candidates while the budget counted 32 MB of key bytes.
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn key_candidates_are_bounded_by_their_memory_and_the_drop_is_counted() {
     let dir = tempfile::tempdir().unwrap();
     let rows: String = (0..800_000).map(|i| format!("secret_{i} = \"k{i:09}\"\n")).collect();
@@ -138,7 +137,6 @@ fn key_candidates_are_bounded_by_their_memory_and_the_drop_is_counted() {
 }
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn a_baseline_over_the_size_cap_is_refused_before_it_is_read() {
     let dir = tempfile::tempdir().unwrap();
     let file = std::fs::File::create(dir.path().join("huge.json")).unwrap();
@@ -151,7 +149,6 @@ fn a_baseline_over_the_size_cap_is_refused_before_it_is_read() {
 // ---- redaction covers every copy ----
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn key_material_and_tokens_inside_headers_and_claims_never_reach_any_format() {
     let dir = tempfile::tempdir().unwrap();
     let inner = unsigned(r#"{"sub":"inner-canary"}"#);
@@ -176,7 +173,6 @@ fn key_material_and_tokens_inside_headers_and_claims_never_reach_any_format() {
 }
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn config_and_baseline_errors_never_print_a_token_or_key() {
     let dir = tempfile::tempdir().unwrap();
     let token = hs256(r#"{"sub":"pasted-by-mistake"}"#);
@@ -310,7 +306,6 @@ fn a_token_longer_than_the_read_window_is_found() {
 // ---- output stays inert ----
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn config_values_quoted_in_errors_cannot_drive_the_terminal_or_the_runner() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "jwtscan.toml", "fail_on = \"\\u001b]0;owned\\u0007\\n::error::forged \\u202e\"\n");
@@ -321,7 +316,6 @@ fn config_values_quoted_in_errors_cannot_drive_the_terminal_or_the_runner() {
 }
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn annotation_file_properties_hold_no_escape_or_bidi_control() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "evil\u{1b}[2J\u{202e}vne.txt", unsigned(r#"{"sub":"1"}"#));
@@ -332,7 +326,6 @@ fn annotation_file_properties_hold_no_escape_or_bidi_control() {
 }
 
 #[test]
-#[ignore = "issue 17: fails until fixed"]
 fn the_step_summary_stays_under_1_mib_with_a_note_and_links_nothing_from_input() {
     let dir = tempfile::tempdir().unwrap();
     // Punctuation is written as HTML entities, five bytes a character: rows grow large.
