@@ -186,16 +186,37 @@ fn find_config(first_path: &Path) -> Option<PathBuf> {
     CONFIG_NAMES.iter().map(|name| folder.join(name)).find(|candidate| candidate.is_file())
 }
 
+/// Settings for `jwtscan git --range`/`--since`: the config is the one in the range's base
+/// commit (`display` names it, `text` is its content, `None` when the base has none), never the
+/// checkout's, which the change being judged may have edited. Its paths are relative to `root`.
+pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, text: Option<&[u8]>) -> Result<Settings> {
+    let mut settings = Settings { paths: vec![root.to_path_buf()], ..Settings::default() };
+    if let Some(text) = text {
+        let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        std::str::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("invalid config file {display}: not UTF-8"))
+            .and_then(|text| apply_config_text(&mut settings, display, text, base))
+            .map_err(|err| crate::redact::error(&err))?;
+    }
+    apply_flags(&mut settings, options)?;
+    crate::secrets::check_wordlists(&settings.wordlists)?;
+    Ok(settings)
+}
+
 fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
     let display = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let base = std::fs::canonicalize(path)
         .with_context(|| format!("cannot resolve config file {display}"))?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    apply_config_text(settings, &display.to_string(), &text, base)
+}
+
+fn apply_config_text(settings: &mut Settings, display: &str, text: &str, base: PathBuf) -> Result<()> {
+    let file: ConfigFile =
+        toml::from_str(text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
 
     if let Some(value) = &file.fail_on {

@@ -111,12 +111,28 @@ const WINDOW: usize = 16 << 20;
 /// so a token across the cut is still found whole.
 const OVERLAP: usize = 1 << 20;
 
+/// Occurrences of one token in one file that are reported; later ones are counted in a warning.
+/// 2 M copies of one short token held 14 GB of findings; a reader needs the first few.
+pub const REPEATS_LISTED: u64 = 64;
+/// Distinct tokens per file whose checks are remembered for their repeats; past it, tokens are
+/// checked each time (the memory stays bounded, the cost stays linear).
+const REMEMBERED_TOKENS: usize = 4_096;
+
+/// What the checks said about a token already seen in the current file.
+struct Seen {
+    hits: Vec<Hit>,
+    hmac: bool,
+    occurrences: u64,
+}
+
 pub struct Scanner<'s> {
     settings: &'s Settings,
     ctx: rules::Context,
     candidates: Vec<Candidate>,
     hits: Vec<Hit>,
     buf: Vec<u8>,
+    /// Per token SHA-256, for the current file (cleared by `finish_file`).
+    seen: std::collections::HashMap<String, Seen>,
 }
 
 impl<'s> Scanner<'s> {
@@ -127,6 +143,23 @@ impl<'s> Scanner<'s> {
             candidates: Vec::new(),
             hits: Vec::new(),
             buf: Vec::new(),
+            seen: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Ends a file: repeats past `REPEATS_LISTED` are counted in one warning per token.
+    fn finish_file(&mut self, path: &str, out: &mut Collector) {
+        let mut unlisted: Vec<u64> = self
+            .seen
+            .drain()
+            .filter(|(_, seen)| seen.occurrences > REPEATS_LISTED)
+            .map(|(_, seen)| seen.occurrences - REPEATS_LISTED)
+            .collect();
+        unlisted.sort_unstable();
+        for more in unlisted {
+            out.warnings.push(format!(
+                "{path}: {more} more occurrences of the same token not listed (the first {REPEATS_LISTED} are)"
+            ));
         }
     }
 
@@ -146,6 +179,7 @@ impl<'s> Scanner<'s> {
         }
         self.buf = buf;
         out.files_scanned += 1;
+        self.finish_file(path, out);
         result
     }
 
@@ -158,17 +192,28 @@ impl<'s> Scanner<'s> {
         out: &mut Collector,
     ) -> std::io::Result<()> {
         let mut origin = Origin::START;
+        // A window grows while one token in progress fills it, up to the file-size limit: a
+        // token longer than a window is still found whole.
+        let largest = usize::try_from(self.settings.max_file_size).unwrap_or(usize::MAX).max(WINDOW);
+        let mut window = WINDOW;
         loop {
-            let want = WINDOW - buf.len();
+            let want = window - buf.len();
             let read = read_up_to(reader, buf, want)?;
             out.bytes_scanned += read as u64;
             if read < want {
                 self.scan_buffer(path, commit, buf, origin, buf.len(), out);
                 return Ok(());
             }
-            let cut = match memchr::memrchr(b'\n', &buf[WINDOW / 2..]) {
-                Some(index) => WINDOW / 2 + index + 1,
-                None => cut_inside_line(buf),
+            let cut = match memchr::memrchr(b'\n', &buf[window / 2..]) {
+                Some(index) => window / 2 + index + 1,
+                None => match cut_inside_line(buf) {
+                    Some(cut) => cut,
+                    None if window < largest => {
+                        window = window.saturating_mul(2).min(largest);
+                        continue;
+                    }
+                    None => buf.len() - OVERLAP,
+                },
             };
             self.scan_buffer(path, commit, buf, origin, cut, out);
             let consumed = &buf[..cut];
@@ -188,6 +233,7 @@ impl<'s> Scanner<'s> {
         out.files_scanned += 1;
         out.bytes_scanned += buf.len() as u64;
         self.scan_buffer(path, commit, buf, Origin::START, buf.len(), out);
+        self.finish_file(path, out);
     }
 
     /// Scans `buf`, reporting tokens that start before `limit` (the rest belong to the next window).
@@ -226,31 +272,71 @@ impl<'s> Scanner<'s> {
         let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
-            let Some(token) = token::decode(compact) else { continue };
+            let sha256 = finding::sha256_hex(compact.as_bytes());
+            // A token seen before in this file is not decoded or checked again.
+            let known = self.seen.contains_key(&sha256);
+            let token = if known { None } else { token::decode(compact) };
+            if !known && token.is_none() {
+                continue;
+            }
             out.tokens += 1;
             if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
                 continue;
             }
-            let occurrence = Occurrence {
-                path: Arc::clone(path),
-                start: shift(locator.position(candidate.start), origin),
-                end: shift(locator.position(candidate.end), origin),
-                compact: compact.to_string(),
-                sha256: finding::sha256_hex(compact.as_bytes()),
-                commit: commit.cloned(),
-            };
-            self.hits.clear();
-            rules::check_token(&token, &self.ctx, &mut self.hits);
-            for hit in self.hits.drain(..) {
-                if self.settings.rule_enabled(hit.rule) {
-                    out.findings.push(occurrence.finding(self.settings, hit));
+            if let Some(token) = &token {
+                self.hits.clear();
+                rules::check_token(token, &self.ctx, &mut self.hits);
+                self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
+                let hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
+                if self.seen.len() < REMEMBERED_TOKENS {
+                    self.seen.insert(sha256.clone(), Seen { hits: self.hits.clone(), hmac, occurrences: 0 });
+                } else {
+                    self.emit(candidate, compact, sha256, hmac, &mut locator, origin, path, commit, out);
+                    continue;
                 }
             }
-            if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
-                out.hmac_tokens.push(occurrence);
+            let Some(seen) = self.seen.get_mut(&sha256) else { continue };
+            seen.occurrences += 1;
+            if seen.occurrences > REPEATS_LISTED {
+                continue;
             }
+            self.hits.clone_from(&seen.hits);
+            let hmac = seen.hmac;
+            self.emit(candidate, compact, sha256, hmac, &mut locator, origin, path, commit, out);
         }
         self.candidates = candidates;
+    }
+}
+
+impl Scanner<'_> {
+    /// Reports one occurrence with the hits in `self.hits`.
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        candidate: &Candidate,
+        compact: &str,
+        sha256: String,
+        hmac: bool,
+        locator: &mut Locator<'_>,
+        origin: Origin,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        out: &mut Collector,
+    ) {
+        let occurrence = Occurrence {
+            path: Arc::clone(path),
+            start: shift(locator.position(candidate.start), origin),
+            end: shift(locator.position(candidate.end), origin),
+            compact: compact.to_string(),
+            sha256,
+            commit: commit.cloned(),
+        };
+        for hit in self.hits.drain(..) {
+            out.findings.push(occurrence.finding(self.settings, hit));
+        }
+        if hmac {
+            out.hmac_tokens.push(occurrence);
+        }
     }
 }
 
@@ -273,16 +359,18 @@ fn line_is_ignored(
 
 /// Where to cut a full window whose second half holds no line break. A token that runs into the
 /// window's end moves whole into the next window: the cut goes before the first token prefix in
-/// the run of token characters that reaches the end, however long that run is. Otherwise the last
-/// OVERLAP bytes are scanned again, as a token may also start just before them.
-fn cut_inside_line(buf: &[u8]) -> usize {
+/// the run of token characters that reaches the end, however long that run is; `None` when that
+/// token starts the window (it fills it: the window must grow). Otherwise the last OVERLAP bytes
+/// are scanned again, as a token may also start just before them.
+fn cut_inside_line(buf: &[u8]) -> Option<usize> {
     let fallback = buf.len() - OVERLAP;
     let run_start = buf.iter().rposition(|&b| !is_token_byte(b)).map_or(0, |index| index + 1);
     let run = &buf[run_start..];
     let prefix = [memchr::memmem::find(run, b"eyJ"), memchr::memmem::find(run, b"ZXlK")].into_iter().flatten().min();
     match prefix.map(|offset| run_start + offset) {
-        Some(start) if start > 0 => start.min(fallback),
-        _ => fallback,
+        Some(0) => None,
+        Some(start) => Some(start.min(fallback)),
+        None => Some(fallback),
     }
 }
 

@@ -12,7 +12,7 @@ use jwtscan::rules;
 const NOW: i64 = 1_700_000_000;
 
 /// The rule ids SPEC.md promises, in its order.
-const SPEC_IDS: [&str; 18] = [
+const SPEC_IDS: [&str; 19] = [
     "leaked-token",
     "alg-none",
     "weak-secret",
@@ -31,7 +31,14 @@ const SPEC_IDS: [&str; 18] = [
     "psychic-signature",
     "jwe-compression",
     "pbes2-iterations",
+    "gate-config-changed",
 ];
+
+/// Rules judged on history rather than on file contents: their examples are changes, checked in
+/// tests/hostile.rs.
+fn judges_text(rule: &rules::RuleMeta) -> bool {
+    !rule.tags.iter().any(|tag| tag == "gate")
+}
 
 fn settings() -> Settings {
     Settings { now: NOW, ..Settings::default() }
@@ -84,7 +91,7 @@ fn every_rule_has_examples_and_negative_examples() {
 fn every_example_fires_its_rule_once() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let fired = fired(example, &settings);
             let count = fired.iter().filter(|id| **id == rule.id).count();
@@ -100,7 +107,7 @@ fn every_example_fires_its_rule_once() {
 fn no_negative_example_fires_its_rule() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.negative_examples {
             if fired(example, &settings).contains(&rule.id) {
                 failures.push(format!("{}: fired on negative example {example:?}", rule.id));
@@ -130,7 +137,7 @@ fn secrets_in(example: &str) -> Vec<&str> {
 #[test]
 fn findings_never_repeat_a_whole_token_or_private_key() {
     let settings = settings();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let secrets = secrets_in(example);
             assert!(!secrets.is_empty(), "{}: example without a token or key: {example:?}", rule.id);
