@@ -536,6 +536,17 @@ fn leaky_tree() -> Leaks {
         format!("{}..aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFn", b64url(br#"{"alg":"dir","enc":"A128GCM"}"#));
     let wrapped = STANDARD.encode(signed.as_bytes());
     let private_d = "bGVhay1jYW5hcnktcHJpdmF0ZS1rZXktZA";
+    // Issue 17: secrets inside a token's own header and claims (an embedded JWK's `k`, a whole
+    // token in `kid`, in a `jku` query or in a claim) must not decode out of the redacted token.
+    let nested = unsigned(r#"{"sub":"nested-canary"}"#);
+    let header_k = "bGVhay1jYW5hcnktaGVhZGVyLWs";
+    let header_secrets = [
+        jws(&format!(r#"{{"alg":"RS256","jwk":{{"kty":"oct","k":"{header_k}"}}}}"#), r#"{"sub":"jwk"}"#),
+        jws(&format!(r#"{{"alg":"RS256","kid":"{nested}"}}"#), r#"{"sub":"kid"}"#),
+        jws(&format!(r#"{{"alg":"RS256","jku":"https://keys.example/jwks?t={nested}"}}"#), r#"{"sub":"jku"}"#),
+        rs256(&format!(r#"{{"sub":"claim","refresh":"{nested}"}}"#)),
+    ];
+    write(path, "headers.env", header_secrets.iter().map(|token| format!("T={token}\n")).collect::<String>());
     write(path, ".env", format!("WEAK={weak}\nUNSIGNED={admin}\nSHORT={short_unsigned}\n"));
     write(path, "config.yaml", format!("jwt_secret: {repo_secret}\ntoken: {in_repo}\nenc: {jwe}\n"));
     write(path, "secret.yaml", format!("apiVersion: v1\nkind: Secret\ndata:\n  token: {wrapped}\n"));
@@ -547,8 +558,14 @@ fn leaky_tree() -> Leaks {
     );
     Leaks {
         dir,
-        tokens: vec![weak, in_repo, admin, short_unsigned, signed, jwe, wrapped],
-        secrets: vec![repo_secret.to_string(), private_d.to_string(), "hunter2-canary".to_string()],
+        tokens: [vec![weak, in_repo, admin, short_unsigned, signed, jwe, wrapped], header_secrets.to_vec()].concat(),
+        secrets: vec![
+            repo_secret.to_string(),
+            private_d.to_string(),
+            "hunter2-canary".to_string(),
+            nested,
+            header_k.to_string(),
+        ],
     }
 }
 
