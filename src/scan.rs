@@ -415,6 +415,20 @@ mod tests {
     }
 
     #[test]
+    fn a_token_repeated_in_a_file_is_listed_up_to_the_cap_and_the_rest_counted() {
+        let out = scan(format!("{UNSIGNED}\n").repeat(1_000).as_bytes());
+        assert_eq!(out.tokens, 1_000);
+        let listed = out.findings.iter().filter(|f| f.rule == "alg-none").count() as u64;
+        assert_eq!(listed, REPEATS_LISTED);
+        assert_eq!(
+            out.warnings,
+            [format!("f: {} more occurrences of the same token not listed (the first 64 are)", 1_000 - REPEATS_LISTED)]
+        );
+        let last = out.findings.iter().filter(|f| f.rule == "alg-none").map(|f| f.line).max();
+        assert_eq!(last, Some(REPEATS_LISTED), "the first occurrences are the ones listed");
+    }
+
+    #[test]
     fn inline_ignore_silences_only_its_line() {
         let out = scan(format!("{UNSIGNED} # jwtscan:ignore\n{UNSIGNED}\n").as_bytes());
         assert_eq!(out.tokens, 2);
