@@ -76,8 +76,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        !self.disabled_rules.contains(rule)
+    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+        !self.disabled_rules.contains(rule.as_str())
     }
 }
 
@@ -175,7 +175,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         apply_config_file(&mut settings, path).map_err(|err| crate::redact::error(&err))?;
     }
     apply_flags(&mut settings, options)?;
-    crate::secrets::check_wordlists(&settings.wordlists)?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
     Ok(settings)
 }
 
@@ -199,7 +199,7 @@ pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, te
             .map_err(|err| crate::redact::error(&err))?;
     }
     apply_flags(&mut settings, options)?;
-    crate::secrets::check_wordlists(&settings.wordlists)?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
     Ok(settings)
 }
 

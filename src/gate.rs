@@ -8,14 +8,13 @@
 
 use std::collections::HashSet;
 
+use crate::finding::{Finding, Position, Site, Subject};
+use crate::hex::sha256_hex;
+use crate::rules::{Hit, id};
 use gix::ObjectId;
 use gix::objs::{Find as _, Kind, TreeRefIter};
 use ignore::gitignore::GitignoreBuilder;
-use serde_json::{Map, Value};
 
-use crate::finding::{self, Finding};
-
-pub const RULE: &str = "gate-config-changed";
 /// The config names jwtscan looks for at the root of the scanned tree.
 pub const CONFIG_NAMES: [&str; 2] = ["jwtscan.toml", ".jwtscan.toml"];
 /// Most lines of one `.gitignore` change judged, and most tracked files they are matched against:
@@ -224,29 +223,16 @@ pub fn finding(change: &Change, base: &str, commit: &str) -> Finding {
         "{what} changed in the scanned range ({}): the scan used the base commit's settings; review the change",
         change.change
     );
-    let token_sha256 = change.blob.map_or_else(|| finding::sha256_hex(b""), |blob| blob.to_string());
-    let mut evidence = Map::new();
-    evidence.insert("change".into(), Value::from(change.change));
-    evidence.insert("base".into(), Value::from(base));
+    let mut hit = Hit::new(id::GATE_CONFIG_CHANGED, message).with("change", change.change).with("base", base);
     if !change.covering.is_empty() {
-        evidence.insert("lines".into(), Value::from(change.covering.clone()));
+        hit = hit.with("lines", change.covering.clone());
     }
-    Finding {
-        rule: RULE.to_string(),
-        severity: crate::rules::default_severity(RULE),
-        message,
-        path: change.path.clone(),
-        line: 1,
-        column: 1,
-        end_line: 1,
-        end_column: 1,
-        token: String::new(),
-        fingerprint: finding::fingerprint(RULE, &change.path, &token_sha256),
-        token_sha256,
-        evidence,
-        commit: Some(commit.to_string()),
-        details: None,
-    }
+    // The subject is the file's new content, named by its blob id; there is no token to show.
+    let sha256 = change.blob.map_or_else(|| sha256_hex(b""), |blob| blob.to_string());
+    let subject = Subject::Key { redacted: String::new(), full: String::new(), sha256 };
+    let at = Position { line: 1, column: 1 };
+    let site = Site { path: &change.path, start: at, end: at, commit: Some(commit), history: None };
+    Finding::new(hit, &site, &subject, false)
 }
 
 #[cfg(test)]

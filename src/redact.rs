@@ -13,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::finding::mask_secret;
+use crate::hex::mask_secret;
 
 /// JWK members that hold private or symmetric key material (RFC 7518 §6), at any depth.
 pub const KEY_MEMBERS: [&str; 8] = ["k", "d", "p", "q", "dp", "dq", "qi", "oth"];
