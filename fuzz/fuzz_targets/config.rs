@@ -1,6 +1,6 @@
 //! The config parser: arbitrary bytes as `--config FILE`. It must never panic, and every error
-//! must name the file (SPEC: "an error (exit 2) that names the key and the file") and quote no
-//! token or control character.
+//! must name the file (docs/report-format.md: a bad config "is an error (exit 2) that names the
+//! key and the file") and quote no token or control character.
 #![no_main]
 
 use std::path::PathBuf;
