@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 fuzz=$root/fuzz
 
-ALL_TARGETS=(find token scan config baseline time jwk layers)
+ALL_TARGETS=(find token scan config baseline time jwk layers ignore)
 
 seconds=60
 seed_only=false
@@ -137,6 +137,9 @@ EOF
 EOF
     printf '{"findings":[]}' | seed baseline empty
     printf '{"findings":[{"fingerprint":1}]}' | seed baseline bad-fingerprint
+
+    printf 'target/\n*.log\n\377target/\n*.log\n*.env\n!keep.env\nsrc/**\n' | seed ignore added-lines
+    printf '\377[z-a]\n\\\n**/***\n' | seed ignore bad-globs
 
     for text in 1700000000 2023-11-14T22:13:20Z 2023-11-15T00:13:20.5+02:00 1970-01-02 24h 7d 90 -5m; do
         printf '%s' "$text" | seed time "$text"

@@ -45,6 +45,8 @@ pub struct Settings {
     /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
     /// hit; 0 turns layer decoding off (`[decode] max_depth`).
     pub max_depth: u8,
+    /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
+    pub hash_budget: crate::budget::HashBudget,
 }
 
 impl Default for Settings {
@@ -74,6 +76,7 @@ impl Default for Settings {
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
             max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
+            hash_budget: crate::budget::HashBudget::default(),
         }
     }
 }
@@ -184,7 +187,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
     };
     let mut excludes = ExcludePatterns::default();
     if let Some(path) = settings.config.clone() {
-        apply_config_file(&mut settings, &path, &mut excludes)?;
+        apply_config_file(&mut settings, &path, &mut excludes).map_err(|err| crate::redact::error(&err))?;
     }
     apply_flags(&mut settings, options, &mut excludes)?;
     settings.exclude = excludes.build()?;
@@ -239,16 +242,48 @@ impl ExcludePatterns {
     }
 }
 
+/// Settings for `jwtscan git --range`/`--since`: the config is the one in the range's base
+/// commit (`display` names it, `text` is its content, `None` when the base has none), never the
+/// checkout's, which the change being judged may have edited. Its paths are relative to `root`.
+pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, text: Option<&[u8]>) -> Result<Settings> {
+    let mut settings = Settings { paths: vec![root.to_path_buf()], ..Settings::default() };
+    let mut excludes = ExcludePatterns::default();
+    if let Some(text) = text {
+        let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        std::str::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("invalid config file {display}: not UTF-8"))
+            .and_then(|text| apply_config_text(&mut settings, display, text, base, &mut excludes))
+            .map_err(|err| crate::redact::error(&err))?;
+    }
+    apply_flags(&mut settings, options, &mut excludes)?;
+    settings.exclude = excludes.build()?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
+    if options.verbose {
+        eprintln!("jwtscan: config: {}", crate::report::escape_visible(display));
+    }
+    Ok(settings)
+}
+
 fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut ExcludePatterns) -> Result<()> {
     let display = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let base = std::fs::canonicalize(path)
         .with_context(|| format!("cannot resolve config file {display}"))?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    apply_config_text(settings, &display.to_string(), &text, base, excludes)
+}
+
+fn apply_config_text(
+    settings: &mut Settings,
+    display: &str,
+    text: &str,
+    base: PathBuf,
+    excludes: &mut ExcludePatterns,
+) -> Result<()> {
+    let file: ConfigFile =
+        toml::from_str(text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
 
     if let Some(value) = &file.fail_on {
@@ -325,7 +360,7 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
         settings.now = parse_now(now)?;
     }
     if let Some(path) = &options.baseline {
-        settings.baseline = crate::baseline::load(path)?;
+        settings.baseline = crate::baseline::load(path).map_err(|err| crate::redact::error(&err))?;
     }
     if let Some(size) = options.max_file_size {
         settings.max_file_size = size;

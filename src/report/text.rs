@@ -194,25 +194,7 @@ impl Paint {
 /// `\u{202e}`), so scanned text can neither drive the terminal nor reorder what is shown, and a
 /// reader can still see what the file holds.
 pub fn escape_visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !needs_escape(c) {
-            escaped.push(c);
-        } else if (c as u32) < 0x100 {
-            let _ = write!(escaped, "\\x{:02x}", c as u32);
-        } else {
-            let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
-        }
-    }
-    Cow::Owned(escaped)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::escape::terminal(text)
 }
 
 #[cfg(test)]

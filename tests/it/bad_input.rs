@@ -372,8 +372,10 @@ fn exp_values_out_of_range_or_of_the_wrong_type_do_not_break_the_scan() {
 
 // ---- special files ----
 
+/// Links are never followed, so loops and dangling links cost nothing; their target text is
+/// scanned like a small file (a link can carry a token, issue 17).
 #[test]
-fn symlink_loops_and_dangling_symlinks_are_skipped_with_warnings() {
+fn symlink_loops_and_dangling_symlinks_are_scanned_as_their_target_text_only() {
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink("loop-b", dir.path().join("loop-a")).unwrap();
     std::os::unix::fs::symlink("loop-a", dir.path().join("loop-b")).unwrap();
@@ -381,12 +383,9 @@ fn symlink_loops_and_dangling_symlinks_are_skipped_with_warnings() {
     std::os::unix::fs::symlink("missing", dir.path().join("dangling")).unwrap();
     write(dir.path(), "real.txt", rs256("{}"));
     let run = scan_json(&[], dir.path());
-    assert_eq!(run.summary("files_scanned"), 1);
+    assert_eq!(run.summary("files_scanned"), 5);
     assert_eq!(run.summary("tokens"), 1);
-    assert_eq!(run.summary("skipped") + run.summary("errors"), 4);
-    for name in ["loop-a", "loop-b", "self", "dangling"] {
-        assert!(run.stderr.contains(name), "{name} not in {}", run.stderr);
-    }
+    assert_eq!(run.summary("skipped") + run.summary("errors"), 0, "{}", run.stderr);
 }
 
 #[test]
@@ -578,6 +577,17 @@ fn leaky_tree() -> Leaks {
         format!("{}..aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFn", b64url(br#"{"alg":"dir","enc":"A128GCM"}"#));
     let wrapped = STANDARD.encode(signed.as_bytes());
     let private_d = "bGVhay1jYW5hcnktcHJpdmF0ZS1rZXktZA";
+    // Issue 17: secrets inside a token's own header and claims (an embedded JWK's `k`, a whole
+    // token in `kid`, in a `jku` query or in a claim) must not decode out of the redacted token.
+    let nested = unsigned(r#"{"sub":"nested-canary"}"#);
+    let header_k = "bGVhay1jYW5hcnktaGVhZGVyLWs";
+    let header_secrets = [
+        jws(&format!(r#"{{"alg":"RS256","jwk":{{"kty":"oct","k":"{header_k}"}}}}"#), r#"{"sub":"jwk"}"#),
+        jws(&format!(r#"{{"alg":"RS256","kid":"{nested}"}}"#), r#"{"sub":"kid"}"#),
+        jws(&format!(r#"{{"alg":"RS256","jku":"https://keys.example/jwks?t={nested}"}}"#), r#"{"sub":"jku"}"#),
+        rs256(&format!(r#"{{"sub":"claim","refresh":"{nested}"}}"#)),
+    ];
+    write(path, "headers.env", header_secrets.iter().map(|token| format!("T={token}\n")).collect::<String>());
     write(path, ".env", format!("WEAK={weak}\nUNSIGNED={admin}\nSHORT={short_unsigned}\n"));
     write(path, "config.yaml", format!("jwt_secret: {repo_secret}\ntoken: {in_repo}\nenc: {jwe}\n"));
     write(path, "secret.yaml", format!("apiVersion: v1\nkind: Secret\ndata:\n  token: {wrapped}\n"));
@@ -589,8 +599,14 @@ fn leaky_tree() -> Leaks {
     );
     Leaks {
         dir,
-        tokens: vec![weak, in_repo, admin, short_unsigned, signed, jwe, wrapped],
-        secrets: vec![repo_secret.to_string(), private_d.to_string(), "hunter2-canary".to_string()],
+        tokens: [vec![weak, in_repo, admin, short_unsigned, signed, jwe, wrapped], header_secrets.to_vec()].concat(),
+        secrets: vec![
+            repo_secret.to_string(),
+            private_d.to_string(),
+            "hunter2-canary".to_string(),
+            nested,
+            header_k.to_string(),
+        ],
     }
 }
 
