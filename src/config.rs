@@ -15,11 +15,12 @@ use crate::severity::{FailOn, Severity};
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
 pub const DEFAULT_MAX_LIFETIME: i64 = 24 * 3600;
 pub const MAX_THREADS: usize = 1024;
-const CONFIG_NAMES: [&str; 2] = ["jwtscan.toml", ".jwtscan.toml"];
 
 #[derive(Debug)]
 pub struct Settings {
     pub paths: Vec<PathBuf>,
+    /// The config file used, as found or given; `None` when there is none.
+    pub config: Option<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub fail_on: Option<Severity>,
@@ -41,12 +42,18 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
+    /// hit; 0 turns layer decoding off (`[decode] max_depth`).
+    pub max_depth: u8,
+    /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
+    pub hash_budget: crate::budget::HashBudget,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             paths: vec![PathBuf::from(".")],
+            config: None,
             format: Format::Text,
             output: None,
             fail_on: Some(Severity::Low),
@@ -68,6 +75,8 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
+            hash_budget: crate::budget::HashBudget::default(),
         }
     }
 }
@@ -131,6 +140,14 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    #[serde(default)]
+    decode: DecodeSection,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct DecodeSection {
+    max_depth: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -164,35 +181,109 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         paths: if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() },
         ..Settings::default()
     };
-    let config_path = match &options.config {
+    settings.config = match &options.config {
         Some(path) => Some(path.clone()),
-        None => find_config(&settings.paths[0]),
+        None => crate::discover::find_config(&settings.paths[0]),
     };
-    if let Some(path) = &config_path {
-        apply_config_file(&mut settings, path)?;
+    let mut excludes = ExcludePatterns::default();
+    if let Some(path) = settings.config.clone() {
+        apply_config_file(&mut settings, &path, &mut excludes).map_err(|err| crate::redact::error(&err))?;
     }
-    apply_flags(&mut settings, options)?;
+    apply_flags(&mut settings, options, &mut excludes)?;
+    settings.exclude = excludes.build()?;
     crate::wordlist::check_wordlists(&settings.wordlists)?;
+    if options.verbose {
+        match &settings.config {
+            Some(path) => eprintln!("jwtscan: config: {}", crate::report::escape_visible(&path.display().to_string())),
+            None => eprintln!("jwtscan: config: none"),
+        }
+    }
     Ok(settings)
 }
 
-/// The config in the first PATH when it is a folder; when it is a file or stdin (pre-commit
-/// passes file names from the repository root), the one in the current folder.
-fn find_config(first_path: &Path) -> Option<PathBuf> {
-    let folder = if first_path.is_dir() { first_path } else { Path::new(".") };
-    CONFIG_NAMES.iter().map(|name| folder.join(name)).find(|candidate| candidate.is_file())
+/// Exclude globs from the config and from `--exclude`, all read against one folder: the config
+/// file's, or the current folder when there is no config.
+#[derive(Default)]
+struct ExcludePatterns {
+    /// Each pattern with what to name in an error about it.
+    patterns: Vec<(String, String)>,
+    base: Option<PathBuf>,
 }
 
-fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
+impl ExcludePatterns {
+    fn build(self) -> Result<Option<Exclude>> {
+        if self.patterns.is_empty() {
+            return Ok(None);
+        }
+        let base = match self.base {
+            Some(base) => base,
+            None => normalize(&std::env::current_dir().context("cannot read the current folder")?),
+        };
+        let mut builder = GlobSetBuilder::new();
+        for (pattern, source) in &self.patterns {
+            // Like .gitignore: a pattern without a slash matches at any depth.
+            let anchored = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            // `dir/**` also names `dir` itself, so the walk can prune it instead of entering it.
+            let folder = anchored.trim_end_matches('/').trim_end_matches("/**").to_string();
+            for glob in [anchored.clone(), format!("{folder}/**"), folder] {
+                let glob = GlobBuilder::new(&glob)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|err| anyhow::anyhow!("{source}: {pattern}: {err}"))?;
+                builder.add(glob);
+            }
+        }
+        let globs = builder.build().map_err(|err| anyhow::anyhow!("exclude: {err}"))?;
+        Ok(Some(Exclude { globs, base }))
+    }
+}
+
+/// Settings for `jwtscan git --range`/`--since`: the config is the one in the range's base
+/// commit (`display` names it, `text` is its content, `None` when the base has none), never the
+/// checkout's, which the change being judged may have edited. Its paths are relative to `root`.
+pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, text: Option<&[u8]>) -> Result<Settings> {
+    let mut settings = Settings { paths: vec![root.to_path_buf()], ..Settings::default() };
+    let mut excludes = ExcludePatterns::default();
+    if let Some(text) = text {
+        let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        std::str::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("invalid config file {display}: not UTF-8"))
+            .and_then(|text| apply_config_text(&mut settings, display, text, base, &mut excludes))
+            .map_err(|err| crate::redact::error(&err))?;
+    }
+    apply_flags(&mut settings, options, &mut excludes)?;
+    settings.exclude = excludes.build()?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
+    if options.verbose {
+        eprintln!("jwtscan: config: {}", crate::report::escape_visible(display));
+    }
+    Ok(settings)
+}
+
+fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut ExcludePatterns) -> Result<()> {
     let display = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let base = std::fs::canonicalize(path)
         .with_context(|| format!("cannot resolve config file {display}"))?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    apply_config_text(settings, &display.to_string(), &text, base, excludes)
+}
+
+fn apply_config_text(
+    settings: &mut Settings,
+    display: &str,
+    text: &str,
+    base: PathBuf,
+    excludes: &mut ExcludePatterns,
+) -> Result<()> {
+    let file: ConfigFile =
+        toml::from_str(text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
 
     if let Some(value) = &file.fail_on {
@@ -211,28 +302,10 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
             bad("max_lifetime", format!("expected a duration such as \"24h\", \"30m\" or \"7d\", got {value}"))
         })?;
     }
-    if !file.exclude.is_empty() {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in &file.exclude {
-            // Like .gitignore: a pattern without a slash matches at any depth.
-            let anchored = if pattern.contains('/') {
-                pattern.trim_start_matches('/').to_string()
-            } else {
-                format!("**/{pattern}")
-            };
-            // `dir/**` also names `dir` itself, so the walk can prune it instead of entering it.
-            let folder = anchored.trim_end_matches('/').trim_end_matches("/**").to_string();
-            for glob in [anchored.clone(), format!("{folder}/**"), folder] {
-                let glob = GlobBuilder::new(&glob)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|err| bad("exclude", format!("{pattern}: {err}")))?;
-                builder.add(glob);
-            }
-        }
-        let globs = builder.build().map_err(|err| bad("exclude", err.to_string()))?;
-        settings.exclude = Some(Exclude { globs, base: base.clone() });
+    for pattern in &file.exclude {
+        excludes.patterns.push((pattern.clone(), format!("invalid config file {display}: `exclude`")));
     }
+    excludes.base = Some(base.clone());
     settings.wordlists.extend(file.wordlists.iter().map(|list| base.join(list)));
     for id in &file.rules.disable {
         check_rule_id(id).map_err(|err| bad("rules.disable", err))?;
@@ -249,6 +322,13 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
         }
         settings.allowlist_tokens.insert(token.to_ascii_lowercase());
     }
+    if let Some(value) = &file.decode.max_depth {
+        let limit = crate::find::layers::MAX_DEPTH_LIMIT;
+        settings.max_depth =
+            value.as_integer().and_then(|depth| u8::try_from(depth).ok()).filter(|&depth| depth <= limit).ok_or_else(
+                || bad("decode.max_depth", format!("expected a whole number from 0 to {limit}, got {value}")),
+            )?;
+    }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
     Ok(())
@@ -258,7 +338,14 @@ fn check_rule_id(id: &str) -> std::result::Result<(), String> {
     if rules::meta(id).is_some() { Ok(()) } else { Err(format!("unknown rule id `{id}` (see `jwtscan rules`)")) }
 }
 
-fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
+fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut ExcludePatterns) -> Result<()> {
+    for pattern in &options.exclude {
+        excludes.patterns.push((pattern.clone(), "invalid --exclude".to_string()));
+    }
+    for id in &options.disable {
+        check_rule_id(id).map_err(|err| anyhow::anyhow!("--disable {id}: {err}"))?;
+        settings.disabled_rules.insert(id.clone());
+    }
     if let Some(format) = options.format {
         settings.format = format;
     }
@@ -273,9 +360,8 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
         settings.now = parse_now(now)?;
     }
     if let Some(path) = &options.baseline {
-        settings.baseline = crate::baseline::load(path)?;
+        settings.baseline = crate::baseline::load(path).map_err(|err| crate::redact::error(&err))?;
     }
-    settings.no_ignore = options.no_ignore;
     if let Some(size) = options.max_file_size {
         settings.max_file_size = size;
     }

@@ -1,5 +1,10 @@
-//! `--format github`: GitHub Actions workflow commands, one annotation per finding, plus a
-//! Markdown table in the job summary when `GITHUB_STEP_SUMMARY` is set.
+//! `--format github`: GitHub Actions workflow commands, one annotation per token occurrence (its
+//! most severe rule as the title, the others in the message), plus a Markdown table of every
+//! finding in the job summary when `GITHUB_STEP_SUMMARY` is set.
+//!
+//! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the
+//! rest unseen, so the most severe occurrences go first, each level stops at its cap, and one
+//! last notice says how many more the job summary lists.
 //!
 //! Everything printed comes partly from scanned files (paths, claim values in messages), and the
 //! runner treats any output line starting with `::` as a command. So every property and message
@@ -15,22 +20,63 @@ use crate::config::Settings;
 use crate::finding::Finding;
 use crate::severity::Severity;
 
-/// The job summary accepts 1 MiB per step; the table stops well before that.
+/// The job summary accepts 1 MiB per step; the table stops well before that, by rows and by bytes
+/// (punctuation written as entities makes a row up to five times its text).
 const MAX_SUMMARY_ROWS: usize = 1_000;
+const MAX_SUMMARY_BYTES: usize = 1_000_000;
 /// Longest table cell, in characters, so one odd claim value cannot flood the summary.
 const MAX_CELL_CHARS: usize = 300;
+/// Annotations GitHub shows per step and level; one notice is kept for the "more" line.
+pub const MAX_ERRORS: usize = 10;
+pub const MAX_WARNINGS: usize = 10;
+pub const MAX_NOTICES: usize = 9;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let _ = settings;
     let cwd = std::env::current_dir().ok();
-    report.findings.try_for_each(|finding| writeln!(out, "{}", annotation(finding, cwd.as_deref())))?;
+    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
+    let mut shown = Shown::default();
+    let mut run: Vec<Vec<Finding>> = Vec::new();
+    report.findings.try_for_each(|finding| {
+        if run.first().is_some_and(|group| !same_place(&group[0], finding)) {
+            shown.offer_all(&mut run);
+        }
+        match run.iter_mut().find(|group| same_occurrence(&group[0], finding)) {
+            Some(group) => group.push(finding.clone()),
+            None => run.push(vec![finding.clone()]),
+        }
+        Ok(())
+    })?;
+    shown.offer_all(&mut run);
+    let (mut hidden_occurrences, mut hidden_findings) = (0usize, 0usize);
+    for level in 0..3 {
+        for group in &shown.kept[level] {
+            let group: Vec<&Finding> = group.findings.iter().collect();
+            writeln!(out, "{}", annotation(&group, cwd.as_deref()))?;
+        }
+        hidden_occurrences += shown.groups[level] - shown.kept[level].len();
+        hidden_findings +=
+            shown.findings[level] - shown.kept[level].iter().map(|group| group.findings.len()).sum::<usize>();
+    }
+    if hidden_occurrences > 0 {
+        let place = if summary_file.is_some() {
+            "the job summary lists every finding"
+        } else {
+            "`--format json` or `--format sarif` lists every finding"
+        };
+        let message = format!(
+            "{hidden_occurrences} more token occurrences ({hidden_findings} findings) are not annotated, as GitHub \
+             shows 10 errors and 10 warnings per step; {place}"
+        );
+        writeln!(out, "::notice title=jwtscan::{}", escape_data(&message))?;
+    }
     let summary = &report.summary;
     writeln!(
         out,
         "jwtscan: {} findings in {} files ({} tokens, {} skipped, {} errors)",
         summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     )?;
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+    if let Some(path) = summary_file {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|file| {
             let mut file = std::io::BufWriter::new(file);
             file.write_all(step_summary(report).as_bytes())?;
@@ -44,13 +90,64 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     Ok(())
 }
 
-/// The workflow command for one finding.
-pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
-    let command = match finding.severity {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "notice",
-    };
+/// 0 error, 1 warning, 2 notice.
+fn level(severity: Severity) -> usize {
+    match severity {
+        Severity::Critical | Severity::High => 0,
+        Severity::Medium => 1,
+        Severity::Low | Severity::Info => 2,
+    }
+}
+
+/// The token occurrences a report annotates, chosen while its findings stream by so that only
+/// one place's findings and the shown groups are held: the groups most severe first and
+/// otherwise in report order, each level up to its cap. Report order sorts by place first, so a
+/// place's findings arrive together and a group (place, token, commit) never spans two places.
+#[derive(Default)]
+struct Shown {
+    /// Per level, the groups that pass its cap so far.
+    kept: [Vec<Group>; 3],
+    /// Per level, all groups and all findings seen.
+    groups: [usize; 3],
+    findings: [usize; 3],
+    seen: usize,
+}
+
+/// One token occurrence: its findings most severe first, and its rank in report order.
+struct Group {
+    findings: Vec<Finding>,
+    seen: usize,
+}
+
+impl Shown {
+    /// Takes the groups of one place, in the order they first appeared.
+    fn offer_all(&mut self, run: &mut Vec<Vec<Finding>>) {
+        for mut findings in run.drain(..) {
+            findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+            let level = level(findings[0].severity);
+            self.groups[level] += 1;
+            self.findings[level] += findings.len();
+            self.seen += 1;
+            let kept = &mut self.kept[level];
+            kept.push(Group { findings, seen: self.seen });
+            kept.sort_by_key(|group| (std::cmp::Reverse(group.findings[0].severity), group.seen));
+            kept.truncate([MAX_ERRORS, MAX_WARNINGS, MAX_NOTICES][level]);
+        }
+    }
+}
+
+fn same_place(a: &Finding, b: &Finding) -> bool {
+    a.path == b.path && a.line == b.line && a.column == b.column
+}
+
+fn same_occurrence(a: &Finding, b: &Finding) -> bool {
+    same_place(a, b) && a.token_sha256 == b.token_sha256 && a.commit == b.commit
+}
+
+/// The workflow command for one token occurrence: `group` holds its findings, most severe first.
+pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
+    let finding = group[0];
+    let command = ["error", "warning", "notice"][level(finding.severity)];
     let mut line = format!("::{command} file={}", escape_property(&annotation_path(&finding.path, cwd)));
     let _ = write!(line, ",line={},endLine={}", finding.line, finding.end_line);
     // GitHub only honours columns on single-line annotations.
@@ -59,7 +156,13 @@ pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     }
     let title = format!("jwtscan {} ({})", finding.rule, finding.severity);
     let _ = write!(line, ",title={}::", escape_property(&title));
-    let mut message = format!("{}\ntoken: {}", finding.message, finding.token);
+    let mut message = finding.message.clone();
+    if group.len() > 1 {
+        let others: Vec<String> =
+            group[1..].iter().map(|other| format!("{} ({})", other.rule, other.severity)).collect();
+        let _ = write!(message, "\nalso: {}", others.join(", "));
+    }
+    let _ = write!(message, "\ntoken: {}", finding.token);
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }
@@ -81,27 +184,12 @@ fn annotation_path(path: &str, cwd: Option<&Path>) -> String {
 
 /// The runner's escaping for a command's message.
 pub fn escape_data(text: &str) -> String {
-    escape(text, false)
+    crate::escape::workflow_data(text)
 }
 
 /// The runner's escaping for a command's property values: as data, plus the separators.
 pub fn escape_property(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, property: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::escape::workflow_property(text)
 }
 
 /// A Markdown section for the job summary: counts and one table row per finding.
@@ -117,56 +205,37 @@ pub fn step_summary(report: &Report) -> String {
         return text;
     }
     text.push_str("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n");
+    let mut listed = 0;
     for finding in report.findings.iter().take(MAX_SUMMARY_ROWS).map_while(Result::ok) {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
-        let _ = writeln!(
-            text,
-            "| {} | {} | {} | {} |",
+        let row = format!(
+            "| {} | {} | {} | {} |\n",
             finding.severity,
             markdown_cell(&finding.rule),
             markdown_cell(&location),
             markdown_cell(&finding.message)
         );
+        if text.len() + row.len() > MAX_SUMMARY_BYTES {
+            break;
+        }
+        text.push_str(&row);
+        listed += 1;
     }
-    if report.findings.len() > MAX_SUMMARY_ROWS {
+    if report.findings.len() > listed {
         let _ = writeln!(
             text,
-            "\n{} more findings are not listed here; the annotations and `--format json` have them all.",
-            report.findings.len() - MAX_SUMMARY_ROWS
+            "\n{} more findings are not listed here (the summary holds at most {MAX_SUMMARY_ROWS} rows and 1 MiB); \
+             `--format json` has them all.",
+            report.findings.len() - listed
         );
     }
     text.push('\n');
     text
 }
 
-/// One table cell: `|` and newlines cannot break the table, and Markdown or HTML from a scanned
-/// file renders as the plain characters it is (no links, images or formatting).
+/// One table cell (see `escape::markdown`).
 pub fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut count = 0;
-    while let Some(c) = chars.next() {
-        count += 1;
-        if count > MAX_CELL_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() => out.push(char::REPLACEMENT_CHARACTER),
-            c if c.is_ascii_punctuation() && !matches!(c, '.' | ',' | '-' | '/' | ':' | '=' | '@') => {
-                let _ = write!(out, "&#{};", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::markdown(text, MAX_CELL_CHARS)
 }
 
 #[cfg(test)]

@@ -32,6 +32,9 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// The config file the scan used, as found or given; null when it used none.
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 #[derive(Default)]

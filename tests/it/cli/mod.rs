@@ -2,8 +2,10 @@
 //! temporary folders (see `util`). Tokens are built at run time so this source holds none.
 
 mod baseline;
+mod command_line;
 mod config;
 mod decode;
+mod encodings;
 mod output;
 mod rules;
 mod scan;

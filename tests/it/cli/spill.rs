@@ -60,7 +60,9 @@ fn every_format_reads_the_same_whether_findings_spill_to_disk_or_stay_in_memory(
         let in_memory = run("1000000000");
         // A budget of 0 bytes writes every finding to disk as it comes.
         let spilled = run("0");
-        assert!(in_memory.matches("weak-secret").count() >= 30, "{format}: {in_memory}");
+        // GitHub annotations stop at 10 errors: the rest is counted in one notice.
+        let shown = if format == "github" { 4 } else { 30 };
+        assert!(in_memory.matches("weak-secret").count() >= shown, "{format}: {in_memory}");
         assert_eq!(spilled, in_memory, "{format}");
     }
 }
