@@ -6,6 +6,7 @@
 pub mod baseline;
 pub mod cli;
 pub mod config;
+pub mod context;
 pub mod decode;
 pub mod find;
 pub mod finding;
