@@ -12,6 +12,7 @@ use super::Context;
 #[serde(deny_unknown_fields)]
 struct File {
     path: Vec<PathClassText>,
+    test_marker: Vec<TestMarker>,
     reserved_names: ReservedNames,
     doc_comments: DocComments,
 }
@@ -21,7 +22,16 @@ struct File {
 struct PathClassText {
     context: Context,
     dirs: Vec<String>,
+    words: Vec<String>,
     files: Vec<String>,
+}
+
+/// Text after which the rest of a file of these extensions is test code (`#[cfg(test)]`).
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct TestMarker {
+    pub extensions: Vec<String>,
+    pub marker: String,
 }
 
 #[derive(Deserialize, Debug)]
@@ -45,6 +55,8 @@ pub struct PathClass {
     pub context: Context,
     /// Lowercased folder names.
     pub dirs: Vec<String>,
+    /// Lowercased words of file names.
+    pub words: Vec<String>,
     pub files: GlobSet,
     /// The glob texts, in `files` order, to name the one that matched.
     pub file_patterns: Vec<String>,
@@ -52,6 +64,7 @@ pub struct PathClass {
 
 pub struct Data {
     pub paths: Vec<PathClass>,
+    pub test_markers: Vec<TestMarker>,
     pub reserved: ReservedNames,
     pub doc_comments: DocComments,
 }
@@ -71,6 +84,7 @@ fn parse(text: &str) -> Result<Data, String> {
         paths.push(PathClass {
             context: class.context,
             dirs: class.dirs.iter().map(|dir| dir.to_ascii_lowercase()).collect(),
+            words: class.words.iter().map(|word| word.to_ascii_lowercase()).collect(),
             files: builder.build().map_err(|err| err.to_string())?,
             file_patterns: class.files,
         });
@@ -81,7 +95,7 @@ fn parse(text: &str) -> Result<Data, String> {
             *name = name.to_ascii_lowercase();
         }
     }
-    Ok(Data { paths, reserved, doc_comments: file.doc_comments })
+    Ok(Data { paths, test_markers: file.test_marker, reserved, doc_comments: file.doc_comments })
 }
 
 #[cfg(test)]
@@ -101,7 +115,7 @@ mod tests {
     #[test]
     fn bad_data_is_an_error() {
         assert!(parse("path = []").is_err());
-        let bad_glob = "[[path]]\ncontext = \"test\"\ndirs = []\nfiles = [\"a[\"]\n[reserved_names]\ndomains = []\ntlds = []\nhosts = []\nprefixes = []\n[doc_comments]\nline = []\nblock = []\ndocstring = []\n";
+        let bad_glob = "test_marker = []\n[[path]]\ncontext = \"test\"\ndirs = []\nwords = []\nfiles = [\"a[\"]\n[reserved_names]\ndomains = []\ntlds = []\nhosts = []\nprefixes = []\n[doc_comments]\nline = []\nblock = []\ndocstring = []\n";
         assert!(parse(bad_glob).is_err());
         assert!(parse(&bad_glob.replace("a[", "a")).is_ok());
     }

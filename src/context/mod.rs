@@ -28,7 +28,7 @@ pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};
 pub use gate::{Action, Policy, Verdict};
 pub use issuers::{Privilege, Profile, profile_for, profiles};
-pub use paths::path_context;
+pub use paths::{after_test_marker, path_context};
 
 /// Where a finding lives. Only `source` fails a run by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -95,6 +95,8 @@ pub enum Reason {
     ExampleClaims,
     /// Inside a documentation comment.
     DocComment,
+    /// After a test marker such as `#[cfg(test)]`.
+    TestMarker(&'static str),
 }
 
 impl fmt::Display for Reason {
@@ -106,6 +108,7 @@ impl fmt::Display for Reason {
             Reason::Published(source) => write!(f, "published example: {source}"),
             Reason::ExampleClaims => f.write_str("issuer and audience are reserved example names"),
             Reason::DocComment => f.write_str("inside a documentation comment"),
+            Reason::TestMarker(marker) => write!(f, "after `{marker}`"),
         }
     }
 }
@@ -134,8 +137,9 @@ pub struct Subject<'a> {
 }
 
 /// Decides the context of a finding. Precedence: a published example token or key (wherever it
-/// is); a `[context]` glob from the config; a path convention; claims that name only reserved
-/// example names; a documentation comment; otherwise `source`.
+/// is); a `[context]` glob from the config; a path convention; a test marker before it
+/// (`#[cfg(test)]`); claims that name only reserved example names; a documentation comment;
+/// otherwise `source`.
 pub fn classify(subject: &Subject<'_>, overrides: &Overrides) -> Classification {
     let published = example_token(subject.sha256)
         .or_else(|| example_key(subject.sha256))
@@ -148,6 +152,9 @@ pub fn classify(subject: &Subject<'_>, overrides: &Overrides) -> Classification 
     }
     if let Some((context, part)) = path_context(subject.path) {
         return Classification { context, reason: Reason::Path(part) };
+    }
+    if let Some(marker) = subject.text.and_then(|(buf, offset)| after_test_marker(subject.path, buf, offset)) {
+        return Classification { context: Context::Test, reason: Reason::TestMarker(marker) };
     }
     if subject.claims.is_some_and(names_example) {
         return Classification { context: Context::Example, reason: Reason::ExampleClaims };

@@ -1,5 +1,6 @@
 //! Path conventions: a path's folders and file name against the classes of `rules/contexts.toml`,
-//! by whole component, so `tests/` marks a test but `latest.py` or `attestation/` do not.
+//! by whole component or word, so `tests/` and `jwk_test_vectors.rs` mark tests but `latest.py`
+//! or `attestation/` do not; and markers after which a file is test code (`#[cfg(test)]`).
 
 use super::Context;
 use super::data::DATA;
@@ -18,8 +19,25 @@ pub fn path_context(path: &str) -> Option<(Context, String)> {
         if let Some(&index) = class.files.matches(file).first() {
             return Some((class.context, class.file_patterns[index].clone()));
         }
+        if let Some(word) =
+            file.split(['_', '-', '.']).find(|word| class.words.iter().any(|name| word.eq_ignore_ascii_case(name)))
+        {
+            return Some((class.context, format!("`{word}` in the file name")));
+        }
     }
     None
+}
+
+/// The test marker that `offset` in the text of `path` follows (`#[cfg(test)]` in a Rust file),
+/// if any. Searches `text` up to `offset`: memchr speed, once per finding.
+pub fn after_test_marker(path: &str, text: &[u8], offset: usize) -> Option<&'static str> {
+    let extension = path.rsplit_once('.').map(|(_, extension)| extension)?;
+    let before = &text[..offset.min(text.len())];
+    DATA.test_markers
+        .iter()
+        .filter(|marker| marker.extensions.iter().any(|known| known == extension))
+        .find(|marker| memchr::memmem::find(before, marker.marker.as_bytes()).is_some())
+        .map(|marker| marker.marker.as_str())
 }
 
 #[cfg(test)]
@@ -104,9 +122,23 @@ mod tests {
     }
 
     #[test]
-    fn a_file_named_like_a_folder_convention_is_not_matched_by_it() {
-        // `test` as a file name is not a `test/` folder.
-        assert_eq!(context("bin/test"), Context::Source);
+    fn whole_words_of_file_names_count_but_not_parts_of_words() {
+        assert_eq!(context("src/algorithms/jwk_test_vectors.rs"), Context::Test);
+        assert_eq!(context("src/rsa-test-keys.rs"), Context::Test);
+        assert_eq!(context("config.example.json"), Context::Example);
+        assert_eq!(context("src/contest.py"), Context::Source);
+        assert_eq!(context("src/testimony.rs"), Context::Source);
+        // A folder convention does not apply to a file of that name.
         assert_eq!(context("docs"), Context::Source);
+    }
+
+    #[test]
+    fn tokens_after_cfg_test_in_a_rust_file_are_in_test_code() {
+        let text = b"fn f() {}\n#[cfg(test)]\nmod tests { const T: &str = \"TOKEN\"; }";
+        let token = text.windows(5).position(|w| w == b"TOKEN").unwrap();
+        assert_eq!(after_test_marker("src/a.rs", text, token), Some("#[cfg(test)]"));
+        assert_eq!(after_test_marker("src/a.rs", text, 3), None);
+        assert_eq!(after_test_marker("src/a.py", text, token), None);
+        assert_eq!(after_test_marker("Makefile", text, token), None);
     }
 }
