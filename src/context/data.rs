@@ -27,7 +27,7 @@ struct PathClassText {
 }
 
 /// Text after which the rest of a file of these extensions is test code (`#[cfg(test)]`).
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TestMarker {
     pub extensions: Vec<String>,

@@ -8,6 +8,7 @@
 //! (published tokens and keys by SHA-256) and `issuers.toml` (issuer profiles).
 
 mod claims;
+mod clues;
 mod comments;
 mod config;
 mod data;
@@ -20,15 +21,15 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 pub use claims::{looks_real, names_example, reserved_name};
+pub use clues::{Clues, first_test_marker};
 pub use comments::in_doc_comment;
 pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};
 pub use gate::{Action, Policy, Verdict};
 pub use issuers::{Privilege, Profile, profile_for, profiles};
-pub use paths::{after_test_marker, path_context};
+pub use paths::path_context;
 
 /// Where a finding lives. Only `source` fails a run by default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -120,46 +121,28 @@ pub struct Classification {
     pub reason: Reason,
 }
 
-/// What is known about one finding when its context is decided.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Subject<'a> {
-    /// The path as reported.
-    pub path: &'a str,
-    /// The path relative to the config file's folder, for `[context]` globs.
-    pub config_relative: Option<&'a str>,
-    /// `token_sha256` of the token, or the hash a key rule reports.
-    pub sha256: &'a str,
-    /// SHA-256 of the HMAC key that verified the token (`secret-in-repo`, `weak-secret`).
-    pub key_sha256: Option<&'a str>,
-    pub claims: Option<&'a Map<String, Value>>,
-    /// The bytes around the finding and its offset in them, for the comment heuristics.
-    pub text: Option<(&'a [u8], usize)>,
-}
-
-/// Decides the context of a finding. Precedence: a published example token or key (wherever it
-/// is); a `[context]` glob from the config; a path convention; a test marker before it
-/// (`#[cfg(test)]`); claims that name only reserved example names; a documentation comment;
-/// otherwise `source`.
-pub fn classify(subject: &Subject<'_>, overrides: &Overrides) -> Classification {
-    let published = example_token(subject.sha256)
-        .or_else(|| example_key(subject.sha256))
-        .or_else(|| subject.key_sha256.and_then(example_key));
-    if let Some(source) = published {
+/// Decides the context of a finding at `path` (relative to the scanned folder, so folders above
+/// it do not count; `config_relative` is relative to the config file's folder, for `[context]`
+/// globs). Precedence: a published example token or key, wherever it is; a `[context]` glob; a
+/// path convention; a test marker before it (`#[cfg(test)]`); claims that name only reserved
+/// example names; a documentation comment; otherwise `source`.
+pub fn classify(path: &str, config_relative: Option<&str>, clues: &Clues, overrides: &Overrides) -> Classification {
+    if let Some(source) = clues.published {
         return Classification { context: Context::Example, reason: Reason::Published(source) };
     }
-    if let Some(context) = overrides.context_of(subject.config_relative.unwrap_or(subject.path)) {
+    if let Some(context) = overrides.context_of(config_relative.unwrap_or(path)) {
         return Classification { context, reason: Reason::Config };
     }
-    if let Some((context, part)) = path_context(subject.path) {
+    if let Some((context, part)) = path_context(path) {
         return Classification { context, reason: Reason::Path(part) };
     }
-    if let Some(marker) = subject.text.and_then(|(buf, offset)| after_test_marker(subject.path, buf, offset)) {
+    if let Some(marker) = clues.test_marker_for(path) {
         return Classification { context: Context::Test, reason: Reason::TestMarker(marker) };
     }
-    if subject.claims.is_some_and(names_example) {
+    if clues.example_names {
         return Classification { context: Context::Example, reason: Reason::ExampleClaims };
     }
-    if subject.text.is_some_and(|(buf, offset)| in_doc_comment(buf, offset)) {
+    if clues.doc_comment {
         return Classification { context: Context::Docs, reason: Reason::DocComment };
     }
     Classification { context: Context::Source, reason: Reason::Default }
@@ -167,16 +150,21 @@ pub fn classify(subject: &Subject<'_>, overrides: &Overrides) -> Classification 
 
 #[cfg(test)]
 mod tests {
+    use serde_json::{Map, Value};
+
     use super::*;
 
     const RFC7515_A1: &str = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    const NOW: i64 = 1_700_000_000;
 
-    fn sha(text: &str) -> String {
-        crate::finding::sha256_hex(text.as_bytes())
+    fn token_clues(claims: &str, text: &str) -> Clues {
+        let claims: Map<String, Value> = serde_json::from_str(claims).unwrap();
+        let at = text.find("TOKEN").unwrap_or(0);
+        Clues::of_token("00", Some(&claims), NOW, text.as_bytes(), at, first_test_marker(text.as_bytes()))
     }
 
-    fn claims(json: &str) -> Map<String, Value> {
-        serde_json::from_str(json).unwrap()
+    fn context(path: &str, clues: &Clues) -> Context {
+        classify(path, None, clues, &Overrides::default()).context
     }
 
     #[test]
@@ -191,9 +179,9 @@ mod tests {
 
     #[test]
     fn a_published_token_is_an_example_even_in_source() {
-        let hash = sha(RFC7515_A1);
-        let subject = Subject { path: "src/auth.rs", sha256: &hash, ..Subject::default() };
-        let found = classify(&subject, &Overrides::default());
+        let sha = crate::finding::sha256_hex(RFC7515_A1.as_bytes());
+        let clues = Clues::of_token(&sha, None, NOW, b"", 0, None);
+        let found = classify("src/auth.rs", None, &clues, &Overrides::default());
         assert_eq!(found.context, Context::Example);
         assert!(found.reason.to_string().contains("RFC 7515 appendix A.1"), "{}", found.reason);
     }
@@ -201,45 +189,43 @@ mod tests {
     #[test]
     fn a_config_glob_wins_over_path_conventions() {
         let overrides = Overrides::from_section(&toml::from_str("source = [\"tests/live/**\"]").unwrap()).unwrap();
-        let subject = Subject { path: "tests/live/token.txt", sha256: "00", ..Subject::default() };
-        assert_eq!(classify(&subject, &overrides).context, Context::Source);
-        let subject = Subject { path: "tests/unit/token.txt", sha256: "00", ..Subject::default() };
-        assert_eq!(classify(&subject, &overrides).context, Context::Test);
+        let clues = Clues::default();
+        assert_eq!(classify("tests/live/token.txt", None, &clues, &overrides).context, Context::Source);
+        assert_eq!(classify("tests/unit/token.txt", None, &clues, &overrides).context, Context::Test);
     }
 
     #[test]
     fn config_globs_match_the_config_relative_path_when_given() {
         let overrides = Overrides::from_section(&toml::from_str("test = [\"qa/**\"]").unwrap()).unwrap();
-        let subject =
-            Subject { path: "../repo/qa/a.txt", config_relative: Some("qa/a.txt"), sha256: "00", ..Subject::default() };
-        assert_eq!(classify(&subject, &overrides), Classification { context: Context::Test, reason: Reason::Config });
+        let found = classify("a.txt", Some("qa/a.txt"), &Clues::default(), &overrides);
+        assert_eq!(found, Classification { context: Context::Test, reason: Reason::Config });
     }
 
     #[test]
-    fn path_conventions_win_over_claims_and_comments() {
-        let names = claims(r#"{"iss":"https://auth.example.com"}"#);
-        let subject = Subject { path: "tests/a.py", sha256: "00", claims: Some(&names), ..Subject::default() };
-        assert_eq!(classify(&subject, &Overrides::default()).context, Context::Test);
-        let subject = Subject { path: "src/a.py", sha256: "00", claims: Some(&names), ..Subject::default() };
-        assert_eq!(classify(&subject, &Overrides::default()).reason, Reason::ExampleClaims);
+    fn path_conventions_win_over_markers_claims_and_comments() {
+        let clues = token_clues(r#"{"iss":"https://auth.example.com"}"#, "/// TOKEN");
+        assert_eq!(context("docs/a.py", &clues), Context::Docs);
+        assert_eq!(classify("src/a.py", None, &clues, &Overrides::default()).reason, Reason::ExampleClaims);
+    }
+
+    #[test]
+    fn a_cfg_test_module_in_a_rust_source_file_is_test_code() {
+        let clues = token_clues("{}", "fn f() {}\n#[cfg(test)]\nmod tests { const T: &str = \"TOKEN\"; }");
+        assert_eq!(context("src/lib.rs", &clues), Context::Test);
+        assert_eq!(context("src/lib.py", &clues), Context::Source);
     }
 
     #[test]
     fn a_token_in_a_doc_comment_of_a_source_file_is_docs() {
-        let text = b"/// let token = \"eyJ...\";\nfn main() {}";
-        let subject = Subject { path: "src/lib.rs", sha256: "00", text: Some((text, 17)), ..Subject::default() };
-        assert_eq!(classify(&subject, &Overrides::default()).context, Context::Docs);
-        let text = b"// let token = \"eyJ...\";\nfn main() {}";
-        let subject = Subject { path: "src/lib.rs", sha256: "00", text: Some((text, 16)), ..Subject::default() };
-        assert_eq!(classify(&subject, &Overrides::default()).context, Context::Source);
+        assert_eq!(context("src/lib.rs", &token_clues("{}", "/// let token = \"TOKEN\";")), Context::Docs);
+        assert_eq!(context("src/lib.rs", &token_clues("{}", "// let token = \"TOKEN\";")), Context::Source);
     }
 
     #[test]
-    fn a_published_key_marks_the_token_it_verified() {
-        // RFC 7520 section 3.5 HMAC key, as decoded bytes.
-        let key = crate::token::b64url_decode("hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg").unwrap();
-        let key_hash = crate::finding::sha256_hex(&key);
-        let subject = Subject { path: "src/a.rs", sha256: "00", key_sha256: Some(&key_hash), ..Subject::default() };
-        assert_eq!(classify(&subject, &Overrides::default()).context, Context::Example);
+    fn reasons_say_what_decided() {
+        let found = classify("pkg/a_test.go", None, &Clues::default(), &Overrides::default());
+        assert_eq!(found.reason.to_string(), "path convention `*_test.go`");
+        let found = classify("src/a.go", None, &Clues::default(), &Overrides::default());
+        assert_eq!(found, Classification { context: Context::Source, reason: Reason::Default });
     }
 }

@@ -1,6 +1,6 @@
 //! Path conventions: a path's folders and file name against the classes of `rules/contexts.toml`,
 //! by whole component or word, so `tests/` and `jwk_test_vectors.rs` mark tests but `latest.py`
-//! or `attestation/` do not; and markers after which a file is test code (`#[cfg(test)]`).
+//! or `attestation/` do not.
 
 use super::Context;
 use super::data::DATA;
@@ -26,18 +26,6 @@ pub fn path_context(path: &str) -> Option<(Context, String)> {
         }
     }
     None
-}
-
-/// The test marker that `offset` in the text of `path` follows (`#[cfg(test)]` in a Rust file),
-/// if any. Searches `text` up to `offset`: memchr speed, once per finding.
-pub fn after_test_marker(path: &str, text: &[u8], offset: usize) -> Option<&'static str> {
-    let extension = path.rsplit_once('.').map(|(_, extension)| extension)?;
-    let before = &text[..offset.min(text.len())];
-    DATA.test_markers
-        .iter()
-        .filter(|marker| marker.extensions.iter().any(|known| known == extension))
-        .find(|marker| memchr::memmem::find(before, marker.marker.as_bytes()).is_some())
-        .map(|marker| marker.marker.as_str())
 }
 
 #[cfg(test)]
@@ -130,15 +118,5 @@ mod tests {
         assert_eq!(context("src/testimony.rs"), Context::Source);
         // A folder convention does not apply to a file of that name.
         assert_eq!(context("docs"), Context::Source);
-    }
-
-    #[test]
-    fn tokens_after_cfg_test_in_a_rust_file_are_in_test_code() {
-        let text = b"fn f() {}\n#[cfg(test)]\nmod tests { const T: &str = \"TOKEN\"; }";
-        let token = text.windows(5).position(|w| w == b"TOKEN").unwrap();
-        assert_eq!(after_test_marker("src/a.rs", text, token), Some("#[cfg(test)]"));
-        assert_eq!(after_test_marker("src/a.rs", text, 3), None);
-        assert_eq!(after_test_marker("src/a.py", text, token), None);
-        assert_eq!(after_test_marker("Makefile", text, token), None);
     }
 }

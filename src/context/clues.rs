@@ -1,0 +1,113 @@
+//! What a finding's bytes say about its context, gathered where the bytes are (the scan), so the
+//! context can be decided later, once the path is known (a history blob is placed after its scan).
+
+use serde_json::{Map, Value};
+
+use super::data::{DATA, TestMarker};
+use super::issuers::Profile;
+use super::{claims, comments, examples, issuers};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Clues {
+    /// The published example this token or key is.
+    pub published: Option<&'static str>,
+    /// A test marker (`#[cfg(test)]`) earlier in the text; it counts for its file types only.
+    pub test_marker: Option<&'static TestMarker>,
+    pub doc_comment: bool,
+    /// The claims name only reserved example names.
+    pub example_names: bool,
+    /// Live and naming a real issuer or audience, or a live privileged product.
+    pub looks_real: bool,
+    /// The product that minted the token.
+    pub profile: Option<&'static Profile>,
+}
+
+/// The first test marker in a text, found once per scanned buffer that holds a finding.
+pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
+    DATA.test_markers
+        .iter()
+        .filter_map(|marker| memchr::memmem::find(text, marker.marker.as_bytes()).map(|at| (at, marker)))
+        .min_by_key(|(at, _)| *at)
+}
+
+impl Clues {
+    /// Clues about a token with `claims` (none for a JWE) starting at `offset` in `text`;
+    /// `marker` is `first_test_marker(text)`.
+    pub fn of_token(
+        sha256: &str,
+        claims: Option<&Map<String, Value>>,
+        now: i64,
+        text: &[u8],
+        offset: usize,
+        marker: Option<(usize, &'static TestMarker)>,
+    ) -> Clues {
+        let profile = claims.and_then(issuers::profile_for);
+        let privileged = profile.is_some_and(|profile| profile.privilege == issuers::Privilege::Privileged);
+        Clues {
+            published: examples::example_token(sha256),
+            test_marker: marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker),
+            doc_comment: comments::in_doc_comment(text, offset),
+            example_names: claims.is_some_and(claims::names_example),
+            looks_real: claims.is_some_and(|claims| claims::looks_real(claims, now, privileged)),
+            profile,
+        }
+    }
+
+    /// Clues about a key whose private member hashes to `sha256`, at `offset` in `text`.
+    pub fn of_key(sha256: &str, text: &[u8], offset: usize, marker: Option<(usize, &'static TestMarker)>) -> Clues {
+        Clues {
+            published: examples::example_key(sha256),
+            test_marker: marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker),
+            doc_comment: comments::in_doc_comment(text, offset),
+            ..Clues::default()
+        }
+    }
+
+    /// The test marker, if the file at `path` is of a type it applies to.
+    pub fn test_marker_for(&self, path: &str) -> Option<&'static str> {
+        let extension = path.rsplit_once('.').map(|(_, extension)| extension)?;
+        self.test_marker
+            .filter(|marker| marker.extensions.iter().any(|known| known == extension))
+            .map(|marker| marker.marker.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn claims(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn token_clues_read_claims_comments_and_markers() {
+        let text = b"#[cfg(test)]\n/// TOKEN\n";
+        let marker = first_test_marker(text);
+        let names = claims(r#"{"iss":"https://login.acme.io","role":"x"}"#);
+        let clues = Clues::of_token("00", Some(&names), NOW, text, 17, marker);
+        assert!(clues.doc_comment && clues.looks_real && !clues.example_names);
+        assert_eq!(clues.test_marker_for("src/a.rs"), Some("#[cfg(test)]"));
+        assert_eq!(clues.test_marker_for("src/a.py"), None);
+        assert_eq!(Clues::of_token("00", None, NOW, text, 0, marker).test_marker, None);
+    }
+
+    #[test]
+    fn a_privileged_profile_makes_a_live_token_look_real() {
+        let service = claims(r#"{"iss":"supabase","role":"service_role"}"#);
+        let clues = Clues::of_token("00", Some(&service), NOW, b"", 0, None);
+        assert!(clues.looks_real);
+        assert_eq!(clues.profile.map(|profile| profile.id.as_str()), Some("supabase-service-role"));
+        let anon = claims(r#"{"iss":"supabase","role":"anon"}"#);
+        assert!(!Clues::of_token("00", Some(&anon), NOW, b"", 0, None).looks_real);
+    }
+
+    #[test]
+    fn key_clues_know_published_keys() {
+        // RFC 8037 appendix A.1, the Ed25519 `d`.
+        let sha = crate::finding::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+        assert!(Clues::of_key(&sha, b"", 0, None).published.unwrap().contains("RFC 8037"));
+    }
+}
