@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn key_clues_know_published_keys() {
         // RFC 8037 appendix A.1, the Ed25519 `d`.
-        let sha = crate::finding::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+        let sha = crate::hex::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
         assert!(Clues::of_key(&sha, b"", 0, None).published.unwrap().contains("RFC 8037"));
     }
 }

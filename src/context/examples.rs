@@ -79,7 +79,7 @@ pub fn example_key(sha256: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::sha256_hex;
+    use crate::hex::sha256_hex;
 
     #[derive(Deserialize)]
     struct Published {

@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn a_published_token_is_an_example_even_in_source() {
-        let sha = crate::finding::sha256_hex(RFC7515_A1.as_bytes());
+        let sha = crate::hex::sha256_hex(RFC7515_A1.as_bytes());
         let clues = Clues::of_token(&sha, None, NOW, b"", 0, None);
         let found = classify("src/auth.rs", None, &clues, &Overrides::default());
         assert_eq!(found.context, Context::Example);

@@ -7,9 +7,11 @@
 mod alg;
 mod claims;
 mod expiry;
+pub mod forgery;
 mod header;
 mod jwe;
 mod leaked_token;
+pub mod private_jwk;
 mod signature;
 
 use std::sync::LazyLock;
@@ -87,18 +89,57 @@ pub fn default_severity(id: &str) -> Severity {
     meta(id).map_or(Severity::Medium, |rule| rule.severity)
 }
 
+/// A rule id. Only the constants in `id`, generated from `rules/rules.toml` by `build.rs`, exist:
+/// a check that names an unknown rule does not compile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(&'static str);
+
+impl RuleId {
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::ops::Deref for RuleId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl PartialEq<&str> for RuleId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The rule ids, one constant per `[[rule]]` of `rules/rules.toml` (`id::ALG_NONE` is
+/// `"alg-none"`), and `id::ALL` in file order.
+pub mod id {
+    use super::RuleId;
+
+    include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
+}
+
 /// What one check found about one token.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
-    pub rule: &'static str,
+    pub rule: RuleId,
     pub severity: Severity,
     pub message: String,
     pub evidence: Map<String, Value>,
 }
 
 impl Hit {
-    pub fn new(rule: &'static str, message: impl Into<String>) -> Self {
-        Hit { rule, severity: default_severity(rule), message: message.into(), evidence: Map::new() }
+    pub fn new(rule: RuleId, message: impl Into<String>) -> Self {
+        Hit { rule, severity: default_severity(&rule), message: message.into(), evidence: Map::new() }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -252,7 +293,7 @@ mod tests {
             &[1; 16],
         );
         for hit in hits(&everything) {
-            assert!(meta(hit.rule).is_some(), "{} has no entry in rules.toml", hit.rule);
+            assert!(meta(&hit.rule).is_some(), "{} has no entry in rules.toml", hit.rule);
         }
     }
 
