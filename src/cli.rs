@@ -108,6 +108,17 @@ pub struct ScanOptions {
     /// When to colour text output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+    /// Every context counts toward --fail-on, not only source (tests, docs, examples, vendored
+    /// and generated files too)
+    #[arg(long)]
+    pub strict: bool,
+    /// Text report: show every finding in full, not one line per file for those that do not
+    /// fail the run
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Add counts per rule and context to the report
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
 use crate::rules::Hit;
@@ -17,13 +18,16 @@ pub struct Occurrence {
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    pub clues: Clues,
 }
 
 impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
         let site =
             Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
-        Finding::new(hit, &site, &self.subject(), show_secrets)
+        let mut finding = Finding::new(hit, &site, &self.subject(), show_secrets);
+        finding.clues = self.clues.clone();
+        finding
     }
 
     /// A token handed over whole (`jwtscan decode`), as if it were a one-line file `input`.
@@ -35,6 +39,7 @@ impl Occurrence {
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            clues: Clues::default(),
         }
     }
 
@@ -51,6 +56,7 @@ pub struct Unplaced {
     pub start: Position,
     pub end: Position,
     pub subject: Subject,
+    pub clues: Clues,
 }
 
 /// What scanning produced; one per worker, merged at the end.
@@ -64,6 +70,8 @@ pub struct Collector {
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
     pub tokens: u64,
+    /// Findings not made because their line holds `jwtscan:ignore`.
+    pub ignored_inline: u64,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
@@ -100,6 +108,7 @@ impl Collector {
         self.hmac_tokens.extend(other.hmac_tokens);
         self.keys.merge(other.keys);
         self.tokens += other.tokens;
+        self.ignored_inline += other.ignored_inline;
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;

@@ -9,6 +9,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::cli::{ColorChoice, Format, ScanOptions};
+use crate::context::{ContextSection, Overrides, Policy};
 use crate::rules;
 use crate::severity::{FailOn, Severity};
 
@@ -41,6 +42,17 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// What fails a run per context (`--strict`, `[context]`, `[context.policy]`).
+    pub policy: Policy,
+    /// `[context]` globs, matched against paths relative to `config_base`.
+    pub context_overrides: Overrides,
+    /// The config file used, and its folder.
+    pub config_file: Option<PathBuf>,
+    pub config_base: Option<PathBuf>,
+    /// Text report: every finding in full, not one line per file for those that do not fail.
+    pub verbose: bool,
+    /// Counts per rule × context in the report.
+    pub statistics: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +80,12 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            policy: Policy::default(),
+            context_overrides: Overrides::default(),
+            config_file: None,
+            config_base: None,
+            verbose: false,
+            statistics: false,
         }
     }
 }
@@ -100,7 +118,7 @@ impl Exclude {
 }
 
 /// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -131,6 +149,8 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    #[serde(default)]
+    context: Option<ContextSection>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -251,6 +271,13 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
     }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
+    if let Some(section) = &file.context {
+        let invalid = |err: String| anyhow::anyhow!("invalid config file {display}: {err}");
+        settings.context_overrides = Overrides::from_section(section).map_err(invalid)?;
+        section.apply_policy(&mut settings.policy).map_err(invalid)?;
+    }
+    settings.config_file = Some(path.to_path_buf());
+    settings.config_base = Some(base);
     Ok(())
 }
 
@@ -291,6 +318,9 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();
     settings.color = color_enabled(options.color, options.output.is_none());
+    settings.policy.strict |= options.strict;
+    settings.verbose = options.verbose;
+    settings.statistics = options.statistics;
     Ok(())
 }
 

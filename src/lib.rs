@@ -52,22 +52,73 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// Sorts, filters and summarises what the scan collected.
+/// Sorts, filters and summarises what the scan collected: issuer profiles and severity overrides,
+/// the context of each finding, what is held back (allowlist, baseline, `--min-severity`, context
+/// policy) and the gate's verdict on the rest.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
     rules::forgery::pass(&mut collector, settings);
-    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, .. } = collector;
+    let Collector {
+        mut findings,
+        tokens,
+        files_scanned,
+        bytes_scanned,
+        skipped,
+        errors,
+        mut problems,
+        ignored_inline,
+        ..
+    } = collector;
+    let places = context::Places::new(settings);
     for finding in &mut findings {
+        if let Some(profile) = finding.clues.profile {
+            finding.severity = profile.severity(&finding.rule, finding.severity);
+            finding.evidence.insert("product".into(), profile.product.clone().into());
+        }
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
             finding.severity = severity;
         }
+        let (relative, config_relative) = places.relative(&finding.path);
+        let found =
+            context::classify(relative, config_relative.as_deref(), &finding.clues, &settings.context_overrides);
+        finding.context = found.context;
+        finding.evidence.insert("context_reason".into(), found.reason.to_string().into());
     }
-    findings.retain(|finding| {
-        finding.severity >= settings.min_severity
-            && !settings.allowlist_tokens.contains(&finding.token_sha256)
-            && !settings.baseline.contains(&finding.fingerprint)
+    let mut held_back = report::HeldBack { inline_ignore: ignored_inline, ..report::HeldBack::default() };
+    findings.retain_mut(|finding| {
+        let count = if settings.allowlist_tokens.contains(&finding.token_sha256) {
+            &mut held_back.allowlist
+        } else if settings.baseline.contains(&finding.fingerprint) {
+            &mut held_back.baseline
+        } else if finding.severity < settings.min_severity {
+            &mut held_back.min_severity
+        } else {
+            let published = finding.clues.published.is_some();
+            let verdict = settings.policy.decide(
+                settings.fail_on,
+                finding.context,
+                finding.severity,
+                finding.clues.looks_real,
+                published,
+            );
+            finding.fails = verdict.fails();
+            if verdict != context::Verdict::Held {
+                return true;
+            }
+            &mut held_back.context_policy
+        };
+        *count += 1;
+        false
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems.sort_by_cached_key(ToString::to_string);
+    let mut contexts = report::ContextCounts::default();
+    let mut statistics: std::collections::BTreeMap<String, report::ContextCounts> = Default::default();
+    for finding in &findings {
+        contexts.add(finding.context);
+        if settings.statistics {
+            statistics.entry(finding.rule.clone()).or_default().add(finding.context);
+        }
+    }
     let summary = Summary {
         files_scanned,
         bytes_scanned,
@@ -76,6 +127,11 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         skipped,
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        contexts,
+        failing: findings.iter().filter(|finding| finding.fails).count() as u64,
+        held_back,
+        config: settings.config_file.as_ref().map(|path| path.display().to_string()),
+        statistics: settings.statistics.then_some(statistics),
     };
     Report { findings, summary, problems }
 }
@@ -101,8 +157,7 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
             out.flush()?;
         }
     }
-    let failed =
-        settings.fail_on.is_some_and(|threshold| report.findings.iter().any(|finding| finding.severity >= threshold));
+    let failed = report.findings.iter().any(|finding| finding.fails);
     Ok(if failed { Exit::Findings } else { Exit::Clean })
 }
 

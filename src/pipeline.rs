@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::collect::{Collector, Occurrence, Origin, Unplaced};
 use crate::config::Settings;
+use crate::context::{self, Clues};
 use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
@@ -51,13 +52,15 @@ impl<'s> Scanner<'s> {
         commit: Option<&Arc<str>>,
         hit: Hit,
         (start, end): (Position, Position),
-        subject: Subject,
+        (subject, clues): (Subject, &Clues),
     ) {
         if self.placing_later {
-            out.unplaced.push(Unplaced { hit, start, end, subject });
+            out.unplaced.push(Unplaced { hit, start, end, subject, clues: clues.clone() });
         } else {
             let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
-            out.findings.push(Finding::new(hit, &site, &subject, self.settings.show_secrets));
+            let mut finding = Finding::new(hit, &site, &subject, self.settings.show_secrets);
+            finding.clues = clues.clone();
+            out.findings.push(finding);
         }
     }
 
@@ -124,27 +127,34 @@ impl<'s> Scanner<'s> {
         let candidates = std::mem::take(&mut self.candidates);
         // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
         let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
+        let marker = context::first_test_marker(buf);
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
             out.tokens += 1;
+            self.hits.clear();
+            rules::check_token(&token, &self.ctx, &mut self.hits);
             if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
+                out.ignored_inline +=
+                    self.hits.iter().filter(|hit| self.settings.rule_enabled(hit.rule)).count() as u64;
                 continue;
             }
+            let sha256 = sha256_hex(compact.as_bytes());
+            let clues = Clues::of_token(&sha256, token.claims(), self.ctx.now, buf, candidate.start, marker);
             let occurrence = Occurrence {
                 path: Arc::clone(path),
                 start: origin.shift(locator.position(candidate.start)),
                 end: origin.shift(locator.position(candidate.end)),
                 compact: Arc::from(compact),
-                sha256: sha256_hex(compact.as_bytes()),
+                sha256,
                 commit: commit.cloned(),
+                clues,
             };
-            self.hits.clear();
-            rules::check_token(&token, &self.ctx, &mut self.hits);
             let mut hits = std::mem::take(&mut self.hits);
             for hit in hits.drain(..) {
                 if self.settings.rule_enabled(hit.rule) {
-                    self.report(out, path, commit, hit, (occurrence.start, occurrence.end), occurrence.subject());
+                    let span = (occurrence.start, occurrence.end);
+                    self.report(out, path, commit, hit, span, (occurrence.subject(), &occurrence.clues));
                 }
             }
             self.hits = hits;
@@ -187,11 +197,14 @@ impl<'s> Scanner<'s> {
             if self.settings.inline_ignore
                 && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
             {
+                out.ignored_inline += 1;
                 return;
             }
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
+            let clues =
+                Clues::of_key(&private.sha256, buf, private.start, context::first_test_marker(&buf[..private.start]));
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
-            self.report(out, path, commit, private.hit, span, subject);
+            self.report(out, path, commit, private.hit, span, (subject, &clues));
         });
     }
 }

@@ -55,14 +55,13 @@ pub struct Policy {
     pub strict: bool,
     /// Per context, in `Context::ALL` order.
     pub actions: [Action; 6],
-    pub fail_on: Option<Severity>,
 }
 
 impl Default for Policy {
     fn default() -> Self {
         let mut actions = [Action::Report; 6];
         actions[Context::Source.index()] = Action::Fail;
-        Policy { strict: false, actions, fail_on: Some(Severity::Low) }
+        Policy { strict: false, actions }
     }
 }
 
@@ -71,12 +70,20 @@ impl Policy {
         if self.strict { Action::Fail } else { self.actions[context.index()] }
     }
 
-    /// The verdict on a finding. `looks_real` (see `looks_real`) makes it count wherever it sits,
-    /// unless it is a published example: a real credential pasted into a fixture still fails.
-    pub fn decide(&self, context: Context, severity: Severity, looks_real: bool, published: bool) -> Verdict {
+    /// The verdict on a finding, given `--fail-on`. `looks_real` (see `looks_real`) makes it count
+    /// wherever it sits, unless it is a published example: a real credential pasted into a
+    /// fixture still fails.
+    pub fn decide(
+        &self,
+        fail_on: Option<Severity>,
+        context: Context,
+        severity: Severity,
+        looks_real: bool,
+        published: bool,
+    ) -> Verdict {
         let action = if looks_real && !published { Action::Fail } else { self.action(context) };
         match action {
-            Action::Fail if self.fail_on.is_some_and(|threshold| severity >= threshold) => Verdict::Fails,
+            Action::Fail if fail_on.is_some_and(|threshold| severity >= threshold) => Verdict::Fails,
             Action::Fail | Action::Report => Verdict::Reported,
             Action::Ignore => Verdict::Held,
         }
@@ -87,22 +94,24 @@ impl Policy {
 mod tests {
     use super::*;
 
+    const LOW: Option<Severity> = Some(Severity::Low);
+
     #[test]
     fn by_default_only_source_findings_fail() {
         let policy = Policy::default();
-        assert_eq!(policy.decide(Context::Source, Severity::High, false, false), Verdict::Fails);
+        assert_eq!(policy.decide(LOW, Context::Source, Severity::High, false, false), Verdict::Fails);
         for context in Context::ALL.into_iter().filter(|context| *context != Context::Source) {
-            assert_eq!(policy.decide(context, Severity::Critical, false, false), Verdict::Reported, "{context}");
+            assert_eq!(policy.decide(LOW, context, Severity::Critical, false, false), Verdict::Reported, "{context}");
         }
     }
 
     #[test]
     fn fail_on_still_sets_the_threshold() {
-        let policy = Policy { fail_on: Some(Severity::High), ..Policy::default() };
-        assert_eq!(policy.decide(Context::Source, Severity::Medium, false, false), Verdict::Reported);
-        assert_eq!(policy.decide(Context::Source, Severity::High, false, false), Verdict::Fails);
-        let never = Policy { fail_on: None, ..Policy::default() };
-        assert_eq!(never.decide(Context::Source, Severity::Critical, true, false), Verdict::Reported);
+        let policy = Policy::default();
+        let high = Some(Severity::High);
+        assert_eq!(policy.decide(high, Context::Source, Severity::Medium, false, false), Verdict::Reported);
+        assert_eq!(policy.decide(high, Context::Source, Severity::High, false, false), Verdict::Fails);
+        assert_eq!(policy.decide(None, Context::Source, Severity::Critical, true, false), Verdict::Reported);
     }
 
     #[test]
@@ -111,8 +120,8 @@ mod tests {
         let mut ignoring = policy.clone();
         ignoring.actions[Context::Test.index()] = Action::Ignore;
         for context in Context::ALL {
-            assert_eq!(policy.decide(context, Severity::Low, false, true), Verdict::Fails, "{context}");
-            assert_eq!(ignoring.decide(context, Severity::Low, false, false), Verdict::Fails, "{context}");
+            assert_eq!(policy.decide(LOW, context, Severity::Low, false, true), Verdict::Fails, "{context}");
+            assert_eq!(ignoring.decide(LOW, context, Severity::Low, false, false), Verdict::Fails, "{context}");
         }
     }
 
@@ -121,9 +130,9 @@ mod tests {
         let mut policy = Policy::default();
         policy.actions[Context::Test.index()] = Action::Ignore;
         for context in Context::ALL {
-            assert_eq!(policy.decide(context, Severity::High, true, false), Verdict::Fails, "{context}");
+            assert_eq!(policy.decide(LOW, context, Severity::High, true, false), Verdict::Fails, "{context}");
         }
-        assert_eq!(policy.decide(Context::Example, Severity::High, true, true), Verdict::Reported);
+        assert_eq!(policy.decide(LOW, Context::Example, Severity::High, true, true), Verdict::Reported);
     }
 
     #[test]
@@ -132,9 +141,9 @@ mod tests {
         policy.actions[Context::Test.index()] = Action::Fail;
         policy.actions[Context::Vendor.index()] = Action::Ignore;
         policy.actions[Context::Source.index()] = Action::Report;
-        assert_eq!(policy.decide(Context::Test, Severity::Low, false, false), Verdict::Fails);
-        assert_eq!(policy.decide(Context::Vendor, Severity::Critical, false, false), Verdict::Held);
-        assert_eq!(policy.decide(Context::Source, Severity::Critical, false, false), Verdict::Reported);
+        assert_eq!(policy.decide(LOW, Context::Test, Severity::Low, false, false), Verdict::Fails);
+        assert_eq!(policy.decide(LOW, Context::Vendor, Severity::Critical, false, false), Verdict::Held);
+        assert_eq!(policy.decide(LOW, Context::Source, Severity::Critical, false, false), Verdict::Reported);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod examples;
 mod gate;
 mod issuers;
 mod paths;
+mod places;
 
 use std::fmt;
 use std::str::FromStr;
@@ -30,11 +31,13 @@ pub use examples::{example_key, example_token};
 pub use gate::{Action, Policy, Verdict};
 pub use issuers::{Privilege, Profile, profile_for, profiles};
 pub use paths::path_context;
+pub use places::Places;
 
 /// Where a finding lives. Only `source` fails a run by default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Context {
+    #[default]
     Source,
     Test,
     Docs,

@@ -29,8 +29,8 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     let summary = &report.summary;
     writeln!(
         out,
-        "jwtscan: {} findings in {} files ({} tokens, {} skipped, {} errors)",
-        summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
+        "jwtscan: {} findings ({} failing the run) in {} files ({} tokens, {} skipped, {} errors)",
+        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     )?;
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|file| {
@@ -46,9 +46,10 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     Ok(())
 }
 
-/// The workflow command for one finding.
+/// The workflow command for one finding: by severity when it fails the run, a notice otherwise.
 pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     let command = match finding.severity {
+        _ if !finding.fails => "notice",
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
         Severity::Low | Severity::Info => "notice",
@@ -59,7 +60,7 @@ pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     if finding.line == finding.end_line {
         let _ = write!(line, ",col={},endColumn={}", finding.column, finding.end_column);
     }
-    let title = format!("jwtscan {} ({})", finding.rule, finding.severity);
+    let title = format!("jwtscan {} ({}, {})", finding.rule, finding.severity, finding.context);
     let _ = write!(line, ",title={}::", escape_property(&title));
     let mut message = format!("{}\ntoken: {}", finding.message, finding.token);
     if let Some(commit) = &finding.commit {
@@ -112,19 +113,20 @@ pub fn step_summary(report: &Report) -> String {
     let mut text = String::from("### jwtscan\n\n");
     let _ = writeln!(
         text,
-        "**{} findings** in {} files ({} tokens, {} skipped, {} errors).\n",
-        summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
+        "**{} findings**, {} failing the run, in {} files ({} tokens, {} skipped, {} errors).\n",
+        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     );
     if report.findings.is_empty() {
         return text;
     }
-    text.push_str("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n");
+    text.push_str("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n");
     for finding in report.findings.iter().take(MAX_SUMMARY_ROWS) {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
         let _ = writeln!(
             text,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             finding.severity,
+            finding.context,
             markdown_cell(&finding.rule),
             markdown_cell(&location),
             markdown_cell(&finding.message)

@@ -8,11 +8,14 @@ mod text;
 
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Format;
 use crate::collect::Problem;
 use crate::config::Settings;
+use crate::context::Context;
 use crate::finding::Finding;
 
 pub use details::TokenDetails;
@@ -28,6 +31,76 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// Reported findings per context.
+    #[serde(default)]
+    pub contexts: ContextCounts,
+    /// Reported findings that fail the run.
+    #[serde(default)]
+    pub failing: u64,
+    /// Findings not reported, by why.
+    #[serde(default)]
+    pub held_back: HeldBack,
+    /// The config file used, if any.
+    #[serde(default)]
+    pub config: Option<String>,
+    /// Findings per rule and context, with `--statistics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<BTreeMap<String, ContextCounts>>,
+}
+
+/// A count per context, in the order of `Context::ALL`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextCounts {
+    pub source: u64,
+    pub test: u64,
+    pub docs: u64,
+    pub example: u64,
+    pub vendor: u64,
+    pub generated: u64,
+}
+
+impl ContextCounts {
+    pub fn get(&self, context: Context) -> u64 {
+        match context {
+            Context::Source => self.source,
+            Context::Test => self.test,
+            Context::Docs => self.docs,
+            Context::Example => self.example,
+            Context::Vendor => self.vendor,
+            Context::Generated => self.generated,
+        }
+    }
+
+    pub fn add(&mut self, context: Context) {
+        let slot = match context {
+            Context::Source => &mut self.source,
+            Context::Test => &mut self.test,
+            Context::Docs => &mut self.docs,
+            Context::Example => &mut self.example,
+            Context::Vendor => &mut self.vendor,
+            Context::Generated => &mut self.generated,
+        };
+        *slot += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        Context::ALL.iter().map(|&context| self.get(context)).sum()
+    }
+}
+
+/// Findings not reported: each counted once, under the first of these that applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBack {
+    /// `[allowlist] tokens`.
+    pub allowlist: u64,
+    /// In the `--baseline` report.
+    pub baseline: u64,
+    /// Below `--min-severity`.
+    pub min_severity: u64,
+    /// On a `jwtscan:ignore` line.
+    pub inline_ignore: u64,
+    /// In a context whose policy is `ignore`.
+    pub context_policy: u64,
 }
 
 #[derive(Debug, Default)]

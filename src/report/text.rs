@@ -1,7 +1,9 @@
 //! `--format text`: for people at a terminal. Findings are grouped by token occurrence: the
-//! location, the (redacted) token, its header and identifying claims once, then one line per rule
-//! it breaks, worst first. Everything that comes from scanned content goes through
-//! `escape_visible`, so a file name or claim cannot drive the terminal.
+//! location, the (redacted) token and its `token_sha256`, its header, identifying claims and
+//! context once, then one line per rule it breaks, worst first. Occurrences that fail the run come
+//! first, most severe first; the others follow as one line per file unless `--verbose`.
+//! Everything that comes from scanned content goes through `escape_visible`, so a file name or
+//! claim cannot drive the terminal.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,6 +15,7 @@ use serde_json::{Map, Value};
 use super::Report;
 use super::details::{TokenDetails, truncate};
 use crate::config::Settings;
+use crate::context::Context;
 use crate::finding::Finding;
 use crate::severity::Severity;
 
@@ -21,11 +24,109 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
-    for group in group_by_occurrence(&report.findings) {
-        write_group(&group, settings, paint, out)?;
+    let (mut failing, others): (Vec<_>, Vec<_>) =
+        group_by_occurrence(&report.findings).into_iter().partition(|group| group.iter().any(|finding| finding.fails));
+    // Stable: equally severe occurrences keep the report's (path, line) order.
+    failing.sort_by_key(|group| std::cmp::Reverse(group.first().map(|finding| finding.severity)));
+    for group in &failing {
+        write_group(group, settings, paint, out)?;
+        writeln!(out)?;
+    }
+    if settings.verbose {
+        for group in &others {
+            write_group(group, settings, paint, out)?;
+            writeln!(out)?;
+        }
+    } else if !others.is_empty() {
+        write_per_file(&others, paint, out)?;
+        writeln!(out)?;
+    }
+    if let Some(statistics) = &report.summary.statistics {
+        write_statistics(statistics, out)?;
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(report, paint))
+}
+
+/// One line per file for occurrences that do not fail the run:
+/// `tests/auth_test.go [test]: 12 findings, 4 tokens (3 weak-secret, 2 alg-none, …)`.
+fn write_per_file(groups: &[Vec<&Finding>], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    let findings: usize = groups.iter().map(Vec::len).sum();
+    writeln!(
+        out,
+        "{}",
+        paint.apply(
+            "1",
+            &format!(
+                "Not failing the run: {findings} {} (--verbose shows them in full)",
+                plural(findings as u64, "finding", "findings")
+            )
+        )
+    )?;
+    let mut files: Vec<(&str, Vec<&Vec<&Finding>>)> = Vec::new();
+    for group in groups {
+        let Some(first) = group.first() else { continue };
+        match files.iter_mut().find(|(path, _)| *path == first.path) {
+            Some((_, list)) => list.push(group),
+            None => files.push((&first.path, vec![group])),
+        }
+    }
+    for (path, groups) in files {
+        let mut contexts: Vec<&str> =
+            groups.iter().flat_map(|group| group.iter().map(|finding| finding.context.as_str())).collect();
+        contexts.sort_unstable();
+        contexts.dedup();
+        let mut by_rule: Vec<(&str, usize)> = Vec::new();
+        for finding in groups.iter().flat_map(|group| group.iter()) {
+            match by_rule.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+                Some((_, count)) => *count += 1,
+                None => by_rule.push((&finding.rule, 1)),
+            }
+        }
+        by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let rules: Vec<String> = by_rule.iter().map(|(rule, count)| format!("{count} {rule}")).collect();
+        let count: usize = groups.iter().map(|group| group.len()).sum();
+        writeln!(
+            out,
+            "  {} [{}]: {count} {}, {} {} ({})",
+            paint.apply("1", &escape_visible(path)),
+            contexts.join(", "),
+            plural(count as u64, "finding", "findings"),
+            groups.len(),
+            plural(groups.len() as u64, "token", "tokens"),
+            escape_visible(&rules.join(", ")),
+        )?;
+    }
+    Ok(())
+}
+
+/// `--statistics`: findings per rule (rows) and context (columns), as linters print them.
+fn write_statistics(
+    statistics: &std::collections::BTreeMap<String, super::ContextCounts>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let width = statistics.keys().map(|rule| rule.chars().count()).max().unwrap_or(0).max("rule".len());
+    write!(out, "{:<width$}", "rule")?;
+    for context in Context::ALL {
+        write!(out, "  {:>9}", context.as_str())?;
+    }
+    writeln!(out, "  {:>9}", "total")?;
+    let mut totals = super::ContextCounts::default();
+    for (rule, counts) in statistics {
+        write!(out, "{:<width$}", escape_visible(rule))?;
+        for context in Context::ALL {
+            write!(out, "  {:>9}", counts.get(context))?;
+            for _ in 0..counts.get(context) {
+                totals.add(context);
+            }
+        }
+        writeln!(out, "  {:>9}", counts.total())?;
+    }
+    write!(out, "{:<width$}", "total")?;
+    for context in Context::ALL {
+        write!(out, "  {:>9}", totals.get(context))?;
+    }
+    writeln!(out, "  {:>9}", totals.total())
 }
 
 /// Findings of one token occurrence, in report order of their first finding.
@@ -63,7 +164,9 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     }
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
-    writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    write!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    // The allowlist value, ready to copy into `[allowlist] tokens`.
+    writeln!(out, "  {}", paint.apply("2", &format!("token_sha256 {}", first.token_sha256)))?;
     // Once per occurrence, here: only this report shows them.
     if let Some(details) = first.compact.as_ref().and_then(|whole| TokenDetails::of(&whole.0, settings)) {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
@@ -78,6 +181,11 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
             let names: Vec<Cow<'_, str>> = details.claim_names.iter().map(|name| escape_visible(name)).collect();
             writeln!(out, "    {}   {}", paint.apply("2", "names"), names.join(", "))?;
         }
+    }
+    let reason = first.evidence.get("context_reason").and_then(Value::as_str).unwrap_or_default();
+    writeln!(out, "    {} {} ({})", paint.apply("2", "context"), first.context, escape_visible(reason))?;
+    if let Some(product) = first.evidence.get("product").and_then(Value::as_str) {
+        writeln!(out, "    {} {}", paint.apply("2", "product"), escape_visible(product))?;
     }
     let rule_width = group.iter().map(|finding| finding.rule.chars().count()).max().unwrap_or(0);
     for finding in group {
@@ -102,7 +210,8 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    for (key, value) in evidence {
+    // Shown once per occurrence, on its own lines.
+    for (key, value) in evidence.iter().filter(|(key, _)| !matches!(key.as_str(), "context_reason" | "product")) {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -129,7 +238,7 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         summary.elapsed_ms,
     );
     if report.findings.is_empty() {
-        return format!("{} ({totals})", paint.apply("1;32", "no findings"));
+        return format!("{} ({totals}){}", paint.apply("1;32", "no findings"), held_back(summary));
     }
     let mut counts = [0u64; Severity::ALL.len()];
     for finding in &report.findings {
@@ -152,11 +261,35 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         paths.len()
     };
     let count = report.findings.len() as u64;
+    let failing = summary.failing;
+    let failing = if failing > 0 {
+        paint.apply("1;31", &format!("{failing} failing the run")).into_owned()
+    } else {
+        paint.apply("1;32", "none failing the run").into_owned()
+    };
     format!(
-        "{} ({}) in {files_with_findings} of {totals}",
+        "{} ({}), {failing}, in {files_with_findings} of {totals}{}",
         paint.apply("1", &format!("{count} {}", plural(count, "finding", "findings"))),
         by_severity.join(", "),
+        held_back(summary),
     )
+}
+
+/// `; held back: 2 baseline, 1 inline ignore`, or nothing.
+fn held_back(summary: &super::Summary) -> String {
+    let held = &summary.held_back;
+    let parts: Vec<String> = [
+        (held.allowlist, "allowlist"),
+        (held.baseline, "baseline"),
+        (held.min_severity, "below --min-severity"),
+        (held.inline_ignore, "inline ignore"),
+        (held.context_policy, "context policy"),
+    ]
+    .iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, why)| format!("{count} {why}"))
+    .collect();
+    if parts.is_empty() { String::new() } else { format!("; held back: {}", parts.join(", ")) }
 }
 
 fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
@@ -226,7 +359,13 @@ mod tests {
     fn report_of(text: &str) -> Report {
         let findings = crate::scan_text(text, &Settings::default());
         Report {
-            summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
+            summary: Summary {
+                files_scanned: 1,
+                tokens: 1,
+                findings: findings.len() as u64,
+                failing: findings.iter().filter(|finding| finding.fails).count() as u64,
+                ..Summary::default()
+            },
             findings,
             problems: Vec::new(),
         }
@@ -237,11 +376,13 @@ mod tests {
         let text = render(&report_of(&format!("x\n  {UNSIGNED}\n")), false);
         assert_eq!(
             text,
-            "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]\n    header  {\"alg\":\"none\"}\n    claims  sub: 1\n    \
-             names   sub\n    critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
+            "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]  token_sha256 \
+             dc8d4e4a385192fbff2a1495073d1d6c1c9a66a7e4fbf5852442ad0f9b9fe65b\n    header  {\"alg\":\"none\"}\n    \
+             claims  sub: 1\n    names   sub\n    context source (no test, docs, example, vendor or generated marker)\n    \
+             critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
              high      leaked-token  none JWS token is committed  (alg: none)\n    medium    no-expiry     none token has \
-             no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium) in 1 of 1 file, 1 token, 0 \
-             skipped, 0 errors, 0 ms\n"
+             no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium), 3 failing the run, in 1 of 1 \
+             file, 1 token, 0 skipped, 0 errors, 0 ms\n"
         );
     }
 

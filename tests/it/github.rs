@@ -34,6 +34,9 @@ fn finding(severity: Severity, message: &str, path: &str) -> Finding {
         evidence: Map::new(),
         commit: None,
         compact: None,
+        context: jwtscan::context::Context::Source,
+        clues: jwtscan::context::Clues::default(),
+        fails: true,
     }
 }
 

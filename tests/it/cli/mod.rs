@@ -3,6 +3,7 @@
 
 mod baseline;
 mod config;
+mod context;
 mod decode;
 mod output;
 mod rules;
