@@ -69,6 +69,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         ..
     } = collector;
     let places = context::Places::new(settings);
+    let mut by_path: std::collections::HashMap<String, Option<context::Classification>> = Default::default();
     for finding in &mut findings {
         if let Some(profile) = finding.clues.profile {
             finding.severity = profile.severity(&finding.rule, finding.severity);
@@ -78,8 +79,10 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
             finding.severity = severity;
         }
         let (relative, config_relative) = places.relative(&finding.path);
-        let found =
-            context::classify(relative, config_relative.as_deref(), &finding.clues, &settings.context_overrides);
+        let path_class = by_path
+            .entry(finding.path.clone())
+            .or_insert_with(|| context::path_class(relative, config_relative.as_deref(), &settings.context_overrides));
+        let found = context::classify_at(relative, path_class, &finding.clues);
         finding.context = found.context;
         finding.evidence.insert("context_reason".into(), found.reason.to_string().into());
     }
@@ -164,8 +167,14 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
 /// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for
 /// tests and the rule self-test.
 pub fn scan_text(text: &str, settings: &Settings) -> Vec<finding::Finding> {
+    scan_text_at("input", text, settings)
+}
+
+/// `scan_text` as if the text were the file at `path` (relative to the scanned folder), for
+/// tests of contexts.
+pub fn scan_text_at(path: &str, text: &str, settings: &Settings) -> Vec<finding::Finding> {
     let mut scanner = pipeline::Scanner::new(settings);
     let mut collector = Collector::default();
-    scanner.scan_bytes(&std::sync::Arc::from("input"), None, text.as_bytes(), &mut collector);
+    scanner.scan_bytes(&std::sync::Arc::from(path), None, text.as_bytes(), &mut collector);
     build_report(collector, settings, Instant::now()).findings
 }

@@ -127,7 +127,7 @@ impl<'s> Scanner<'s> {
         let candidates = std::mem::take(&mut self.candidates);
         // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
         let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
-        let marker = context::first_test_marker(buf);
+        let surroundings = context::Surroundings::new(buf);
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
@@ -140,7 +140,7 @@ impl<'s> Scanner<'s> {
                 continue;
             }
             let sha256 = sha256_hex(compact.as_bytes());
-            let clues = Clues::of_token(&sha256, token.claims(), self.ctx.now, buf, candidate.start, marker);
+            let clues = Clues::of_token(&sha256, token.claims(), self.ctx.now, &surroundings, candidate.start);
             let occurrence = Occurrence {
                 path: Arc::clone(path),
                 start: origin.shift(locator.position(candidate.start)),
@@ -201,8 +201,7 @@ impl<'s> Scanner<'s> {
                 return;
             }
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
-            let clues =
-                Clues::of_key(&private.sha256, buf, private.start, context::first_test_marker(&buf[..private.start]));
+            let clues = Clues::of_key(&private.sha256, &context::Surroundings::new(buf), private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
             self.report(out, path, commit, private.hit, span, (subject, &clues));
         });

@@ -22,7 +22,7 @@ pub struct Clues {
     pub profile: Option<&'static Profile>,
 }
 
-/// The first test marker in a text, found once per scanned buffer that holds a finding.
+/// The first test marker in a text.
 pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
     DATA.test_markers
         .iter()
@@ -30,35 +30,49 @@ pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
         .min_by_key(|(at, _)| *at)
 }
 
+/// What one scanned text says around its findings: built once per text that holds a finding.
+pub struct Surroundings<'a> {
+    comments: comments::CommentIndex<'a>,
+    marker: Option<(usize, &'static TestMarker)>,
+}
+
+impl<'a> Surroundings<'a> {
+    pub fn new(text: &'a [u8]) -> Surroundings<'a> {
+        Surroundings { comments: comments::CommentIndex::new(text), marker: first_test_marker(text) }
+    }
+
+    fn marker_before(&self, offset: usize) -> Option<&'static TestMarker> {
+        self.marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker)
+    }
+}
+
 impl Clues {
-    /// Clues about a token with `claims` (none for a JWE) starting at `offset` in `text`;
-    /// `marker` is `first_test_marker(text)`.
+    /// Clues about a token with `claims` (none for a JWE) starting at `offset` in a text.
     pub fn of_token(
         sha256: &str,
         claims: Option<&Map<String, Value>>,
         now: i64,
-        text: &[u8],
+        text: &Surroundings<'_>,
         offset: usize,
-        marker: Option<(usize, &'static TestMarker)>,
     ) -> Clues {
         let profile = claims.and_then(issuers::profile_for);
         let privileged = profile.is_some_and(|profile| profile.privilege == issuers::Privilege::Privileged);
         Clues {
             published: examples::example_token(sha256),
-            test_marker: marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker),
-            doc_comment: comments::in_doc_comment(text, offset),
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
             example_names: claims.is_some_and(claims::names_example),
             looks_real: claims.is_some_and(|claims| claims::looks_real(claims, now, privileged)),
             profile,
         }
     }
 
-    /// Clues about a key whose private member hashes to `sha256`, at `offset` in `text`.
-    pub fn of_key(sha256: &str, text: &[u8], offset: usize, marker: Option<(usize, &'static TestMarker)>) -> Clues {
+    /// Clues about a key whose private member hashes to `sha256`, at `offset` in a text.
+    pub fn of_key(sha256: &str, text: &Surroundings<'_>, offset: usize) -> Clues {
         Clues {
             published: examples::example_key(sha256),
-            test_marker: marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker),
-            doc_comment: comments::in_doc_comment(text, offset),
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
             ..Clues::default()
         }
     }
@@ -84,30 +98,29 @@ mod tests {
 
     #[test]
     fn token_clues_read_claims_comments_and_markers() {
-        let text = b"#[cfg(test)]\n/// TOKEN\n";
-        let marker = first_test_marker(text);
+        let text = Surroundings::new(b"#[cfg(test)]\n/// TOKEN\n");
         let names = claims(r#"{"iss":"https://login.acme.io","role":"x"}"#);
-        let clues = Clues::of_token("00", Some(&names), NOW, text, 17, marker);
+        let clues = Clues::of_token("00", Some(&names), NOW, &text, 17);
         assert!(clues.doc_comment && clues.looks_real && !clues.example_names);
         assert_eq!(clues.test_marker_for("src/a.rs"), Some("#[cfg(test)]"));
         assert_eq!(clues.test_marker_for("src/a.py"), None);
-        assert_eq!(Clues::of_token("00", None, NOW, text, 0, marker).test_marker, None);
+        assert_eq!(Clues::of_token("00", None, NOW, &text, 0).test_marker, None);
     }
 
     #[test]
     fn a_privileged_profile_makes_a_live_token_look_real() {
         let service = claims(r#"{"iss":"supabase","role":"service_role"}"#);
-        let clues = Clues::of_token("00", Some(&service), NOW, b"", 0, None);
+        let clues = Clues::of_token("00", Some(&service), NOW, &Surroundings::new(b""), 0);
         assert!(clues.looks_real);
         assert_eq!(clues.profile.map(|profile| profile.id.as_str()), Some("supabase-service-role"));
         let anon = claims(r#"{"iss":"supabase","role":"anon"}"#);
-        assert!(!Clues::of_token("00", Some(&anon), NOW, b"", 0, None).looks_real);
+        assert!(!Clues::of_token("00", Some(&anon), NOW, &Surroundings::new(b""), 0).looks_real);
     }
 
     #[test]
     fn key_clues_know_published_keys() {
         // RFC 8037 appendix A.1, the Ed25519 `d`.
         let sha = crate::hex::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
-        assert!(Clues::of_key(&sha, b"", 0, None).published.unwrap().contains("RFC 8037"));
+        assert!(Clues::of_key(&sha, &Surroundings::new(b""), 0).published.unwrap().contains("RFC 8037"));
     }
 }

@@ -1,46 +1,97 @@
 //! Documentation comments: is a token inside `///`, `//!`, `/** … */` or a Python docstring?
-//! Only the bytes just before the token are read (at most `LOOK_BACK`), so the cost per finding
-//! is bounded whatever the file.
+//! Markers are indexed once per text and only a bounded stretch before each token is read, so
+//! the cost per token stays small whatever the file.
 
 use super::data::DATA;
 
 /// How far back an opening `/**` or docstring quote is looked for.
 const LOOK_BACK: usize = 16 * 1024;
 
-/// Whether the token starting at `offset` in `buf` sits inside a documentation comment.
-pub fn in_doc_comment(buf: &[u8], offset: usize) -> bool {
-    let offset = offset.min(buf.len());
-    let line_start = memchr::memrchr(b'\n', &buf[..offset]).map_or(0, |i| i + 1);
-    let before = buf[line_start..offset].trim_ascii_start();
-    let markers = &DATA.doc_comments;
-    if markers.line.iter().any(|marker| before.starts_with(marker.as_bytes())) {
-        return true;
-    }
-    let window = &buf[offset.saturating_sub(LOOK_BACK)..offset];
-    let at_top = offset <= LOOK_BACK;
-    markers.block.iter().any(|(open, close)| in_block(window, open.as_bytes(), close.as_bytes()))
-        || markers.docstring.iter().any(|quote| in_docstring(window, quote.as_bytes(), at_top))
+/// How far before a token its line may start for a `///` marker to count: a doc line is short.
+const LINE_LOOK_BACK: usize = 512;
+
+/// Where the block-comment openers and closers and the docstring quotes of one text are, found
+/// once, so that each token asks in logarithmic time (a minified file holds many tokens).
+pub struct CommentIndex<'a> {
+    buf: &'a [u8],
+    /// Per `block` pair: the openers followed by a space or line end, and the closers.
+    blocks: Vec<(Vec<usize>, Vec<usize>)>,
+    /// Per docstring quote: where it occurs.
+    quotes: Vec<Vec<usize>>,
 }
 
-/// The last `open` (followed by a space or line end, so `src/**/x` is no comment) is not closed
-/// before the end of `window`.
-fn in_block(window: &[u8], open: &[u8], close: &[u8]) -> bool {
-    let mut end = window.len();
-    while let Some(at) = memchr::memmem::rfind(&window[..end], open) {
-        let next = window.get(at + open.len()).copied();
-        if next.is_none_or(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n') {
-            return memchr::memmem::find(&window[at + open.len()..], close).is_none();
+impl<'a> CommentIndex<'a> {
+    pub fn new(buf: &'a [u8]) -> CommentIndex<'a> {
+        let markers = &DATA.doc_comments;
+        let blocks = markers
+            .block
+            .iter()
+            .map(|(open, close)| {
+                let opens = memchr::memmem::find_iter(buf, open.as_bytes())
+                    .filter(|&at| {
+                        // `src/**/x` is no comment: the opener is followed by a space or line end.
+                        let next = buf.get(at + open.len()).copied();
+                        next.is_none_or(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
+                    })
+                    .collect();
+                (opens, memchr::memmem::find_iter(buf, close.as_bytes()).collect())
+            })
+            .collect();
+        let quotes =
+            markers.docstring.iter().map(|quote| memchr::memmem::find_iter(buf, quote.as_bytes()).collect()).collect();
+        CommentIndex { buf, blocks, quotes }
+    }
+
+    /// Whether the token starting at `offset` sits inside a documentation comment.
+    pub fn in_doc_comment(&self, offset: usize) -> bool {
+        let buf = self.buf;
+        let offset = offset.min(buf.len());
+        let markers = &DATA.doc_comments;
+        let line_from = offset.saturating_sub(LINE_LOOK_BACK);
+        let line_start = memchr::memrchr(b'\n', &buf[line_from..offset]).map(|i| line_from + i + 1);
+        if let Some(line_start) = line_start.or((line_from == 0).then_some(0)) {
+            let before = buf[line_start..offset].trim_ascii_start();
+            if markers.line.iter().any(|marker| before.starts_with(marker.as_bytes())) {
+                return true;
+            }
         }
-        end = at;
+        let from = offset.saturating_sub(LOOK_BACK);
+        let in_block = self.blocks.iter().any(|(opens, closes)| match last_before(opens, offset) {
+            Some(open) if open >= from => {
+                let after_open = closes.partition_point(|&close| close <= open);
+                closes.get(after_open).is_none_or(|&close| close >= offset)
+            }
+            _ => false,
+        });
+        in_block
+            || self.quotes.iter().zip(&markers.docstring).any(|(positions, quote)| {
+                last_before(positions, offset)
+                    .filter(|&at| at >= from && at + quote.len() <= offset)
+                    .is_some_and(|at| opens_docstring(&buf[from..offset], at - from, quote.len(), from == 0))
+            })
     }
-    false
 }
 
-/// The last `quote` before the end of `window` opens a docstring: it starts its line, and the line
-/// before (blank lines skipped) ends a `def`/`class` header with `:`, or there is none (the top of
-/// the file, or only `#` comments above). `at_top` says whether `window` starts the text.
-fn in_docstring(window: &[u8], quote: &[u8], at_top: bool) -> bool {
-    let Some(at) = memchr::memmem::rfind(window, quote) else { return false };
+/// The last position in sorted `positions` before `offset`.
+fn last_before(positions: &[usize], offset: usize) -> Option<usize> {
+    let count = positions.partition_point(|&at| at < offset);
+    count.checked_sub(1).map(|last| positions[last])
+}
+
+/// Whether the token starting at `offset` in `buf` sits inside a documentation comment (one
+/// question; a scan asks a `CommentIndex`).
+pub fn in_doc_comment(buf: &[u8], offset: usize) -> bool {
+    CommentIndex::new(buf).in_doc_comment(offset)
+}
+
+/// The quote at `at` in `window` (which ends at the token) opens a docstring not closed before
+/// the token: it starts its line, and the line before (blank lines skipped) ends a `def`/`class`
+/// header with `:`, or there is none (the top of the file, or only `#` comments above).
+/// `at_top` says whether `window` starts the text.
+fn opens_docstring(window: &[u8], at: usize, quote_len: usize, at_top: bool) -> bool {
+    if memchr::memmem::find(&window[at + quote_len..], &window[at..at + quote_len]).is_some() {
+        return false;
+    }
     let line_start = memchr::memrchr(b'\n', &window[..at]).map_or(0, |i| i + 1);
     let lead = window[line_start..at].trim_ascii_start();
     if !(lead.is_empty() || matches!(lead, b"r" | b"R" | b"u" | b"U")) {
@@ -109,6 +160,14 @@ mod tests {
         assert!(!doc("QUERY = \"\"\"\nTOKEN\n\"\"\"\n"));
         assert!(!doc("def f():\n    \"\"\"Docs.\"\"\"\n    return \"TOKEN\"\n"));
         assert!(!doc("x = 1\n\"\"\"\nTOKEN\n\"\"\""));
+    }
+
+    #[test]
+    fn a_line_longer_than_the_look_back_is_not_read_to_its_start() {
+        let mut text = String::from("/// ");
+        text.push_str(&"x ".repeat(LOOK_BACK));
+        text.push_str("TOKEN");
+        assert!(!doc(&text));
     }
 
     #[test]

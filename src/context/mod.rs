@@ -24,7 +24,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use claims::{looks_real, names_example, reserved_name};
-pub use clues::{Clues, first_test_marker};
+pub use clues::{Clues, Surroundings};
 pub use comments::in_doc_comment;
 pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};
@@ -130,14 +130,25 @@ pub struct Classification {
 /// path convention; a test marker before it (`#[cfg(test)]`); claims that name only reserved
 /// example names; a documentation comment; otherwise `source`.
 pub fn classify(path: &str, config_relative: Option<&str>, clues: &Clues, overrides: &Overrides) -> Classification {
+    classify_at(path, &path_class(path, config_relative, overrides), clues)
+}
+
+/// What a path alone says: a `[context]` glob or a path convention. The same for every finding
+/// in a file, so a report computes it once per path.
+pub fn path_class(path: &str, config_relative: Option<&str>, overrides: &Overrides) -> Option<Classification> {
+    if let Some(context) = overrides.context_of(config_relative.unwrap_or(path)) {
+        return Some(Classification { context, reason: Reason::Config });
+    }
+    path_context(path).map(|(context, part)| Classification { context, reason: Reason::Path(part) })
+}
+
+/// `classify`, with the path's own class already known.
+pub fn classify_at(path: &str, by_path: &Option<Classification>, clues: &Clues) -> Classification {
     if let Some(source) = clues.published {
         return Classification { context: Context::Example, reason: Reason::Published(source) };
     }
-    if let Some(context) = overrides.context_of(config_relative.unwrap_or(path)) {
-        return Classification { context, reason: Reason::Config };
-    }
-    if let Some((context, part)) = path_context(path) {
-        return Classification { context, reason: Reason::Path(part) };
+    if let Some(found) = by_path {
+        return found.clone();
     }
     if let Some(marker) = clues.test_marker_for(path) {
         return Classification { context: Context::Test, reason: Reason::TestMarker(marker) };
@@ -163,7 +174,7 @@ mod tests {
     fn token_clues(claims: &str, text: &str) -> Clues {
         let claims: Map<String, Value> = serde_json::from_str(claims).unwrap();
         let at = text.find("TOKEN").unwrap_or(0);
-        Clues::of_token("00", Some(&claims), NOW, text.as_bytes(), at, first_test_marker(text.as_bytes()))
+        Clues::of_token("00", Some(&claims), NOW, &Surroundings::new(text.as_bytes()), at)
     }
 
     fn context(path: &str, clues: &Clues) -> Context {
@@ -183,7 +194,7 @@ mod tests {
     #[test]
     fn a_published_token_is_an_example_even_in_source() {
         let sha = crate::hex::sha256_hex(RFC7515_A1.as_bytes());
-        let clues = Clues::of_token(&sha, None, NOW, b"", 0, None);
+        let clues = Clues::of_token(&sha, None, NOW, &Surroundings::new(b""), 0);
         let found = classify("src/auth.rs", None, &clues, &Overrides::default());
         assert_eq!(found.context, Context::Example);
         assert!(found.reason.to_string().contains("RFC 7515 appendix A.1"), "{}", found.reason);

@@ -60,9 +60,12 @@ pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     if finding.line == finding.end_line {
         let _ = write!(line, ",col={},endColumn={}", finding.column, finding.end_column);
     }
-    let title = format!("jwtscan {} ({}, {})", finding.rule, finding.severity, finding.context);
+    let title = format!("jwtscan {} ({})", finding.rule, finding.severity);
     let _ = write!(line, ",title={}::", escape_property(&title));
     let mut message = format!("{}\ntoken: {}", finding.message, finding.token);
+    if !finding.fails {
+        let _ = write!(message, "\ncontext: {} (does not fail the run)", finding.context);
+    }
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }

@@ -63,7 +63,10 @@ fn a_finding_becomes_one_error_annotation_with_its_span() {
          token is unsigned (alg \"none\")%0Atoken: eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]"
     );
     assert!(!stdout.contains(ALG_NONE), "the full token leaked into the log");
-    assert!(stdout.ends_with("jwtscan: 3 findings in 1 files (1 tokens, 0 skipped, 0 errors)\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("jwtscan: 3 findings (3 failing the run) in 1 files (1 tokens, 0 skipped, 0 errors)\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -133,13 +136,16 @@ fn the_job_summary_gets_an_escaped_markdown_table_appended() {
         .success();
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("earlier step\n### jwtscan\n"), "appends: {text}");
-    assert!(text.contains("**2 findings** in 1 files"), "{text}");
-    assert!(text.contains("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n"), "{text}");
+    assert!(text.contains("**2 findings**, 0 failing the run, in 1 files"), "{text}");
+    assert!(
+        text.contains("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n"),
+        "{text}"
+    );
     let rows: Vec<&str> =
         text.lines().filter(|line| line.starts_with("| critical") || line.starts_with("| high")).collect();
     assert_eq!(rows.len(), 2, "{text}");
     for row in rows {
-        assert_eq!(row.matches('|').count(), 5, "a cell broke out of its column: {row}");
+        assert_eq!(row.matches('|').count(), 6, "a cell broke out of its column: {row}");
     }
     let escaped = if cfg!(windows) { "a&#91;b&#93;.env:1:1" } else { "a&#124;b<br>&#60;img&#62;.env:1:1" };
     assert!(text.contains(escaped), "{text}");
