@@ -19,6 +19,9 @@ pub struct Occurrence {
     pub sha256: String,
     pub commit: Option<Arc<str>>,
     pub clues: Clues,
+    /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
+    /// runs after the walk, must not report them either.
+    pub silenced: Vec<&'static str>,
 }
 
 impl Occurrence {
@@ -40,6 +43,7 @@ impl Occurrence {
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
             clues: Clues::default(),
+            silenced: Vec::new(),
         }
     }
 

@@ -61,7 +61,7 @@ static RULES: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
 });
 
 impl RuleMeta {
-    /// The rule's help as Markdown: SARIF `help.markdown` and the README's rule sections.
+    /// The rule's help as Markdown: SARIF `help.markdown` and the sections of docs/rules.md.
     pub fn help_markdown(&self) -> String {
         let mut text = format!(
             "**What it does.** {}\n\n**Why is this bad.** {}\n\n**How to fix.** {}\n",
@@ -116,7 +116,8 @@ impl PartialEq<&str> for RuleId {
 
 impl std::fmt::Display for RuleId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+        // `pad`, not `write_str`: reports align rule ids with width specifiers.
+        f.pad(self.0)
     }
 }
 
@@ -283,6 +284,11 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_ids_honour_width_specifiers_so_the_decode_table_stays_aligned() {
+        assert_eq!(format!("{:<10}|", id::ALG_NONE), "alg-none  |");
+    }
 
     #[test]
     fn every_registered_rule_has_metadata() {

@@ -147,7 +147,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         // A token signed with a published example key (RFC 7520's HMAC key) is an example too.
         let published_key = crate::context::example_key(&crate::hex::sha256_hex(&found.secret));
         for &occurrence in &target.occurrences {
-            if let Some(occurrence) = collector.hmac_tokens.get(occurrence) {
+            if let Some(occurrence) = collector.hmac_tokens.get(occurrence)
+                && !occurrence.silenced.contains(&hit.rule.as_str())
+            {
                 let mut finding = occurrence.finding(hit.clone(), settings.show_secrets);
                 finding.clues.published = finding.clues.published.or(published_key);
                 collector.findings.push(finding);
