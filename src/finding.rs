@@ -40,6 +40,10 @@ pub struct Finding {
     /// Whether the finding fails the run (the gate's verdict); never serialized.
     #[serde(skip)]
     pub fails: bool,
+    /// Whether its context counts toward failing, whatever `--fail-on` says: SARIF levels and
+    /// annotations follow it; never serialized.
+    #[serde(skip)]
+    pub counts: bool,
 }
 
 /// A whole token kept beside its finding; debug output never shows it.
@@ -115,6 +119,7 @@ impl Finding {
             compact,
             clues: Clues::default(),
             fails: false,
+            counts: false,
         }
     }
 

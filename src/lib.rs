@@ -108,6 +108,8 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
                 published,
             );
             finding.fails = verdict.fails();
+            finding.counts = settings.policy.effective(finding.context, finding.clues.looks_real, published)
+                == context::Action::Fail;
             if verdict != context::Verdict::Held {
                 return true;
             }
@@ -172,11 +174,10 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
 
 /// The one line on stderr that says why a run failed, whatever the format and wherever the
 /// report went: `jwtscan: 12 findings fail the run (3 critical, 9 high); report in jwtscan.sarif`.
-/// `None` when no finding is at or above `--fail-on`.
+/// `None` when no finding fails the run (at or above `--fail-on`, in a context that counts).
 pub fn failure_line(report: &Report, settings: &Settings) -> Option<String> {
-    let threshold = settings.fail_on?;
     let mut counts = [0u64; 5];
-    for finding in report.findings.iter().filter(|finding| finding.severity >= threshold) {
+    for finding in report.findings.iter().filter(|finding| finding.fails) {
         counts[finding.severity as usize] += 1;
     }
     let total: u64 = counts.iter().sum();

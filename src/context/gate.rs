@@ -70,6 +70,12 @@ impl Policy {
         if self.strict { Action::Fail } else { self.actions[context.index()] }
     }
 
+    /// The action for one finding: a real-looking token that is not a published example counts
+    /// wherever it sits.
+    pub fn effective(&self, context: Context, looks_real: bool, published: bool) -> Action {
+        if looks_real && !published { Action::Fail } else { self.action(context) }
+    }
+
     /// The verdict on a finding, given `--fail-on`. `looks_real` (see `looks_real`) makes it count
     /// wherever it sits, unless it is a published example: a real credential pasted into a
     /// fixture still fails.
@@ -81,8 +87,7 @@ impl Policy {
         looks_real: bool,
         published: bool,
     ) -> Verdict {
-        let action = if looks_real && !published { Action::Fail } else { self.action(context) };
-        match action {
+        match self.effective(context, looks_real, published) {
             Action::Fail if fail_on.is_some_and(|threshold| severity >= threshold) => Verdict::Fails,
             Action::Fail | Action::Report => Verdict::Reported,
             Action::Ignore => Verdict::Held,

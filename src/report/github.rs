@@ -116,8 +116,8 @@ fn occurrences(findings: &[Finding]) -> Vec<Vec<&Finding>> {
 /// The workflow command for one token occurrence: `group` holds its findings, most severe first.
 pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     let finding = group[0];
-    // By severity when it fails the run, a notice otherwise.
-    let command = if finding.fails { ["error", "warning", "notice"][level(finding.severity)] } else { "notice" };
+    // By severity when its context counts toward failing the run, a notice otherwise.
+    let command = if finding.counts { ["error", "warning", "notice"][level(finding.severity)] } else { "notice" };
     let mut line = format!("::{command} file={}", escape_property(&annotation_path(&finding.path, cwd)));
     let _ = write!(line, ",line={},endLine={}", finding.line, finding.end_line);
     // GitHub only honours columns on single-line annotations.
@@ -133,7 +133,7 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
         let _ = write!(message, "\nalso: {}", others.join(", "));
     }
     let _ = write!(message, "\ntoken: {}", finding.token);
-    if !finding.fails {
+    if !finding.counts {
         let _ = write!(message, "\ncontext: {} (does not fail the run)", finding.context);
     }
     if let Some(commit) = &finding.commit {

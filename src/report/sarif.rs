@@ -227,7 +227,7 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
     }
     let mut result = SarifResult::builder()
         .rule_id(&finding.rule)
-        .level(if finding.fails { result_level(finding.severity) } else { ResultLevel::Note })
+        .level(if finding.counts { result_level(finding.severity) } else { ResultLevel::Note })
         .message(Message::builder().text(&finding.message).build())
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
@@ -393,6 +393,7 @@ mod tests {
             context: crate::context::Context::Source,
             clues: crate::context::Clues::default(),
             fails: true,
+            counts: true,
         }
     }
 

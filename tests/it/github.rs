@@ -38,6 +38,7 @@ fn finding(severity: Severity, message: &str, path: &str) -> Finding {
         context: jwtscan::context::Context::Source,
         clues: jwtscan::context::Clues::default(),
         fails: true,
+        counts: true,
     }
 }
 
@@ -187,7 +188,7 @@ fn annotations_stop_at_ten_errors_and_say_how_many_more_the_summary_lists() {
     assert!(more[0].contains("15 more token occurrences (30 findings)"), "{}", more[0]);
     assert!(more[0].contains("the job summary lists every finding"), "{}", more[0]);
     let table = std::fs::read_to_string(&summary).unwrap();
-    assert_eq!(table.lines().filter(|line| line.starts_with("| critical | alg-none")).count(), 25, "{table}");
+    assert_eq!(table.lines().filter(|line| line.starts_with("| critical | source | alg-none")).count(), 25, "{table}");
 }
 
 #[test]

@@ -237,6 +237,7 @@ fn synthetic(index: usize, severity: Severity) -> Finding {
         context: jwtscan::context::Context::Source,
         clues: jwtscan::context::Clues::default(),
         fails: true,
+        counts: true,
     }
 }
 

@@ -24,6 +24,15 @@ fn fixtures(relative: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
 }
 
+/// A scan of a fixture tree inside this repository, without the repository's own config (which
+/// excludes `tests/`).
+fn scan_fixture_tree(fixture: &Fixture, tree: &str) -> assert_cmd::Command {
+    fixture.write("empty.toml", "");
+    let mut cmd = fixture.cmd();
+    cmd.arg(fixtures(tree)).args(["--config", "empty.toml"]);
+    cmd
+}
+
 /// `(path, rule) → context` of every finding.
 fn contexts(report: &Value) -> Vec<(String, String, String)> {
     report["findings"]
@@ -83,12 +92,8 @@ fn each_path_class_gets_its_context() {
 #[test]
 fn paths_are_classified_below_the_scanned_folder_only() {
     // The repository itself sits under `tests/fixtures/`: that must not make everything a test.
-    let report = stdout_json(
-        crate::cli::util::Fixture::new()
-            .cmd()
-            .arg(fixtures("context/library"))
-            .args(["--format", "json", "--now", NOW]),
-    );
+    let fixture = Fixture::new();
+    let report = stdout_json(scan_fixture_tree(&fixture, "context/library").args(["--format", "json", "--now", NOW]));
     let lib = contexts(&report).into_iter().find(|(path, _, _)| path.ends_with("src/lib.rs")).expect("src/lib.rs");
     assert_ne!(lib.2, "test", "{report}");
 }
@@ -184,23 +189,24 @@ fn tokens_in_documentation_comments_are_docs_and_in_plain_comments_source() {
 
 #[test]
 fn a_library_style_repository_is_green_by_default_and_red_with_strict() {
-    let library = fixtures("context/library");
     let fixture = Fixture::new();
-    let output = fixture.cmd().arg(&library).args(["--format", "json", "--now", NOW]).output().unwrap();
+    let output =
+        scan_fixture_tree(&fixture, "context/library").args(["--format", "json", "--now", NOW]).output().unwrap();
     let report = crate::cli::util::json(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{report}");
     assert!(report["summary"]["findings"].as_u64().unwrap() >= 8, "{report}");
     assert_eq!(report["summary"]["failing"], 0);
     assert_eq!(report["summary"]["contexts"]["source"], 0, "{report}");
-    fixture.cmd().arg(&library).args(["--now", NOW, "--strict"]).assert().code(1);
+    scan_fixture_tree(&fixture, "context/library").args(["--now", NOW, "--strict"]).assert().code(1);
     fixture.write("strict.toml", "[context]\nstrict = true\n");
+    let library = fixtures("context/library");
     fixture.cmd().arg(&library).args(["--now", NOW, "--config", "strict.toml"]).assert().code(1);
 }
 
 #[test]
 fn a_real_looking_token_in_a_fixture_fails_the_run() {
     let fixture = Fixture::new();
-    let output = fixture.cmd().arg(fixtures("context/leak")).args(["--format", "json", "--now", NOW]).output().unwrap();
+    let output = scan_fixture_tree(&fixture, "context/leak").args(["--format", "json", "--now", NOW]).output().unwrap();
     let report = crate::cli::util::json(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert!(report["summary"]["failing"].as_u64().unwrap() >= 1, "{report}");
