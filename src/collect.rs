@@ -19,6 +19,8 @@ pub struct Occurrence {
     pub sha256: String,
     pub commit: Option<Arc<str>>,
     pub clues: Clues,
+    /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
+    pub encoding: Vec<&'static str>,
     /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
     /// runs after the walk, must not report them either.
     pub silenced: Vec<&'static str>,
@@ -43,12 +45,17 @@ impl Occurrence {
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
             clues: Clues::default(),
+            encoding: Vec::new(),
             silenced: Vec::new(),
         }
     }
 
     pub fn subject(&self) -> Subject {
-        Subject::Token { compact: Arc::clone(&self.compact), sha256: self.sha256.clone() }
+        Subject::Token {
+            compact: Arc::clone(&self.compact),
+            sha256: self.sha256.clone(),
+            encoding: self.encoding.clone(),
+        }
     }
 }
 

@@ -77,6 +77,16 @@ impl Clues {
         }
     }
 
+    /// These clues of a token seen before, for its occurrence at `offset` in a text: what the
+    /// claims said stays, what the place says is read again.
+    pub fn relocated(&self, text: &Surroundings<'_>, offset: usize) -> Clues {
+        Clues {
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
+            ..self.clone()
+        }
+    }
+
     /// The test marker, if the file at `path` is of a type it applies to.
     pub fn test_marker_for(&self, path: &str) -> Option<&'static str> {
         let extension = path.rsplit_once('.').map(|(_, extension)| extension)?;

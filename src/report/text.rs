@@ -165,6 +165,10 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
     write!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    if let Some(Value::Array(chain)) = first.evidence.get("encoding") {
+        let names: Vec<&str> = chain.iter().filter_map(Value::as_str).collect();
+        write!(out, "  {}", paint.apply("2", &format!("(in {})", escape_visible(&names.join(" > ")))))?;
+    }
     // The allowlist value, ready to copy into `[allowlist] tokens`.
     writeln!(out, "  {}", paint.apply("2", &format!("token_sha256 {}", first.token_sha256)))?;
     // Once per occurrence, here: only this report shows them.
@@ -210,8 +214,10 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    // Shown once per occurrence, on its own lines.
-    for (key, value) in evidence.iter().filter(|(key, _)| !matches!(key.as_str(), "context_reason" | "product")) {
+    // The encoding chain, the context and the product are the occurrence's, shown once above.
+    for (key, value) in
+        evidence.iter().filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product"))
+    {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -321,25 +327,7 @@ impl Paint {
 /// `\u{202e}`), so scanned text can neither drive the terminal nor reorder what is shown, and a
 /// reader can still see what the file holds.
 pub fn escape_visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !needs_escape(c) {
-            escaped.push(c);
-        } else if (c as u32) < 0x100 {
-            let _ = write!(escaped, "\\x{:02x}", c as u32);
-        } else {
-            let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
-        }
-    }
-    Cow::Owned(escaped)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::escape::terminal(text)
 }
 
 #[cfg(test)]

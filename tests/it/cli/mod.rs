@@ -6,6 +6,7 @@ mod command_line;
 mod config;
 mod context;
 mod decode;
+mod encodings;
 mod output;
 mod rules;
 mod scan;
