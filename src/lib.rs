@@ -21,6 +21,7 @@ pub mod secrets;
 pub mod severity;
 pub mod time;
 pub mod token;
+pub mod verify;
 pub mod walk;
 
 use std::io::Write;
