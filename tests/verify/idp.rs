@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub struct Idp {
     /// PEM of the CA that signed the server certificate, in a file for `--verify-ca`.
     pub ca_file: PathBuf,
     routes: Routes,
-    requests: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     _dir: tempfile::TempDir,
 }
@@ -71,7 +71,7 @@ impl Idp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         let routes: Routes = Arc::default();
-        let requests = Arc::new(AtomicUsize::new(0));
+        let requests: Arc<Mutex<Vec<String>>> = Arc::default();
         let stop = Arc::new(AtomicBool::new(false));
         {
             let (routes, requests, stop) = (Arc::clone(&routes), Arc::clone(&requests), Arc::clone(&stop));
@@ -110,7 +110,12 @@ impl Idp {
     }
 
     pub fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.requests.lock().expect("requests").len()
+    }
+
+    /// The request heads received so far (request line and headers).
+    pub fn heads(&self) -> Vec<String> {
+        self.requests.lock().expect("requests").clone()
     }
 }
 
@@ -121,7 +126,7 @@ impl Drop for Idp {
     }
 }
 
-fn serve(mut tcp: TcpStream, config: Arc<rustls::ServerConfig>, routes: &Routes, requests: &AtomicUsize) {
+fn serve(mut tcp: TcpStream, config: Arc<rustls::ServerConfig>, routes: &Routes, requests: &Mutex<Vec<String>>) {
     let _ = tcp.set_read_timeout(Some(Duration::from_secs(10)));
     let Ok(mut connection) = rustls::ServerConnection::new(config) else { return };
     let mut tls = rustls::Stream::new(&mut connection, &mut tcp);
@@ -133,8 +138,8 @@ fn serve(mut tcp: TcpStream, config: Arc<rustls::ServerConfig>, routes: &Routes,
             _ => return,
         }
     }
-    requests.fetch_add(1, Ordering::SeqCst);
-    let head = String::from_utf8_lossy(&head);
+    let head = String::from_utf8_lossy(&head).into_owned();
+    requests.lock().expect("requests").push(head.clone());
     let path = head.split(' ').nth(1).unwrap_or("/").to_owned();
     let reply = routes.lock().expect("routes").get(&path).cloned();
     let (status, extra, body) = match reply {

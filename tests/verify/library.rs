@@ -43,6 +43,33 @@ fn a_token_signed_by_the_issuers_current_key_is_live() {
 }
 
 #[test]
+fn requests_carry_only_host_user_agent_and_accept() {
+    let idp = Idp::start();
+    let ec = Signer::p256();
+    let issuer = idp.issuer("tenant", vec![ec.jwk("k1")]);
+    let token = ec.token("ES256", Some("k1"), claims(&issuer));
+    assert_eq!(verify(options(&idp), &token).outcome, Outcome::Live);
+    let heads = idp.heads();
+    assert_eq!(heads.len(), 2);
+    assert!(heads[0].starts_with("GET /tenant/.well-known/openid-configuration HTTP/1.1\r\n"), "{heads:?}");
+    assert!(heads[1].starts_with("GET /tenant/jwks HTTP/1.1\r\n"), "{heads:?}");
+    for head in &heads {
+        let mut names: Vec<String> = head
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, _)| name.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["accept", "host", "user-agent"], "{head}");
+        let agent = format!("user-agent: jwtscan/{}\r\n", env!("CARGO_PKG_VERSION"));
+        assert!(head.to_ascii_lowercase().contains(&agent), "{head}");
+        let signature = token.rsplit('.').next().expect("a signature");
+        assert!(!head.contains(signature) && !head.contains("k1"), "nothing of the token is sent");
+    }
+}
+
+#[test]
 fn every_supported_algorithm_family_verifies() {
     let idp = Idp::start();
     let (rsa, ec, ed) = (Signer::rsa(), Signer::p256(), Signer::ed25519());
