@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
-use jwtscan::secrets::{Engine, Target, search_on};
+use jwtscan::hmac::{Engine, Target, search_on};
 use sha2::{Sha256, Sha384, Sha512};
 
 const CANDIDATES: usize = 100_000;

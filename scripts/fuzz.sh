@@ -10,7 +10,7 @@
 # Seeds are written to fuzz/corpus/<target>/seed-*; libFuzzer adds what it discovers beside them.
 # A crash is saved under fuzz/artifacts/<target>/; replay it with
 #   RUSTC_BOOTSTRAP=1 cargo fuzz run <target> fuzz/artifacts/<target>/crash-...
-# then turn it into a regression test (tests/bad_input.rs or the owning module) before fixing it.
+# then turn it into a regression test (tests/it/bad_input.rs or the owning module) before fixing it.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

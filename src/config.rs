@@ -73,8 +73,8 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: &str) -> bool {
-        !self.disabled_rules.contains(rule)
+    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+        !self.disabled_rules.contains(rule.as_str())
     }
 }
 
@@ -172,7 +172,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         apply_config_file(&mut settings, path)?;
     }
     apply_flags(&mut settings, options)?;
-    crate::secrets::check_wordlists(&settings.wordlists)?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
     Ok(settings)
 }
 

@@ -1,10 +1,14 @@
 //! A reported finding, and the pieces that make it safe and stable to report: character-based
 //! locations computed only for findings, redaction, and fingerprints that ignore line numbers.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::hex::hex;
+use crate::rules::Hit;
 use crate::severity::Severity;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,12 +27,84 @@ pub struct Finding {
     pub evidence: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub commit: Option<String>,
-    /// Header and identifying claims for the text report; never serialized.
+    /// The whole token, for the text report's header and claims; never serialized.
     #[serde(skip)]
-    pub details: Option<std::sync::Arc<crate::report::TokenDetails>>,
+    pub compact: Option<WholeToken>,
+}
+
+/// A whole token kept beside its finding; debug output never shows it.
+#[derive(Clone, PartialEq)]
+pub struct WholeToken(pub Arc<str>);
+
+impl std::fmt::Debug for WholeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WholeToken([redacted])")
+    }
+}
+
+/// What a finding is about.
+#[derive(Clone, Debug)]
+pub enum Subject {
+    /// A token: shown redacted unless `--show-secrets`.
+    Token { compact: Arc<str>, sha256: String },
+    /// A key: its members with the private one masked, or all of them with `--show-secrets`.
+    Key { redacted: String, full: String, sha256: String },
+}
+
+impl Subject {
+    /// What allowlists, fingerprints and `git --staged` know the subject by.
+    pub fn sha256(&self) -> &str {
+        match self {
+            Subject::Token { sha256, .. } | Subject::Key { sha256, .. } => sha256,
+        }
+    }
+}
+
+/// Where a finding is.
+pub struct Site<'a> {
+    pub path: &'a str,
+    pub start: Position,
+    pub end: Position,
+    pub commit: Option<&'a str>,
+    /// The commit's time and author, shown in the evidence of findings from history blobs.
+    pub history: Option<(i64, &'a str)>,
 }
 
 impl Finding {
+    /// The one way to build a finding (token, key or history): location, fingerprint and
+    /// redaction are decided here.
+    pub fn new(hit: Hit, site: &Site<'_>, subject: &Subject, show_secrets: bool) -> Finding {
+        let (token, compact) = match subject {
+            Subject::Token { compact, .. } => {
+                let shown = if show_secrets { compact.to_string() } else { redact_token(compact) };
+                (shown, Some(WholeToken(Arc::clone(compact))))
+            }
+            Subject::Key { redacted, full, .. } => ((if show_secrets { full } else { redacted }).clone(), None),
+        };
+        let sha256 = subject.sha256();
+        let mut evidence = hit.evidence;
+        if let Some((time, author)) = site.history {
+            evidence.insert("commit_time".into(), Value::from(crate::time::format_time(time)));
+            evidence.insert("author".into(), Value::from(author));
+        }
+        Finding {
+            rule: hit.rule.to_string(),
+            severity: hit.severity,
+            message: hit.message,
+            path: site.path.to_string(),
+            line: site.start.line,
+            column: site.start.column,
+            end_line: site.end.line,
+            end_column: site.end.column,
+            token,
+            token_sha256: sha256.to_string(),
+            fingerprint: fingerprint(&hit.rule, site.path, sha256),
+            evidence,
+            commit: site.commit.map(str::to_string),
+            compact,
+        }
+    }
+
     /// The order every report uses, whatever the thread count.
     pub fn sort_key(&self) -> (&str, u64, u64, &str, &str) {
         (&self.path, self.line, self.column, &self.rule, &self.token_sha256)
@@ -109,22 +185,8 @@ pub fn char_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}
-
 /// Stable across edits that move lines and across commits: rule, path and token only.
-pub fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
+fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [rule, path, token_sha256] {
         hasher.update(part.as_bytes());
@@ -144,17 +206,6 @@ pub fn redact_token(compact: &str) -> String {
     let shown: String = payload.chars().take(PAYLOAD_PREFIX.min(payload.chars().count().saturating_sub(1))).collect();
     let ellipsis = if payload.len() > shown.len() { "…" } else { "" };
     format!("{header}.{shown}{ellipsis}.[redacted]")
-}
-
-/// Masks a secret as `s****t`: first and last character for secrets of four or more, nothing
-/// of shorter ones.
-pub fn mask_secret(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    match chars.len() {
-        0 => "(empty)".to_string(),
-        1..=3 => "*".repeat(chars.len()),
-        n => format!("{}{}{}", chars[0], "*".repeat(n.min(12) - 2), chars[n - 1]),
-    }
 }
 
 #[cfg(test)]
@@ -217,12 +268,5 @@ mod tests {
             assert!(!redacted.contains(unsigned), "{redacted}");
             assert!(redacted.starts_with("eyJhbGciOiJub25lIn0.e") && redacted.ends_with("….[redacted]"), "{redacted}");
         }
-    }
-
-    #[test]
-    fn masking_keeps_only_the_ends_of_a_secret() {
-        assert_eq!(mask_secret("secret"), "s****t");
-        assert_eq!(mask_secret("abc"), "***");
-        assert_eq!(mask_secret(""), "(empty)");
     }
 }

@@ -1,39 +1,38 @@
 //! jwtscan: finds JSON Web Tokens in files and git history and judges each one.
 //!
 //! Data flows one way: `Settings` → walk → find → decode → rules → `Finding`s → cross-file
-//! secrets pass → sort, baseline and severity filters → report → exit code.
+//! forgery pass → sort, baseline and severity filters → report → exit code.
 
 pub mod baseline;
 pub mod cli;
+pub mod collect;
+pub mod commands;
 pub mod config;
-pub mod decode;
 pub mod find;
 pub mod finding;
-pub mod git;
-mod hmac_lanes;
-pub mod jwk;
-mod literals;
+pub mod hex;
+pub mod hmac;
+pub mod input;
+pub mod keys;
+pub mod pipeline;
 pub mod report;
 pub mod rules;
-pub mod rules_command;
-pub mod scan;
-pub mod secrets;
 pub mod severity;
 pub mod time;
 pub mod token;
 pub mod verify;
-pub mod walk;
+pub mod wordlist;
 
 use std::io::Write;
-use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 
 use crate::cli::{Cli, Command};
+use crate::collect::Collector;
+use crate::commands::{decode, git, rules as rules_command, scan};
 use crate::config::Settings;
 use crate::report::{Report, Summary};
-use crate::scan::Collector;
 
 /// Exit statuses from SPEC.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,31 +44,18 @@ pub enum Exit {
 
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        None => scan_command(&cli.scan.paths, &cli.scan.options),
-        Some(Command::Scan(args)) => scan_command(&args.paths, &args.options),
+        None => scan::run(&cli.scan.paths, &cli.scan.options),
+        Some(Command::Scan(args)) => scan::run(&args.paths, &args.options),
         Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
     }
 }
 
-fn scan_command(paths: &[std::path::PathBuf], options: &cli::ScanOptions) -> Result<Exit> {
-    let started = Instant::now();
-    let settings = config::resolve(paths, options)?;
-    for path in &settings.paths {
-        if path != Path::new("-") && std::fs::symlink_metadata(path).is_err() {
-            bail!("{}: no such file or directory", path.display());
-        }
-    }
-    let collector = walk::scan_paths(&settings);
-    let report = build_report(collector, &settings, started);
-    emit(&report, &settings)
-}
-
 /// Sorts, filters and summarises what the scan collected.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
-    secrets::pass(&mut collector, settings);
-    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut warnings, .. } = collector;
+    rules::forgery::pass(&mut collector, settings);
+    let Collector { mut findings, tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, .. } = collector;
     for finding in &mut findings {
         if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
             finding.severity = severity;
@@ -81,7 +67,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
             && !settings.baseline.contains(&finding.fingerprint)
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    warnings.sort();
+    problems.sort_by_cached_key(ToString::to_string);
     let summary = Summary {
         files_scanned,
         bytes_scanned,
@@ -91,15 +77,15 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
-    Report { findings, summary, warnings }
+    Report { findings, summary, problems }
 }
 
 /// Writes warnings to stderr and the report to stdout or `--output`; returns the exit status.
 pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
     let stderr = std::io::stderr();
     let mut stderr = stderr.lock();
-    for warning in &report.warnings {
-        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_visible(warning));
+    for problem in &report.problems {
+        let _ = writeln!(stderr, "jwtscan: warning: {}", report::escape_visible(&problem.to_string()));
     }
     match &settings.output {
         Some(path) => {
@@ -123,7 +109,7 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
 /// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for
 /// tests and the rule self-test.
 pub fn scan_text(text: &str, settings: &Settings) -> Vec<finding::Finding> {
-    let mut scanner = scan::Scanner::new(settings);
+    let mut scanner = pipeline::Scanner::new(settings);
     let mut collector = Collector::default();
     scanner.scan_bytes(&std::sync::Arc::from("input"), None, text.as_bytes(), &mut collector);
     build_report(collector, settings, Instant::now()).findings

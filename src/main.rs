@@ -1,3 +1,5 @@
+//! The `jwtscan` binary: parses the arguments, runs, and maps the result to an exit status.
+
 use std::io::ErrorKind;
 use std::process::ExitCode;
 

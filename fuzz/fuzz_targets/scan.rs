@@ -6,7 +6,8 @@
 use std::sync::{Arc, LazyLock};
 
 use jwtscan::config::Settings;
-use jwtscan::scan::{Collector, Scanner};
+use jwtscan::collect::Collector;
+use jwtscan::pipeline::Scanner;
 use libfuzzer_sys::fuzz_target;
 
 static SETTINGS: LazyLock<Settings> = LazyLock::new(Settings::default);

@@ -30,10 +30,12 @@
 //! - Headers that begin with whitespace after the `{` (`eyAi` = `{ "`, `ewo…` = `{\n`, `ew0K` =
 //!   `{\r\n`) are found too: they ride in the same packed SIMD search at no measurable cost.
 
+pub(crate) mod needles;
+
 use std::sync::LazyLock;
 
-use crate::literals::Literals;
 use crate::token::{self, Form, Payload};
+use needles::Literals;
 
 /// A token found in a buffer: `start..end` is its span in the buffer (the wrapper's span for a
 /// base64-wrapped token); `inner` holds the decoded token text when it was wrapped.
@@ -59,7 +61,7 @@ pub fn find_tokens(buf: &[u8], out: &mut Vec<Candidate>) {
     find_from(buf, 0, &PREFILTER, out);
 }
 
-/// `find_tokens`, and whether `buf` holds one of `secrets::HINT_NEEDLES`: they ride in the same
+/// `find_tokens`, and whether `buf` holds one of `needles::hint_needles`: they ride in the same
 /// SIMD pass until the first one is seen, which costs far less than a second pass over `buf`.
 pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
     match find_from(buf, 0, &WITH_HINTS, out) {
@@ -152,7 +154,7 @@ static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_need
 
 /// The token needles, then the secret hints.
 static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
-    let hints = crate::secrets::hint_needles().into_iter().map(String::into_bytes);
+    let hints = needles::hint_needles().into_iter().map(String::into_bytes);
     Literals::new(token_needles().chain(hints).collect::<Vec<_>>())
 });
 

@@ -1,3 +1,5 @@
+//! Unit tests of the token finder: every form it finds, every near miss it must not.
+
 use super::*;
 
 /// jwt.io's HS256 sample.

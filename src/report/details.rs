@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 
 use crate::config::Settings;
-use crate::finding::mask_secret;
+use crate::hex::mask_secret;
 use crate::time::{format_duration, format_time};
 use crate::token::{self, Payload};
 

@@ -11,6 +11,7 @@ use std::io::Write;
 use serde::{Deserialize, Serialize};
 
 use crate::cli::Format;
+use crate::collect::Problem;
 use crate::config::Settings;
 use crate::finding::Finding;
 
@@ -33,8 +34,8 @@ pub struct Summary {
 pub struct Report {
     pub findings: Vec<Finding>,
     pub summary: Summary,
-    /// Per-file warnings (skips and errors), in a stable order.
-    pub warnings: Vec<String>,
+    /// Skipped and unreadable files and notes about the scan, in a stable order.
+    pub problems: Vec<Problem>,
 }
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {

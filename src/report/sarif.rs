@@ -25,6 +25,7 @@ use serde_sarif::sarif::{
 };
 
 use super::Report;
+use crate::collect::Problem;
 use crate::config::Settings;
 use crate::finding::Finding;
 use crate::rules::{self, RuleMeta};
@@ -76,7 +77,7 @@ pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: L
         .rules(all_rules.iter().map(|rule| rule_descriptor(rule, settings)).collect::<Vec<_>>())
         .build();
 
-    let mut notifications = warning_notifications(&report.warnings);
+    let mut notifications = warning_notifications(&report.problems);
     let mut invocation = Invocation::builder().execution_successful(true).build();
     let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).results(Vec::new()).build();
     run.column_kind = Some(json!("unicodeCodePoints"));
@@ -136,7 +137,7 @@ pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: L
 fn rule_descriptor(rule: &RuleMeta, settings: &Settings) -> ReportingDescriptor {
     let severity = settings.severity_overrides.get(&rule.id).copied().unwrap_or(rule.severity);
     let mut configuration = ReportingConfiguration::builder().level(json!(level_name(severity))).build();
-    if !settings.rule_enabled(&rule.id) {
+    if settings.disabled_rules.contains(&rule.id) {
         configuration.enabled = Some(false);
     }
     // GitHub only reads security-severity on rules tagged `security`.
@@ -245,14 +246,14 @@ fn summary_properties(report: &Report) -> BTreeMap<String, Value> {
     BTreeMap::from([("summary".to_string(), summary)])
 }
 
-fn warning_notifications(warnings: &[String]) -> Vec<Notification> {
+fn warning_notifications(warnings: &[Problem]) -> Vec<Notification> {
     let mut notifications: Vec<Notification> = warnings
         .iter()
         .take(MAX_NOTIFICATIONS)
         .map(|warning| {
             // Skips are expected (size limit, symlinks); anything else is a file the scan could not read.
-            let level = if warning.contains(": skipped: ") { "note" } else { "warning" };
-            notification(level, warning.clone())
+            let level = if matches!(warning, Problem::Skipped { .. }) { "note" } else { "warning" };
+            notification(level, warning.to_string())
         })
         .collect();
     if warnings.len() > MAX_NOTIFICATIONS {
@@ -382,7 +383,7 @@ mod tests {
             fingerprint: format!("fp{line}"),
             evidence: Map::new(),
             commit: None,
-            details: None,
+            compact: None,
         }
     }
 

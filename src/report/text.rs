@@ -11,7 +11,7 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use super::Report;
-use super::details::truncate;
+use super::details::{TokenDetails, truncate};
 use crate::config::Settings;
 use crate::finding::Finding;
 use crate::severity::Severity;
@@ -22,7 +22,7 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
     for group in group_by_occurrence(&report.findings) {
-        write_group(&group, paint, out)?;
+        write_group(&group, settings, paint, out)?;
         writeln!(out)?;
     }
     writeln!(out, "{}", summary_line(report, paint))
@@ -54,7 +54,7 @@ fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
     groups
 }
 
-fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
     let Some(first) = group.first() else { return Ok(()) };
     // History findings read like `git log --oneline`: `abc1234 path:line:col`.
     if let Some(commit) = &first.commit {
@@ -64,7 +64,8 @@ fn write_group(group: &[&Finding], paint: Paint, out: &mut dyn Write) -> std::io
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
     writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
-    if let Some(details) = &first.details {
+    // Once per occurrence, here: only this report shows them.
+    if let Some(details) = first.compact.as_ref().and_then(|whole| TokenDetails::of(&whole.0, settings)) {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
         if let Some(note) = details.payload_note {
             writeln!(out, "    {}  {note}", paint.apply("2", "claims"))?;
@@ -227,7 +228,7 @@ mod tests {
         Report {
             summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
             findings,
-            warnings: Vec::new(),
+            problems: Vec::new(),
         }
     }
 

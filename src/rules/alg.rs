@@ -1,7 +1,7 @@
 //! Checks on the `alg` header and the signature's presence: `alg-none`, `deprecated-alg` and
 //! `missing-signature`.
 
-use super::{Context, Hit, alg_label, truncate};
+use super::{Context, Hit, alg_label, id, truncate};
 use crate::token::{Form, Token};
 
 /// JWS `alg` values defined by RFC 7518 (HMAC, RSA, ECDSA, RSASSA-PSS), RFC 8037 (`EdDSA`),
@@ -21,7 +21,7 @@ pub fn alg_none(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     if token.form == Form::Jws && is_none(alg) {
         out.push(
-            Hit::new("alg-none", format!("token is unsigned (alg \"{}\")", truncate(alg, 16)))
+            Hit::new(id::ALG_NONE, format!("token is unsigned (alg \"{}\")", truncate(alg, 16)))
                 .with("alg", alg)
                 .with("signature_bytes", token.signature.len()),
         );
@@ -39,7 +39,7 @@ pub fn deprecated_alg(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     };
     let shown = truncate(alg, 32);
     out.push(
-        Hit::new("deprecated-alg", format!("token uses algorithm \"{shown}\": {reason}"))
+        Hit::new(id::DEPRECATED_ALG, format!("token uses algorithm \"{shown}\": {reason}"))
             .with("alg", shown)
             .with("reason", reason),
     );
@@ -48,7 +48,7 @@ pub fn deprecated_alg(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
 pub fn missing_signature(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
     if token.form == Form::Jws && !is_none(&alg) && token.signature_segment().is_empty() {
-        out.push(Hit::new("missing-signature", format!("{alg} token has an empty signature")).with("alg", alg));
+        out.push(Hit::new(id::MISSING_SIGNATURE, format!("{alg} token has an empty signature")).with("alg", alg));
     }
 }
 

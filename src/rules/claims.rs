@@ -11,7 +11,7 @@ use regex::RegexSet;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Context, Hit, alg_label, truncate};
+use super::{Context, Hit, RuleId, alg_label, id, truncate};
 use crate::token::Token;
 
 /// At most this many claims are listed in one finding's evidence (`count` has the total).
@@ -353,16 +353,16 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     walk.object(claims, false);
     let alg = alg_label(token);
     if let Some(hit) =
-        build_hit("sensitive-claim", "a credential", "credentials", &alg, &walk.sensitive, walk.sensitive_count)
+        build_hit(id::SENSITIVE_CLAIM, "a credential", "credentials", &alg, &walk.sensitive, walk.sensitive_count)
     {
         out.push(hit);
     }
-    if let Some(hit) = build_hit("pii-claim", "personal data", "personal data", &alg, &walk.pii, walk.pii_count) {
+    if let Some(hit) = build_hit(id::PII_CLAIM, "personal data", "personal data", &alg, &walk.pii, walk.pii_count) {
         out.push(hit);
     }
 }
 
-fn build_hit(rule: &'static str, one: &str, many: &str, alg: &str, found: &[Found<'_>], count: usize) -> Option<Hit> {
+fn build_hit(rule: RuleId, one: &str, many: &str, alg: &str, found: &[Found<'_>], count: usize) -> Option<Hit> {
     let first = found.first()?;
     let path = truncate(&first.path, PATH_IN_MESSAGE);
     let message = if count == 1 {
@@ -524,9 +524,9 @@ mod tests {
         };
         let ctx = Context::new(&settings);
         let token = jws(r#"{"alg":"HS256"}"#, r#"{"tenant_key":"t","employeeId":"e1"}"#, &[1; 32]);
-        let rules: Vec<_> = hits_with(&token, &ctx).into_iter().map(|hit| hit.rule).collect();
+        let rules: Vec<_> = hits_with(&token, &ctx).into_iter().map(|hit| hit.rule.as_str()).collect();
         assert!(rules.contains(&"sensitive-claim") && rules.contains(&"pii-claim"), "{rules:?}");
-        let plain: Vec<_> = hits(&token).into_iter().map(|hit| hit.rule).collect();
+        let plain: Vec<_> = hits(&token).into_iter().map(|hit| hit.rule.as_str()).collect();
         assert!(!plain.contains(&"sensitive-claim") && !plain.contains(&"pii-claim"), "{plain:?}");
     }
 

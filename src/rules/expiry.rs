@@ -1,7 +1,7 @@
 //! `no-expiry` and `long-lifetime`: a token that never expires, or lives longer than the
 //! configured maximum, stays usable long after it leaks.
 
-use super::{Context, Hit, alg_label, numeric_date};
+use super::{Context, Hit, alg_label, id, numeric_date};
 use crate::time::format_duration;
 use crate::token::Token;
 
@@ -11,11 +11,11 @@ pub fn no_expiry(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     let Some(claims) = token.claims() else { return };
     let alg = alg_label(token);
     match claims.get("exp") {
-        None => out.push(Hit::new("no-expiry", format!("{alg} token has no expiry (exp)")).with("exp", "missing")),
+        None => out.push(Hit::new(id::NO_EXPIRY, format!("{alg} token has no expiry (exp)")).with("exp", "missing")),
         // RFC 7519 §4.1.4 requires a NumericDate; libraries ignore or reject anything else, and
         // the ones that ignore it accept the token forever.
         Some(exp) if numeric_date(exp).is_none() => out.push(
-            Hit::new("no-expiry", format!("{alg} token's expiry (exp) is not a number")).with("exp", "not a number"),
+            Hit::new(id::NO_EXPIRY, format!("{alg} token's expiry (exp) is not a number")).with("exp", "not a number"),
         ),
         Some(_) => {}
     }
@@ -36,7 +36,7 @@ pub fn long_lifetime(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
     out.push(
         Hit::new(
-            "long-lifetime",
+            id::LONG_LIFETIME,
             format!(
                 "{alg} token lives {} ({basis}), more than the {} maximum",
                 format_duration(lifetime),

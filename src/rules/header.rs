@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Context, Hit, alg_label, truncate};
+use super::{Context, Hit, alg_label, id, truncate};
 use crate::token::Token;
 
 /// Evidence strings are cut here: enough to recognise the value, bounded whatever the token holds.
@@ -16,7 +16,7 @@ const URL_SHOWN: usize = 200;
 pub fn embedded_jwk(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     let Some(jwk) = token.header.get("jwk") else { return };
     let alg = alg_label(token);
-    let mut hit = Hit::new("embedded-jwk", format!("{alg} token header embeds its own verification key (jwk)"));
+    let mut hit = Hit::new(id::EMBEDDED_JWK, format!("{alg} token header embeds its own verification key (jwk)"));
     if let Some(kty) = jwk.get("kty").and_then(Value::as_str) {
         hit = hit.with("kty", truncate(kty, 16));
     }
@@ -34,7 +34,7 @@ pub fn key_url_header(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
             Value::String(url) => truncate(url, URL_SHOWN),
             other => truncate(&other.to_string(), URL_SHOWN),
         };
-        hit = Some(hit.unwrap_or_else(|| Hit::new("key-url-header", "")).with(name, shown));
+        hit = Some(hit.unwrap_or_else(|| Hit::new(id::KEY_URL_HEADER, "")).with(name, shown));
         names.push(name);
     }
     if let Some(mut hit) = hit {
@@ -52,7 +52,7 @@ pub fn kid_injection(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
     let described: Vec<&str> = kinds.iter().map(|kind| describe(kind)).collect();
     out.push(
-        Hit::new("kid-injection", format!("kid header holds {}", described.join(" and ")))
+        Hit::new(id::KID_INJECTION, format!("kid header holds {}", described.join(" and ")))
             .with("kid", truncate(kid, KID_SHOWN))
             .with("kinds", kinds),
     );

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Context, Hit, alg_label, truncate};
+use super::{Context, Hit, alg_label, id, truncate};
 use crate::token::{Form, Token};
 
 /// Below this many PBKDF2 iterations a guessed password is cheap to test (RFC 7518 §4.8.1.2
@@ -24,7 +24,7 @@ pub fn jwe_compression(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
         other => truncate(&other.to_string(), 16),
     };
     out.push(
-        Hit::new("jwe-compression", format!("JWE compresses its plaintext before encrypting (zip \"{shown}\")"))
+        Hit::new(id::JWE_COMPRESSION, format!("JWE compresses its plaintext before encrypting (zip \"{shown}\")"))
             .with("zip", shown),
     );
 }
@@ -50,7 +50,7 @@ pub fn pbes2_iterations(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
         },
     };
     out.push(
-        Hit::new("pbes2-iterations", format!("{alg} JWE {problem}"))
+        Hit::new(id::PBES2_ITERATIONS, format!("{alg} JWE {problem}"))
             .with("p2c", p2c)
             .with("min", MIN_P2C)
             .with("max", MAX_P2C),

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use super::{Context, Hit, alg_label, numeric_date};
-use crate::finding::sha256_hex;
+use super::{Context, Hit, alg_label, id, numeric_date};
+use crate::hex::sha256_hex;
 use crate::severity::Severity;
 use crate::token::{Form, Token};
 
@@ -39,7 +39,7 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     if let Some(source) = public_example(&sha256) {
         let message = format!("{alg} {kind} token is a well-known public example");
         out.push(
-            Hit::new("leaked-token", message)
+            Hit::new(id::LEAKED_TOKEN, message)
                 .with_severity(Severity::Info)
                 .with("alg", alg)
                 .with("public_example", source),
@@ -48,12 +48,12 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
     }
     let exp = token.claims().and_then(|claims| claims.get("exp")).and_then(numeric_date);
     let hit = match exp {
-        Some(exp) if exp < ctx.now => Hit::new("leaked-token", format!("expired {alg} {kind} token is committed"))
+        Some(exp) if exp < ctx.now => Hit::new(id::LEAKED_TOKEN, format!("expired {alg} {kind} token is committed"))
             .with_severity(Severity::Low)
             .with("alg", alg)
             .with("exp", exp)
             .with("expired_at", crate::time::format_time(exp)),
-        _ => Hit::new("leaked-token", format!("{alg} {kind} token is committed")).with("alg", alg),
+        _ => Hit::new(id::LEAKED_TOKEN, format!("{alg} {kind} token is committed")).with("alg", alg),
     };
     out.push(hit);
 }

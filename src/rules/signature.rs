@@ -1,7 +1,7 @@
 //! What the signature bytes alone give away: `weak-rsa-key` (an RSA signature is as long as the
 //! key's modulus) and `psychic-signature` (an ECDSA signature with r or s zero, CVE-2022-21449).
 
-use super::{Context, Hit};
+use super::{Context, Hit, id};
 use crate::token::{Form, Token};
 
 /// 2048 bits: the minimum RSA modulus RFC 7518 §3.3 allows.
@@ -17,7 +17,7 @@ pub fn weak_rsa_key(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
     let bits = bytes * 8;
     out.push(
-        Hit::new("weak-rsa-key", format!("{alg} signature is {bytes} bytes: an RSA key of about {bits} bits"))
+        Hit::new(id::WEAK_RSA_KEY, format!("{alg} signature is {bytes} bytes: an RSA key of about {bits} bits"))
             .with("signature_bytes", bytes)
             .with("modulus_bits", bits),
     );
@@ -37,7 +37,7 @@ pub fn psychic_signature(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
     let Some((encoding, zero)) = raw_zero(signature, half).or_else(|| der_zero(signature)) else { return };
     out.push(
-        Hit::new("psychic-signature", format!("{alg} signature has {zero} = 0: a forged token (CVE-2022-21449)"))
+        Hit::new(id::PSYCHIC_SIGNATURE, format!("{alg} signature has {zero} = 0: a forged token (CVE-2022-21449)"))
             .with("encoding", encoding)
             .with("zero", zero),
     );

@@ -1,0 +1,145 @@
+//! What a scan collects before the report: findings, the HS* token occurrences and key candidates
+//! the cross-file forgery pass needs, counts and per-file problems. One `Collector` per worker,
+//! merged at the end; it sits below the scan and the forgery rules so both can fill it.
+
+use std::sync::Arc;
+
+use crate::finding::{Finding, Position, Site, Subject};
+use crate::keys::KeyStore;
+use crate::rules::Hit;
+
+/// One place a token was seen, kept for findings made after the walk (the forgery pass).
+#[derive(Clone, Debug)]
+pub struct Occurrence {
+    pub path: Arc<str>,
+    pub start: Position,
+    pub end: Position,
+    pub compact: Arc<str>,
+    pub sha256: String,
+    pub commit: Option<Arc<str>>,
+}
+
+impl Occurrence {
+    pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
+        let site =
+            Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
+        Finding::new(hit, &site, &self.subject(), show_secrets)
+    }
+
+    /// A token handed over whole (`jwtscan decode`), as if it were a one-line file `input`.
+    pub fn whole(compact: &str) -> Occurrence {
+        Occurrence {
+            path: Arc::from("input"),
+            start: Position { line: 1, column: 1 },
+            end: Position { line: 1, column: 1 + compact.chars().count() as u64 },
+            compact: Arc::from(compact),
+            sha256: crate::hex::sha256_hex(compact.as_bytes()),
+            commit: None,
+        }
+    }
+
+    pub fn subject(&self) -> Subject {
+        Subject::Token { compact: Arc::clone(&self.compact), sha256: self.sha256.clone() }
+    }
+}
+
+/// A finding before it has a place: what a history blob yields, made into one finding per path
+/// and commit that hold the blob.
+#[derive(Clone, Debug)]
+pub struct Unplaced {
+    pub hit: Hit,
+    pub start: Position,
+    pub end: Position,
+    pub subject: Subject,
+}
+
+/// What scanning produced; one per worker, merged at the end.
+#[derive(Default, Debug)]
+pub struct Collector {
+    pub findings: Vec<Finding>,
+    /// Findings of a scan whose places are decided later (`Scanner::placing_later`).
+    pub unplaced: Vec<Unplaced>,
+    /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
+    pub hmac_tokens: Vec<Occurrence>,
+    /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
+    pub keys: KeyStore,
+    pub tokens: u64,
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// A file the scan skipped or could not read, or a note about the scan as a whole: shown as a
+/// warning on stderr and in the report's notifications, and counted in the summary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Not scanned on purpose (over the size limit, a symbolic link, not a regular file).
+    Skipped { path: String, reason: String },
+    /// Could not be read, or read only in part.
+    Error { path: String, reason: String },
+    /// About the scan, not one file (a budget that bit, a shallow clone).
+    Note(String),
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Skipped { path, reason } => write!(f, "{path}: skipped: {reason}"),
+            Problem::Error { path, reason } => write!(f, "{path}: {reason}"),
+            Problem::Note(text) => f.write_str(text),
+        }
+    }
+}
+
+impl Collector {
+    pub fn merge(&mut self, other: Collector) {
+        self.findings.extend(other.findings);
+        self.unplaced.extend(other.unplaced);
+        self.hmac_tokens.extend(other.hmac_tokens);
+        self.keys.merge(other.keys);
+        self.tokens += other.tokens;
+        self.files_scanned += other.files_scanned;
+        self.bytes_scanned += other.bytes_scanned;
+        self.skipped += other.skipped;
+        self.errors += other.errors;
+        self.problems.extend(other.problems);
+    }
+
+    pub fn skip(&mut self, path: &str, reason: &str) {
+        self.skipped += 1;
+        self.problems.push(Problem::Skipped { path: path.to_string(), reason: reason.to_string() });
+    }
+
+    pub fn error(&mut self, path: &str, reason: &str) {
+        self.errors += 1;
+        self.problems.push(Problem::Error { path: path.to_string(), reason: reason.to_string() });
+    }
+
+    /// A warning about the scan as a whole; not counted as a skip or an error.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.problems.push(Problem::Note(text.into()));
+    }
+}
+
+/// Where a window of a file starts, so positions in it are positions in the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    pub line: u64,
+    /// Characters on `line` before the window's first byte.
+    pub column: u64,
+}
+
+impl Origin {
+    pub const START: Origin = Origin { line: 1, column: 0 };
+
+    /// Positions on a window's first line are offset by the characters before the window.
+    pub fn shift(self, position: Position) -> Position {
+        if position.line == self.line {
+            Position { line: position.line, column: position.column + self.column }
+        } else {
+            position
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `git --staged`: the index entries whose blob differs from `HEAD`'s, scanned as staged, minus
+//! what `HEAD`'s version of each file already holds.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result, bail};
+use gix::ObjectId;
+use gix::objs::tree::EntryMode;
+use gix::objs::{Find as _, Kind, TreeRefIter};
+
+use super::blobs::{Catalog, Place, scan_blobs};
+use super::{MAX_TREE_DEPTH, PathFilter, short};
+use crate::collect::Collector;
+use crate::config::Settings;
+use crate::hex::sha256_hex;
+/// `--staged`: the index entries whose blob differs from `HEAD`'s at the same path, scanned as
+/// staged; tokens that `HEAD`'s version of the file already holds are not reported (they are not
+/// what this commit adds).
+pub(super) fn staged(
+    repo: &gix::Repository,
+    shared: &gix::ThreadSafeRepository,
+    settings: &Settings,
+    exclude: &PathFilter<'_>,
+    pool: &rayon::ThreadPool,
+) -> Result<Collector> {
+    if repo.workdir().is_none() {
+        bail!("--staged needs a work tree: {} is a bare repository", repo.git_dir().display());
+    }
+    let mut out = Collector::default();
+    // In a pre-commit hook git may stage into a temporary index (`git commit -a`, `git commit FILE`).
+    let index_path = std::env::var_os("GIT_INDEX_FILE").map_or_else(|| repo.index_path(), PathBuf::from);
+    let index = gix::index::File::at_or_default(&index_path, repo.object_hash(), false, Default::default())
+        .with_context(|| format!("cannot read the index {}", index_path.display()))?;
+    let head_tree = match repo.head() {
+        Ok(head) if head.is_unborn() => None,
+        Ok(_) => Some(repo.head_tree_id().context("cannot read HEAD's tree")?.detach()),
+        Err(err) => bail!("cannot read HEAD: {err}"),
+    };
+    let mut head_files: HashMap<Vec<u8>, ObjectId> = HashMap::new();
+    if let Some(tree) = head_tree {
+        let mut buf = Vec::new();
+        let mut path = Vec::new();
+        flatten_tree(repo, tree, &mut path, 0, &mut buf, &mut head_files, &mut out);
+    }
+    let mut catalog = Catalog::default();
+    let mut jobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
+    let mut unmerged = false;
+    for entry in index.entries() {
+        if entry.stage_raw() != 0 {
+            unmerged = true;
+            continue;
+        }
+        if !matches!(entry.mode, gix::index::entry::Mode::FILE | gix::index::entry::Mode::FILE_EXECUTABLE) {
+            continue;
+        }
+        let path: &[u8] = entry.path(&index);
+        if head_files.get(path) == Some(&entry.id) || exclude.excludes(path) {
+            continue;
+        }
+        let path_id = catalog.paths.len() as u32;
+        catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
+        jobs.entry(entry.id).or_default().push(Place { path: path_id, commit: None });
+    }
+    if unmerged {
+        out.note("the index has unmerged entries: only resolved files are scanned".to_string());
+    }
+    let jobs: Vec<(ObjectId, Vec<Place>)> = jobs.into_iter().collect();
+    let mut scanned = scan_blobs(shared, settings, &catalog, &jobs, pool);
+    let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut buf = Vec::new();
+    let mut keep = |path: &str, sha256: &str| -> bool {
+        let subjects = committed.entry(path.to_string()).or_insert_with(|| match head_files.get(path.as_bytes()) {
+            Some(blob) => subjects_in_blob(repo, *blob, &mut buf),
+            None => HashSet::new(),
+        });
+        !subjects.contains(sha256)
+    };
+    scanned.findings.retain(|finding| keep(&finding.path, &finding.token_sha256));
+    scanned.hmac_tokens.retain(|occurrence| keep(&occurrence.path, &occurrence.sha256));
+    out.merge(scanned);
+    Ok(out)
+}
+
+/// What findings in a committed blob are about, by the SHA-256 findings carry: every token, and
+/// the private member of every private JWK (empty when the blob cannot be read: then every staged
+/// finding counts as new).
+pub(super) fn subjects_in_blob(repo: &gix::Repository, blob: ObjectId, buf: &mut Vec<u8>) -> HashSet<String> {
+    let Ok(Some(data)) = repo.objects.try_find(&blob, buf) else { return HashSet::new() };
+    let mut candidates = Vec::new();
+    crate::find::find_tokens(data.data, &mut candidates);
+    let mut subjects: HashSet<String> =
+        candidates.iter().map(|candidate| sha256_hex(candidate.compact(data.data).as_bytes())).collect();
+    crate::keys::jwk::each_key(data.data, data.data.len(), &mut |_, key| {
+        subjects.extend(crate::rules::private_jwk::check(key).map(|private| private.sha256));
+    });
+    subjects
+}
+
+/// Maps every blob path under `tree` to its blob.
+pub(super) fn flatten_tree(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    path: &mut Vec<u8>,
+    depth: usize,
+    buf: &mut Vec<u8>,
+    files: &mut HashMap<Vec<u8>, ObjectId>,
+    out: &mut Collector,
+) {
+    if depth > MAX_TREE_DEPTH {
+        return;
+    }
+    let entries: Vec<(EntryMode, Vec<u8>, ObjectId)> = match repo.objects.try_find(&tree, buf) {
+        Ok(Some(data)) if data.kind == Kind::Tree => TreeRefIter::from_bytes(data.data, repo.object_hash())
+            .filter_map(Result::ok)
+            .map(|entry| (entry.mode, entry.filename.to_vec(), entry.oid.to_owned()))
+            .collect(),
+        _ => {
+            out.error("HEAD", &format!("tree {} cannot be read", short(&tree)));
+            return;
+        }
+    };
+    let folder = path.len();
+    for (mode, name, oid) in entries {
+        path.truncate(folder);
+        path.extend_from_slice(&name);
+        if mode.is_tree() {
+            path.push(b'/');
+            flatten_tree(repo, oid, path, depth + 1, buf, files, out);
+        } else if mode.is_blob() {
+            files.insert(path.clone(), oid);
+        }
+    }
+    path.truncate(folder);
+}

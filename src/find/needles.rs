@@ -1,0 +1,106 @@
+//! One SIMD pass over a buffer for a few fixed strings: Teddy (packed) where the CPU has it, the
+//! general Aho-Corasick automaton elsewhere. Case-insensitive words are searched as their lower,
+//! Capitalised and UPPER spellings: 3 cased literals per word stay within Teddy's reach, where an
+//! ASCII-case-insensitive search falls back to an automaton several times slower.
+
+use aho_corasick::{Span, packed};
+
+pub(crate) enum Literals {
+    Packed(packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Literals {
+    /// Leftmost-first over `needles`: at one position the earlier needle wins.
+    pub(crate) fn new<I, P>(needles: I) -> Literals
+    where
+        I: IntoIterator<Item = P> + Clone,
+        P: AsRef<[u8]>,
+    {
+        let mut builder = packed::Config::new().match_kind(packed::MatchKind::LeftmostFirst).builder();
+        if let Some(searcher) = builder.extend(needles.clone()).build() {
+            return Literals::Packed(searcher);
+        }
+        // A few dozen short literals are far below any automaton size limit: this cannot fail on
+        // any input, only if a caller's needles were changed into something unbuildable.
+        Literals::Automaton(
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(needles)
+                .expect("the needles build an automaton"),
+        )
+    }
+
+    /// `words` as written, Capitalised and in UPPER case, then `exact` as given.
+    pub(crate) fn cased(words: &[&str], exact: &[&str]) -> Literals {
+        Literals::new(cased(words, exact))
+    }
+
+    /// The first needle at or after `at`: its span and index.
+    pub(crate) fn find(&self, buf: &[u8], at: usize) -> Option<(std::ops::Range<usize>, usize)> {
+        let span = Span::from(at.min(buf.len())..buf.len());
+        let found = match self {
+            Literals::Packed(searcher) => searcher.find_in(buf, span),
+            Literals::Automaton(automaton) => automaton.find(aho_corasick::Input::new(buf).span(span)),
+        }?;
+        Some((found.range(), found.pattern().as_usize()))
+    }
+}
+
+/// `words` as written, Capitalised and in UPPER case, then `exact` as given.
+pub(crate) fn cased(words: &[&str], exact: &[&str]) -> Vec<String> {
+    let mut needles: Vec<String> = Vec::with_capacity(3 * words.len() + exact.len());
+    for word in words {
+        let mut capitalised = word.to_string();
+        if let Some(first) = capitalised.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        needles.extend([word.to_string(), capitalised, word.to_ascii_uppercase()]);
+    }
+    needles.extend(exact.iter().map(|needle| needle.to_string()));
+    needles.dedup();
+    needles
+}
+
+/// What a window without a token must hold for its candidates to be collected (see
+/// `find_tokens_and_hint`); JWK member names are lower case. `BEGIN ` stands for a PEM
+/// marker: in the token search's pass, `-----BEGIN ` would cost a quarter of its speed, as dashes
+/// are everywhere in Markdown and YAML.
+pub(crate) fn hint_needles() -> Vec<String> {
+    cased(&["secret", "jwt", "hmac", "jose", "signing"], &["BEGIN ", "kty"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cased_words_match_in_lower_capitalised_and_upper_case_only() {
+        let words = Literals::cased(&["secret"], &["kty"]);
+        for text in ["a secret", "jwtSecret", "JWT_SECRET", "\"kty\""] {
+            assert!(words.find(text.as_bytes(), 0).is_some(), "{text}");
+        }
+        for text in ["sEcReT", "KTY", "secre t"] {
+            assert!(words.find(text.as_bytes(), 0).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_automaton_fallback_finds_what_teddy_finds() {
+        let needles = ["eyJ", "ZXlK", "kty"];
+        let automaton = Literals::Automaton(
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(needles)
+                .unwrap(),
+        );
+        let packed = Literals::new(needles);
+        let text = b"xx ZXlKeyJ kty eyJ";
+        let mut at = 0;
+        while let Some((range, pattern)) = packed.find(text, at) {
+            assert_eq!(automaton.find(text, at), Some((range.clone(), pattern)));
+            at = range.end;
+        }
+        assert_eq!(automaton.find(text, at), None);
+    }
+}

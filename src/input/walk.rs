@@ -1,0 +1,201 @@
+//! Walks the PATHs in parallel and feeds every regular file to a per-thread `Scanner`.
+//! Hidden files are scanned, `.git/` never is, `.gitignore` is honoured with or without a git
+//! repository, and every file that is not scanned is counted and explained.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::collect::Collector;
+use crate::config::Settings;
+use crate::pipeline::Scanner;
+
+pub fn scan_paths(settings: &Settings) -> Collector {
+    let mut total = Collector::default();
+    let mut roots = Vec::new();
+    for path in &settings.paths {
+        if path == Path::new("-") {
+            let mut scanner = Scanner::new(settings);
+            if let Err(err) = scanner.scan_reader(&Arc::from("-"), None, std::io::stdin().lock(), &mut total) {
+                total.error("-", &format!("cannot read standard input: {err}"));
+            }
+        } else {
+            roots.push(path.clone());
+        }
+    }
+    if roots.is_empty() {
+        return total;
+    }
+    let excludes: Vec<(PathBuf, Option<PathBuf>)> = roots
+        .iter()
+        .map(|root| (root.clone(), settings.exclude.as_ref().and_then(|exclude| exclude.root_prefix(root))))
+        .collect();
+    let is_excluded = |path: &Path| -> bool {
+        let Some(exclude) = &settings.exclude else { return false };
+        excludes.iter().any(|(root, prefix)| {
+            let (Some(prefix), Ok(relative)) = (prefix, path.strip_prefix(root)) else { return false };
+            if prefix.as_os_str().is_empty() {
+                exclude.matches(relative)
+            } else if relative.as_os_str().is_empty() {
+                exclude.matches(prefix)
+            } else {
+                exclude.matches(&prefix.join(relative))
+            }
+        })
+    };
+
+    let mut builder = WalkBuilder::new(&roots[0]);
+    for root in &roots[1..] {
+        builder.add(root);
+    }
+    let honour_ignores = !settings.no_ignore;
+    builder
+        .hidden(false)
+        .ignore(honour_ignores)
+        .git_ignore(honour_ignores)
+        .git_global(honour_ignores)
+        .git_exclude(honour_ignores)
+        .parents(honour_ignores)
+        .require_git(false)
+        .follow_links(false)
+        .threads(settings.threads)
+        .filter_entry(|entry| entry.file_name() != ".git");
+
+    let results = Mutex::new(Vec::new());
+    builder.build_parallel().run(|| {
+        let mut worker = Worker { scanner: Scanner::new(settings), out: Collector::default(), results: &results };
+        Box::new(move |entry| {
+            if let Ok(entry) = &entry
+                && is_excluded(entry.path())
+            {
+                return WalkState::Skip;
+            }
+            worker.visit(entry, settings);
+            WalkState::Continue
+        })
+    });
+    for collector in results.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+        total.merge(collector);
+    }
+    total
+}
+
+struct Worker<'s, 'r> {
+    scanner: Scanner<'s>,
+    out: Collector,
+    results: &'r Mutex<Vec<Collector>>,
+}
+
+impl Worker<'_, '_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>, settings: &Settings) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                self.out.error(&walk_error_path(&err), &err.to_string());
+                return;
+            }
+        };
+        let Some(file_type) = entry.file_type() else {
+            self.out.error(&entry.path().display().to_string(), "cannot read file type");
+            return;
+        };
+        if file_type.is_dir() {
+            return;
+        }
+        let path = entry.path();
+        // `./src/a.rs` and `src/a.rs` are one file: one spelling keeps fingerprints stable.
+        let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        if file_type.is_symlink() {
+            self.out.skip(&display, "symbolic link not followed");
+            return;
+        }
+        if !file_type.is_file() {
+            self.out.skip(&display, "not a regular file");
+            return;
+        }
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(err) => {
+                self.out.error(&display, &format!("cannot open: {err}"));
+                return;
+            }
+        };
+        match file.metadata() {
+            Ok(metadata) if metadata.len() > settings.max_file_size => {
+                let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
+                self.out.skip(&display, &reason);
+                return;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                self.out.error(&display, &format!("cannot stat: {err}"));
+                return;
+            }
+        }
+        self.scan_file(&display, file);
+    }
+
+    /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
+    /// error; findings from the windows already scanned are kept.
+    fn scan_file(&mut self, display: &str, reader: impl std::io::Read) {
+        let path: Arc<str> = Arc::from(display);
+        if let Err(err) = self.scanner.scan_reader(&path, None, reader, &mut self.out) {
+            self.out.error(display, &format!("read error: {err}"));
+        }
+    }
+}
+
+impl Drop for Worker<'_, '_> {
+    fn drop(&mut self) {
+        let out = std::mem::take(&mut self.out);
+        let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        results.push(out);
+    }
+}
+
+fn walk_error_path(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_error_path(err),
+        _ => "(walk)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Yields `data`, then fails, like a file truncated or removed under the reader.
+    struct FailingReader<'a> {
+        data: &'a [u8],
+    }
+
+    impl std::io::Read for FailingReader<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.data.is_empty() {
+                return Err(std::io::Error::other("device vanished"));
+            }
+            let n = buf.len().min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_mid_file_is_counted_and_named_in_a_warning() {
+        let settings = Settings::default();
+        let results = Mutex::new(Vec::new());
+        let mut worker = Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results };
+        worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
+        drop(worker);
+        let out = results.into_inner().unwrap().pop().unwrap();
+        assert_eq!(out.errors, 1);
+        assert_eq!(
+            out.problems.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["dir/f.txt: read error: device vanished"]
+        );
+    }
+}

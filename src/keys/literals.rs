@@ -1,0 +1,72 @@
+//! One-line quoted string literals (`"…"`, `'…'`, `` `…` ``) of candidate length, with their
+//! unescaped form and the literals nested in an escaped JSON string.
+
+use super::{MAX_STRING, MIN_STRING};
+
+/// Calls `keep(open, literal)` with every one-line quoted string opening before `limit` whose
+/// length is in range (`open` is its opening quote's offset), then with its unescaped form when
+/// that differs; with `nested`, also with the literals inside an escaped string
+/// (`"{\"secret\":\"…\"}"`), at the outer literal's offset.
+pub(super) fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn FnMut(usize, &[u8])) {
+    let mut i = 0;
+    while let Some(offset) = memchr::memchr3(b'"', b'\'', b'`', &text[i.min(limit)..limit]) {
+        let open = i + offset;
+        let Some(close) = closing_quote(text, open) else {
+            i = open + 1;
+            continue;
+        };
+        let content = &text[open + 1..close];
+        if (MIN_STRING..=MAX_STRING).contains(&content.len()) {
+            keep(open, content);
+        }
+        if memchr::memchr(b'\\', content).is_some() {
+            let unescaped = unescape(content);
+            if (MIN_STRING..=MAX_STRING).contains(&unescaped.len()) {
+                keep(open, &unescaped);
+            }
+            if nested {
+                literals(&unescaped, unescaped.len(), false, &mut |_, key| keep(open, key));
+            }
+        }
+        i = close + 1;
+    }
+}
+
+/// The closing quote of the string opening at `text[open]` on the same line, skipping escaped
+/// quotes; bounded so a line full of unmatched quotes stays linear.
+fn closing_quote(text: &[u8], open: usize) -> Option<usize> {
+    let quote = text[open];
+    let bound = text.len().min(open + 2 * MAX_STRING + 3);
+    let mut j = open + 1;
+    while j < bound {
+        let at = j + memchr::memchr3(quote, b'\\', b'\n', &text[j..bound])?;
+        match text[at] {
+            b'\n' => return None,
+            b'\\' if text.get(at + 1) == Some(&b'\n') => return None,
+            b'\\' => j = at + 2,
+            _ => return Some(at),
+        }
+    }
+    None
+}
+
+/// Undoes the backslash escapes common to JSON, JavaScript, Python and shell strings.
+pub(super) fn unescape(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.iter();
+    while let Some(&b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        match bytes.next() {
+            Some(b'n') => out.push(b'\n'),
+            Some(b'r') => out.push(b'\r'),
+            Some(b't') => out.push(b'\t'),
+            Some(&other @ (b'"' | b'\'' | b'\\' | b'/' | b'`')) => out.push(other),
+            Some(&other) => out.extend_from_slice(&[b'\\', other]),
+            None => out.push(b'\\'),
+        }
+    }
+    out
+}

@@ -1,0 +1,291 @@
+//! The per-buffer pipeline: find → decode → rules → findings, plus what the cross-file pass needs
+//! (HS* token occurrences, key candidates). One `Scanner` per worker thread; its buffers are
+//! reused so the hot path does not allocate for files without tokens.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::collect::{Collector, Occurrence, Origin, Unplaced};
+use crate::config::Settings;
+use crate::find::{self, Candidate};
+use crate::finding::{Finding, Locator, Position, Site, Subject};
+use crate::hex::sha256_hex;
+use crate::input::windows::{self, OVERLAP, WINDOW};
+use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
+use crate::rules::id;
+use crate::rules::{self, Hit, private_jwk};
+use crate::token;
+
+pub struct Scanner<'s> {
+    settings: &'s Settings,
+    ctx: rules::Context,
+    candidates: Vec<Candidate>,
+    hits: Vec<Hit>,
+    buf: Vec<u8>,
+    /// Findings go to `Collector::unplaced`: a history blob's places are known only afterwards.
+    placing_later: bool,
+}
+
+impl<'s> Scanner<'s> {
+    pub fn new(settings: &'s Settings) -> Self {
+        Scanner {
+            settings,
+            ctx: rules::Context::new(settings),
+            candidates: Vec::new(),
+            hits: Vec::new(),
+            buf: Vec::new(),
+            placing_later: false,
+        }
+    }
+
+    /// A scanner whose findings are placed by the caller (see `Collector::unplaced`).
+    pub fn placing_later(settings: &'s Settings) -> Self {
+        Scanner { placing_later: true, ..Scanner::new(settings) }
+    }
+
+    /// Adds the finding of `hit` at `start..end` in `path`, or leaves it unplaced.
+    fn report(
+        &self,
+        out: &mut Collector,
+        path: &str,
+        commit: Option<&Arc<str>>,
+        hit: Hit,
+        (start, end): (Position, Position),
+        subject: Subject,
+    ) {
+        if self.placing_later {
+            out.unplaced.push(Unplaced { hit, start, end, subject });
+        } else {
+            let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
+            out.findings.push(Finding::new(hit, &site, &subject, self.settings.show_secrets));
+        }
+    }
+
+    /// Reads `reader` to the end in bounded windows and scans it.
+    pub fn scan_reader(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        mut reader: impl Read,
+        out: &mut Collector,
+    ) -> std::io::Result<()> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let result = windows::each_window(&mut reader, &mut buf, &mut |window| {
+            out.bytes_scanned += window.read as u64;
+            self.scan_buffer(path, commit, window.buf, window.origin, window.limit, out);
+        });
+        if buf.capacity() > WINDOW + OVERLAP {
+            buf = Vec::new();
+        }
+        self.buf = buf;
+        out.files_scanned += 1;
+        result
+    }
+
+    /// Scans a whole in-memory buffer (a blob, stdin already read, a test string).
+    pub fn scan_bytes(&mut self, path: &Arc<str>, commit: Option<&Arc<str>>, buf: &[u8], out: &mut Collector) {
+        out.files_scanned += 1;
+        out.bytes_scanned += buf.len() as u64;
+        self.scan_buffer(path, commit, buf, Origin::START, buf.len(), out);
+    }
+
+    /// Scans `buf`, reporting tokens that start before `limit` (the rest belong to the next window).
+    fn scan_buffer(
+        &mut self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        buf: &[u8],
+        origin: Origin,
+        limit: usize,
+        out: &mut Collector,
+    ) {
+        self.candidates.clear();
+        let collect_keys = self.settings.rule_enabled(id::SECRET_IN_REPO);
+        // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
+        let hinted = if collect_keys {
+            find::find_tokens_and_hint(buf, &mut self.candidates)
+        } else {
+            find::find_tokens(buf, &mut self.candidates);
+            true
+        };
+        let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
+        if collect_keys {
+            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
+            keys::collect(path, commit, &window, &mut out.keys);
+        }
+        if hinted {
+            self.scan_keys(path, commit, buf, origin, limit, out);
+        }
+        if !holds_token {
+            return;
+        }
+        let mut locator = Locator::with_base_line(buf, origin.line);
+        let candidates = std::mem::take(&mut self.candidates);
+        // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
+        let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
+        for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
+            let compact = candidate.compact(buf);
+            let Some(token) = token::decode(compact) else { continue };
+            out.tokens += 1;
+            if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
+                continue;
+            }
+            let occurrence = Occurrence {
+                path: Arc::clone(path),
+                start: origin.shift(locator.position(candidate.start)),
+                end: origin.shift(locator.position(candidate.end)),
+                compact: Arc::from(compact),
+                sha256: sha256_hex(compact.as_bytes()),
+                commit: commit.cloned(),
+            };
+            self.hits.clear();
+            rules::check_token(&token, &self.ctx, &mut self.hits);
+            let mut hits = std::mem::take(&mut self.hits);
+            for hit in hits.drain(..) {
+                if self.settings.rule_enabled(hit.rule) {
+                    self.report(out, path, commit, hit, (occurrence.start, occurrence.end), occurrence.subject());
+                }
+            }
+            self.hits = hits;
+            if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
+                out.hmac_tokens.push(occurrence);
+            }
+        }
+        self.candidates = candidates;
+    }
+
+    /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
+    /// `secret-in-repo`, their key candidates.
+    fn scan_keys(
+        &self,
+        path: &Arc<str>,
+        commit: Option<&Arc<str>>,
+        buf: &[u8],
+        origin: Origin,
+        limit: usize,
+        out: &mut Collector,
+    ) {
+        let report = self.settings.rule_enabled(id::PRIVATE_JWK);
+        let collect = self.settings.rule_enabled(id::SECRET_IN_REPO);
+        if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
+            return;
+        }
+        let mut locator = Locator::with_base_line(buf, origin.line);
+        let mut lines = LineCounter::new(buf, origin.line);
+        jwk::each_key(buf, limit, &mut |at, key| {
+            if collect {
+                let line = lines.line_of(at);
+                let origin =
+                    |form, public| KeyOrigin { path: Arc::clone(path), line, form, public, commit: commit.cloned() };
+                jwk::collect(key, origin, &mut out.keys);
+            }
+            if !report {
+                return;
+            }
+            let Some(private) = private_jwk::check(key) else { return };
+            if self.settings.inline_ignore
+                && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
+            {
+                return;
+            }
+            let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
+            let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
+            self.report(out, path, commit, private.hit, span, subject);
+        });
+    }
+}
+
+fn line_is_ignored(
+    locator: &Locator<'_>,
+    buf: &[u8],
+    offset: usize,
+    checked_line: &mut Option<(std::ops::Range<usize>, bool)>,
+) -> bool {
+    if let Some((range, ignored)) = checked_line
+        && range.contains(&offset)
+    {
+        return *ignored;
+    }
+    let range = locator.line_range(offset);
+    let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
+    *checked_line = Some((range, ignored));
+    ignored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UNSIGNED: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
+
+    fn scan(text: &[u8]) -> Collector {
+        let settings = Settings::default();
+        let mut scanner = Scanner::new(&settings);
+        let mut out = Collector::default();
+        scanner.scan_reader(&Arc::from("f"), None, text, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn finds_the_position_of_a_token_after_multibyte_text() {
+        let out = scan(format!("é\n€€ {UNSIGNED}\n").as_bytes());
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (2, 4));
+        assert_eq!((finding.end_line, finding.end_column), (2, 4 + UNSIGNED.len() as u64));
+    }
+
+    #[test]
+    fn inline_ignore_silences_only_its_line() {
+        let out = scan(format!("{UNSIGNED} # jwtscan:ignore\n{UNSIGNED}\n").as_bytes());
+        assert_eq!(out.tokens, 2);
+        assert!(out.findings.iter().all(|f| f.line == 2));
+    }
+
+    #[test]
+    fn tokens_in_later_windows_keep_their_file_positions() {
+        let mut text = Vec::new();
+        let filler = "x".repeat(99) + "\n";
+        while text.len() < WINDOW + 10 {
+            text.extend_from_slice(filler.as_bytes());
+        }
+        let lines_before = text.len() as u64 / 100;
+        text.extend_from_slice(format!("ab {UNSIGNED}").as_bytes());
+        let out = scan(&text);
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (lines_before + 1, 4));
+        assert_eq!(out.bytes_scanned, text.len() as u64);
+    }
+
+    #[test]
+    fn a_token_on_a_line_longer_than_a_window_is_found_once_at_its_column() {
+        let mut text = vec![b'x'; WINDOW - 100];
+        text.push(b' ');
+        text.extend_from_slice(UNSIGNED.as_bytes());
+        text.push(b' ');
+        text.extend(std::iter::repeat_n(b'y', WINDOW));
+        let out = scan(&text);
+        let found: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].line, found[0].column), (1, WINDOW as u64 - 100 + 2));
+    }
+
+    #[test]
+    fn a_token_longer_than_the_overlap_across_the_window_cut_is_found_whole() {
+        use base64::Engine as _;
+        let claims = format!("{{\"blob\":\"{}\"}}", "A".repeat(3 * OVERLAP));
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(claims);
+        let token = format!("{}{payload}.", &UNSIGNED[..UNSIGNED.find('.').unwrap() + 1]);
+        let mut text = b"x\n".to_vec();
+        text.resize(WINDOW / 4, b'x');
+        // The token starts before the last OVERLAP bytes and ends after the window.
+        text.extend(std::iter::repeat_n(b'y', WINDOW - text.len() - 2 * OVERLAP));
+        let column = text.len() as u64 - 1;
+        text.extend_from_slice(token.as_bytes());
+        let out = scan(&text);
+        assert_eq!(out.tokens, 1);
+        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        assert_eq!((finding.line, finding.column), (2, column));
+        assert_eq!(finding.end_column, column + token.len() as u64);
+    }
+}

@@ -1,0 +1,11 @@
+//! CLI integration tests, one module per area, all running the built `jwtscan` in
+//! temporary folders (see `util`). Tokens are built at run time so this source holds none.
+
+mod baseline;
+mod config;
+mod decode;
+mod output;
+mod rules;
+mod scan;
+mod snapshots;
+mod util;
