@@ -41,6 +41,16 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// Verification against the issuers' published keys; `None`: off, no network at all.
+    pub verify: Option<VerifySettings>,
+}
+
+/// How `--verify` may reach issuers. Only the command line sets these two: a config file in a
+/// scanned repository must not point the scanner at the internal network or vouch for a CA.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifySettings {
+    pub ca_file: Option<PathBuf>,
+    pub allow_private: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +78,7 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            verify: None,
         }
     }
 }
@@ -131,6 +142,7 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    verify: Option<bool>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -251,6 +263,9 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
     }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
+    if let Some(verify) = file.verify {
+        settings.verify = verify.then(VerifySettings::default);
+    }
     Ok(())
 }
 
@@ -291,6 +306,19 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();
     settings.color = color_enabled(options.color, options.output.is_none());
+    if options.verify.verify {
+        settings.verify = Some(VerifySettings::default());
+    }
+    if options.no_verify {
+        settings.verify = None;
+    }
+    if let Some(verify) = &mut settings.verify {
+        if let Some(path) = &options.verify.verify_ca {
+            crate::verify::read_ca_file(path)?;
+            verify.ca_file = Some(path.clone());
+        }
+        verify.allow_private = options.verify.verify_allow_private;
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 //! jwtscan: finds JSON Web Tokens in files and git history and judges each one.
 //!
 //! Data flows one way: `Settings` → walk → find → decode → rules → `Finding`s → cross-file
-//! forgery pass → sort, baseline and severity filters → report → exit code.
+//! forgery pass → verification pass (opt-in) → sort, baseline and severity filters → report →
+//! exit code.
 
 pub mod baseline;
 pub mod cli;
@@ -61,6 +62,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
             finding.severity = severity;
         }
     }
+    let verification = verify::pass(&mut findings, settings);
     findings.retain(|finding| {
         finding.severity >= settings.min_severity
             && !settings.allowlist_tokens.contains(&finding.token_sha256)
@@ -76,6 +78,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         skipped,
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        verification,
     };
     Report { findings, summary, problems }
 }

@@ -62,6 +62,10 @@ pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     let title = format!("jwtscan {} ({})", finding.rule, finding.severity);
     let _ = write!(line, ",title={}::", escape_property(&title));
     let mut message = format!("{}\ntoken: {}", finding.message, finding.token);
+    if let Some(verification) = finding.evidence.get("verification") {
+        let field = |name: &str| verification.get(name).and_then(serde_json::Value::as_str).unwrap_or_default();
+        let _ = write!(message, "\nverified: {} ({})", field("outcome"), field("reason"));
+    }
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }

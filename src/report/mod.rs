@@ -28,6 +28,9 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// Distinct tokens per verification outcome; only with `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<crate::verify::Counts>,
 }
 
 #[derive(Debug, Default)]

@@ -79,6 +79,20 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
             writeln!(out, "    {}   {}", paint.apply("2", "names"), names.join(", "))?;
         }
     }
+    if let Some((outcome, reason)) = verification(first) {
+        let style = match outcome {
+            "live" => "1;31",
+            "unknown" => "33",
+            _ => "32",
+        };
+        writeln!(
+            out,
+            "    {}  {} ({})",
+            paint.apply("2", "verify"),
+            paint.apply(style, outcome),
+            escape_visible(reason)
+        )?;
+    }
     let rule_width = group.iter().map(|finding| finding.rule.chars().count()).max().unwrap_or(0);
     for finding in group {
         let severity = format!("{:<8}", finding.severity.as_str());
@@ -99,10 +113,17 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     Ok(())
 }
 
-/// `key: value, …` with strings unquoted and every value cut short.
+/// The `--verify` outcome and reason of a finding's token.
+fn verification(finding: &Finding) -> Option<(&str, &str)> {
+    let verification = finding.evidence.get("verification")?;
+    Some((verification.get("outcome")?.as_str()?, verification.get("reason")?.as_str()?))
+}
+
+/// `key: value, …` with strings unquoted and every value cut short; the verification outcome
+/// has its own line.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    for (key, value) in evidence {
+    for (key, value) in evidence.iter().filter(|(key, _)| key.as_str() != "verification") {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -128,6 +149,13 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         plural(summary.errors, "error", "errors"),
         summary.elapsed_ms,
     );
+    let totals = match &summary.verification {
+        Some(counts) => format!(
+            "{totals}; verified: {} live, {} dead, {} invalid, {} unknown",
+            counts.live, counts.dead, counts.invalid, counts.unknown
+        ),
+        None => totals,
+    };
     if report.findings.is_empty() {
         return format!("{} ({totals})", paint.apply("1;32", "no findings"));
     }

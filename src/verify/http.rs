@@ -121,6 +121,16 @@ impl Client {
     }
 }
 
+/// The DER certificates of a PEM text (other PEM sections are skipped).
+pub fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+    ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert.der().to_vec()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A short, stable reason for a failed request (no server-supplied text is echoed).
 fn describe(error: &ureq::Error) -> String {
     match error {

@@ -6,6 +6,7 @@
 mod address;
 mod http;
 mod keys;
+mod pass;
 mod url;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use serde_json::Value;
 use crate::time::format_time;
 use crate::token::{self, Form};
 use keys::{Alg, Key, Verdict};
+pub use pass::{Counts, pass};
 use url::HttpsUrl;
 
 /// The verdict on one token.
@@ -234,14 +236,11 @@ impl Verifier {
     }
 }
 
-fn read_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>> {
+/// Reads the CA certificates of `--verify-ca`: PEM (any number) or one DER certificate; each must
+/// parse as a trust anchor, so a wrong file is an error before the scan, not a silent miss.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<Vec<u8>>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read CA file {}", path.display()))?;
-    let mut roots = Vec::new();
-    for item in ureq::tls::parse_pem(&bytes) {
-        if let Ok(ureq::tls::PemItem::Certificate(cert)) = item {
-            roots.push(cert.der().to_vec());
-        }
-    }
+    let mut roots = http::pem_certificates(&bytes);
     if roots.is_empty() && bytes.first() == Some(&0x30) {
         roots.push(bytes);
     }

@@ -8,4 +8,4 @@ mod output;
 mod rules;
 mod scan;
 mod snapshots;
-mod util;
+pub mod util;
