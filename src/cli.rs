@@ -13,7 +13,9 @@ use crate::severity::{FailOn, Severity};
     version,
     about = "Find leaked, weak and forgeable JSON Web Tokens in files and git history",
     args_conflicts_with_subcommands = true,
-    after_help = "With no subcommand, `jwtscan [OPTIONS] [PATH]...` is `jwtscan scan`."
+    after_help = "With no subcommand, `jwtscan [OPTIONS] [PATH]...` is `jwtscan scan`.\n\n\
+Severities, lowest first: info, low, medium, high, critical.\n\
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 a usage or config error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -36,9 +38,12 @@ pub enum Command {
 
 #[derive(Args, Debug, Default, Clone)]
 pub struct ScanArgs {
-    /// Files or directories to scan; `-` reads standard input
+    /// Files or directories to scan; `-` reads standard input [default: .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also scan files excluded by .gitignore and .ignore (config excludes still apply)
+    #[arg(long)]
+    pub no_ignore: bool,
     #[command(flatten)]
     pub options: ScanOptions,
 }
@@ -61,34 +66,42 @@ pub struct GitArgs {
     pub options: ScanOptions,
 }
 
+/// The options `scan` and `git` both read.
 #[derive(Args, Debug, Default, Clone)]
 pub struct ScanOptions {
-    /// Report format
+    /// Report format [default: text]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
     /// Write the report to FILE instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 if any finding is at or above SEVERITY (`never` disables) [default: low]
+    /// Exit 1 if any finding is at or above SEVERITY: info, low, medium, high, critical, or never
+    /// [default: low, or fail_on in the config]
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Drop findings below SEVERITY from the report [default: info]
+    /// Drop findings below SEVERITY from the report: info, low, medium, high or critical
+    /// [default: info, or min_severity in the config]
     #[arg(long, value_name = "SEVERITY")]
     pub min_severity: Option<Severity>,
     /// "Now" for the expiry rules: unix seconds or RFC 3339 [default: the clock]
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// Config file [default: jwtscan.toml or .jwtscan.toml in the first PATH]
+    /// Config file [default: jwtscan.toml or .jwtscan.toml in the first PATH's folder or the
+    /// nearest folder above it, up to the repository root]
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Also exclude paths matching GLOB, as the config's `exclude` does (repeatable)
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Also turn RULE off, as the config's `rules.disable` does (repeatable; see `jwtscan rules`)
+    #[arg(long, value_name = "RULE")]
+    pub disable: Vec<String>,
     /// A previous JSON report: findings whose fingerprint is in it are not reported
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Also scan files excluded by .gitignore and .ignore (config excludes still apply)
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Skip files larger than BYTES (counted in the summary) [default: 52428800]
-    #[arg(long, value_name = "BYTES")]
+    /// Skip files larger than SIZE, in bytes or with a K, M or G suffix (counted in the summary)
+    /// [default: 50M]
+    #[arg(long, value_name = "SIZE", value_parser = crate::units::parse_size)]
     pub max_file_size: Option<u64>,
     /// Worker threads [default: all cores]
     #[arg(long, short = 'j', value_name = "N")]
@@ -108,6 +121,9 @@ pub struct ScanOptions {
     /// When to colour text output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+    /// Say on stderr which config file the scan uses (or that it uses none)
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     #[command(flatten)]
     pub verify: VerifyArgs,
     /// Do not verify, even if the config file says `verify = true`
@@ -141,6 +157,9 @@ pub struct DecodeArgs {
     /// "Now" for the expiry rules: unix seconds or RFC 3339 [default: the clock]
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// Show a guessed HMAC secret in full instead of masked
+    #[arg(long)]
+    pub show_secrets: bool,
     /// When to colour text output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
@@ -153,7 +172,7 @@ pub struct RulesArgs {
     /// Show this rule's full help
     #[arg(value_name = "ID")]
     pub id: Option<String>,
-    /// Output format (`markdown`: the rule documentation as in README.md)
+    /// Output format (`markdown`: the rule reference in docs/rules.md)
     #[arg(long, value_enum, default_value = "text")]
     pub format: RulesFormat,
 }

@@ -17,6 +17,9 @@ pub struct Occurrence {
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
+    /// runs after the walk, must not report them either.
+    pub silenced: Vec<&'static str>,
 }
 
 impl Occurrence {
@@ -35,6 +38,7 @@ impl Occurrence {
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            silenced: Vec::new(),
         }
     }
 

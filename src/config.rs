@@ -15,11 +15,12 @@ use crate::severity::{FailOn, Severity};
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
 pub const DEFAULT_MAX_LIFETIME: i64 = 24 * 3600;
 pub const MAX_THREADS: usize = 1024;
-const CONFIG_NAMES: [&str; 2] = ["jwtscan.toml", ".jwtscan.toml"];
 
 #[derive(Debug)]
 pub struct Settings {
     pub paths: Vec<PathBuf>,
+    /// The config file used, as found or given; `None` when there is none.
+    pub config: Option<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
     pub fail_on: Option<Severity>,
@@ -57,6 +58,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             paths: vec![PathBuf::from(".")],
+            config: None,
             format: Format::Text,
             output: None,
             fail_on: Some(Severity::Low),
@@ -176,26 +178,68 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
         paths: if paths.is_empty() { vec![PathBuf::from(".")] } else { paths.to_vec() },
         ..Settings::default()
     };
-    let config_path = match &options.config {
+    settings.config = match &options.config {
         Some(path) => Some(path.clone()),
-        None => find_config(&settings.paths[0]),
+        None => crate::discover::find_config(&settings.paths[0]),
     };
-    if let Some(path) = &config_path {
-        apply_config_file(&mut settings, path)?;
+    let mut excludes = ExcludePatterns::default();
+    if let Some(path) = settings.config.clone() {
+        apply_config_file(&mut settings, &path, &mut excludes)?;
     }
-    apply_flags(&mut settings, options)?;
+    apply_flags(&mut settings, options, &mut excludes)?;
+    settings.exclude = excludes.build()?;
     crate::wordlist::check_wordlists(&settings.wordlists)?;
+    if options.verbose {
+        match &settings.config {
+            Some(path) => eprintln!("jwtscan: config: {}", crate::report::escape_visible(&path.display().to_string())),
+            None => eprintln!("jwtscan: config: none"),
+        }
+    }
     Ok(settings)
 }
 
-/// The config in the first PATH when it is a folder; when it is a file or stdin (pre-commit
-/// passes file names from the repository root), the one in the current folder.
-fn find_config(first_path: &Path) -> Option<PathBuf> {
-    let folder = if first_path.is_dir() { first_path } else { Path::new(".") };
-    CONFIG_NAMES.iter().map(|name| folder.join(name)).find(|candidate| candidate.is_file())
+/// Exclude globs from the config and from `--exclude`, all read against one folder: the config
+/// file's, or the current folder when there is no config.
+#[derive(Default)]
+struct ExcludePatterns {
+    /// Each pattern with what to name in an error about it.
+    patterns: Vec<(String, String)>,
+    base: Option<PathBuf>,
 }
 
-fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
+impl ExcludePatterns {
+    fn build(self) -> Result<Option<Exclude>> {
+        if self.patterns.is_empty() {
+            return Ok(None);
+        }
+        let base = match self.base {
+            Some(base) => base,
+            None => normalize(&std::env::current_dir().context("cannot read the current folder")?),
+        };
+        let mut builder = GlobSetBuilder::new();
+        for (pattern, source) in &self.patterns {
+            // Like .gitignore: a pattern without a slash matches at any depth.
+            let anchored = if pattern.contains('/') {
+                pattern.trim_start_matches('/').to_string()
+            } else {
+                format!("**/{pattern}")
+            };
+            // `dir/**` also names `dir` itself, so the walk can prune it instead of entering it.
+            let folder = anchored.trim_end_matches('/').trim_end_matches("/**").to_string();
+            for glob in [anchored.clone(), format!("{folder}/**"), folder] {
+                let glob = GlobBuilder::new(&glob)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|err| anyhow::anyhow!("{source}: {pattern}: {err}"))?;
+                builder.add(glob);
+            }
+        }
+        let globs = builder.build().map_err(|err| anyhow::anyhow!("exclude: {err}"))?;
+        Ok(Some(Exclude { globs, base }))
+    }
+}
+
+fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut ExcludePatterns) -> Result<()> {
     let display = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
     let file: ConfigFile =
@@ -223,28 +267,10 @@ fn apply_config_file(settings: &mut Settings, path: &Path) -> Result<()> {
             bad("max_lifetime", format!("expected a duration such as \"24h\", \"30m\" or \"7d\", got {value}"))
         })?;
     }
-    if !file.exclude.is_empty() {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in &file.exclude {
-            // Like .gitignore: a pattern without a slash matches at any depth.
-            let anchored = if pattern.contains('/') {
-                pattern.trim_start_matches('/').to_string()
-            } else {
-                format!("**/{pattern}")
-            };
-            // `dir/**` also names `dir` itself, so the walk can prune it instead of entering it.
-            let folder = anchored.trim_end_matches('/').trim_end_matches("/**").to_string();
-            for glob in [anchored.clone(), format!("{folder}/**"), folder] {
-                let glob = GlobBuilder::new(&glob)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|err| bad("exclude", format!("{pattern}: {err}")))?;
-                builder.add(glob);
-            }
-        }
-        let globs = builder.build().map_err(|err| bad("exclude", err.to_string()))?;
-        settings.exclude = Some(Exclude { globs, base: base.clone() });
+    for pattern in &file.exclude {
+        excludes.patterns.push((pattern.clone(), format!("invalid config file {display}: `exclude`")));
     }
+    excludes.base = Some(base.clone());
     settings.wordlists.extend(file.wordlists.iter().map(|list| base.join(list)));
     for id in &file.rules.disable {
         check_rule_id(id).map_err(|err| bad("rules.disable", err))?;
@@ -273,7 +299,14 @@ fn check_rule_id(id: &str) -> std::result::Result<(), String> {
     if rules::meta(id).is_some() { Ok(()) } else { Err(format!("unknown rule id `{id}` (see `jwtscan rules`)")) }
 }
 
-fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
+fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut ExcludePatterns) -> Result<()> {
+    for pattern in &options.exclude {
+        excludes.patterns.push((pattern.clone(), "invalid --exclude".to_string()));
+    }
+    for id in &options.disable {
+        check_rule_id(id).map_err(|err| anyhow::anyhow!("--disable {id}: {err}"))?;
+        settings.disabled_rules.insert(id.clone());
+    }
     if let Some(format) = options.format {
         settings.format = format;
     }
@@ -290,7 +323,6 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions) -> Result<()> {
     if let Some(path) = &options.baseline {
         settings.baseline = crate::baseline::load(path)?;
     }
-    settings.no_ignore = options.no_ignore;
     if let Some(size) = options.max_file_size {
         settings.max_file_size = size;
     }

@@ -9,18 +9,22 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod discover;
 pub mod find;
 pub mod finding;
 pub mod hex;
 pub mod hmac;
+pub mod inline_ignore;
 pub mod input;
 pub mod keys;
 pub mod pipeline;
 pub mod report;
 pub mod rules;
 pub mod severity;
+pub mod suggest;
 pub mod time;
 pub mod token;
+pub mod units;
 pub mod verify;
 pub mod wordlist;
 
@@ -35,7 +39,7 @@ use crate::commands::{decode, git, rules as rules_command, scan};
 use crate::config::Settings;
 use crate::report::{Report, Summary};
 
-/// Exit statuses from SPEC.md.
+/// Exit statuses, as docs/report-format.md documents them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     Clean = 0,
@@ -45,8 +49,8 @@ pub enum Exit {
 
 pub fn run(cli: Cli) -> Result<Exit> {
     match cli.command {
-        None => scan::run(&cli.scan.paths, &cli.scan.options),
-        Some(Command::Scan(args)) => scan::run(&args.paths, &args.options),
+        None => scan::run(&cli.scan),
+        Some(Command::Scan(args)) => scan::run(&args),
         Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
@@ -70,6 +74,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
     });
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     problems.sort_by_cached_key(ToString::to_string);
+    problems.dedup();
     let summary = Summary {
         files_scanned,
         bytes_scanned,
@@ -78,6 +83,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         skipped,
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        config: settings.config.as_ref().map(|path| path.display().to_string()),
         verification,
     };
     Report { findings, summary, problems }
@@ -104,9 +110,36 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
             out.flush()?;
         }
     }
-    let failed =
-        settings.fail_on.is_some_and(|threshold| report.findings.iter().any(|finding| finding.severity >= threshold));
-    Ok(if failed { Exit::Findings } else { Exit::Clean })
+    let Some(line) = failure_line(report, settings) else { return Ok(Exit::Clean) };
+    let _ = writeln!(stderr, "{line}");
+    Ok(Exit::Findings)
+}
+
+/// The one line on stderr that says why a run failed, whatever the format and wherever the
+/// report went: `jwtscan: 12 findings fail the run (3 critical, 9 high); report in jwtscan.sarif`.
+/// `None` when no finding is at or above `--fail-on`.
+pub fn failure_line(report: &Report, settings: &Settings) -> Option<String> {
+    let threshold = settings.fail_on?;
+    let mut counts = [0u64; 5];
+    for finding in report.findings.iter().filter(|finding| finding.severity >= threshold) {
+        counts[finding.severity as usize] += 1;
+    }
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let by_severity: Vec<String> = severity::Severity::ALL
+        .iter()
+        .rev()
+        .filter(|severity| counts[**severity as usize] > 0)
+        .map(|severity| format!("{} {}", counts[*severity as usize], severity.as_str()))
+        .collect();
+    let noun = if total == 1 { "finding fails" } else { "findings fail" };
+    let mut line = format!("jwtscan: {total} {noun} the run ({})", by_severity.join(", "));
+    if let Some(path) = &settings.output {
+        line.push_str(&format!("; report in {}", report::escape_visible(&path.display().to_string())));
+    }
+    Some(line)
 }
 
 /// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for

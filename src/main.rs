@@ -3,10 +3,13 @@
 use std::io::ErrorKind;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = jwtscan::cli::Cli::parse();
+    let cli = match jwtscan::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match jwtscan::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(err) => {
@@ -20,4 +23,18 @@ fn main() -> ExitCode {
             ExitCode::from(jwtscan::Exit::Usage as u8)
         }
     }
+}
+
+/// `--help` and `--version` print as clap renders them; every other parse error gets the prefix
+/// all of jwtscan's errors carry, so scripts and people can grep for one form.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind as Kind;
+    if matches!(err.kind(), Kind::DisplayHelp | Kind::DisplayVersion | Kind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        let _ = err.print();
+        return if err.use_stderr() { ExitCode::from(jwtscan::Exit::Usage as u8) } else { ExitCode::SUCCESS };
+    }
+    let rendered = err.render().to_string();
+    let message = rendered.strip_prefix("error: ").unwrap_or(&rendered);
+    eprint!("jwtscan: error: {message}");
+    ExitCode::from(jwtscan::Exit::Usage as u8)
 }

@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
+use crate::inline_ignore::{self, Directive};
 use crate::input::windows::{self, OVERLAP, WINDOW};
 use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
 use crate::rules::id;
@@ -122,28 +123,38 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let candidates = std::mem::take(&mut self.candidates);
-        // The last line checked for `jwtscan:ignore`: tokens on one long line share one search.
-        let mut checked_line: Option<(std::ops::Range<usize>, bool)> = None;
+        // The last line whose ignore comments were read: tokens on one long line share one reading.
+        let mut checked_line: Option<(std::ops::Range<usize>, Directive)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let Some(token) = token::decode(compact) else { continue };
             out.tokens += 1;
-            if self.settings.inline_ignore && line_is_ignored(&locator, buf, candidate.start, &mut checked_line) {
+            let start = origin.shift(locator.position(candidate.start));
+            let directive = if self.settings.inline_ignore {
+                line_directive(&locator, buf, candidate.start, (path, start.line), out, &mut checked_line)
+            } else {
+                Directive::None
+            };
+            if directive == Directive::All {
                 continue;
             }
             let occurrence = Occurrence {
                 path: Arc::clone(path),
-                start: origin.shift(locator.position(candidate.start)),
+                start,
                 end: origin.shift(locator.position(candidate.end)),
                 compact: Arc::from(compact),
                 sha256: sha256_hex(compact.as_bytes()),
                 commit: commit.cloned(),
+                silenced: match directive {
+                    Directive::Rules(ids) => ids,
+                    Directive::None | Directive::All => Vec::new(),
+                },
             };
             self.hits.clear();
             rules::check_token(&token, &self.ctx, &mut self.hits);
             let mut hits = std::mem::take(&mut self.hits);
             for hit in hits.drain(..) {
-                if self.settings.rule_enabled(hit.rule) {
+                if self.settings.rule_enabled(hit.rule) && !occurrence.silenced.contains(&hit.rule.as_str()) {
                     self.report(out, path, commit, hit, (occurrence.start, occurrence.end), occurrence.subject());
                 }
             }
@@ -184,33 +195,48 @@ impl<'s> Scanner<'s> {
                 return;
             }
             let Some(private) = private_jwk::check(key) else { return };
+            let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
             if self.settings.inline_ignore
-                && memchr::memmem::find(locator.line_at(private.start), b"jwtscan:ignore").is_some()
+                && read_ignores(path, locator.line_at(private.start), span.0.line, out)
+                    .silences(id::PRIVATE_JWK.as_str())
             {
                 return;
             }
-            let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
             self.report(out, path, commit, private.hit, span, subject);
         });
     }
 }
 
-fn line_is_ignored(
+/// The ignore comments on the line around `offset`, read once per line.
+fn line_directive(
     locator: &Locator<'_>,
     buf: &[u8],
     offset: usize,
-    checked_line: &mut Option<(std::ops::Range<usize>, bool)>,
-) -> bool {
-    if let Some((range, ignored)) = checked_line
+    (path, line): (&str, u64),
+    out: &mut Collector,
+    checked_line: &mut Option<(std::ops::Range<usize>, Directive)>,
+) -> Directive {
+    if let Some((range, directive)) = checked_line
         && range.contains(&offset)
     {
-        return *ignored;
+        return directive.clone();
     }
     let range = locator.line_range(offset);
-    let ignored = memchr::memmem::find(&buf[range.clone()], b"jwtscan:ignore").is_some();
-    *checked_line = Some((range, ignored));
-    ignored
+    let directive = read_ignores(path, &buf[range.clone()], line, out);
+    *checked_line = Some((range, directive.clone()));
+    directive
+}
+
+/// What the ignore comments on `line_text` (line `line` of `path`) silence; an unknown rule id
+/// in one is a warning.
+fn read_ignores(path: &str, line_text: &[u8], line: u64, out: &mut Collector) -> Directive {
+    let mut unknown = Vec::new();
+    let directive = inline_ignore::parse(line_text, &mut unknown);
+    for id in unknown {
+        out.note(format!("{path}:{line}: unknown rule `{id}` in a jwtscan:ignore comment (see `jwtscan rules`)"));
+    }
+    directive
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The config parser: arbitrary bytes as `--config FILE`. It must never panic, and every error
-//! must name the file (SPEC: "an error (exit 2) that names the key and the file").
+//! must name the file (docs/report-format.md: a bad config "is an error (exit 2) that names the key and the file").
 #![no_main]
 
 use std::path::PathBuf;

@@ -41,7 +41,11 @@ pub fn run(args: &DecodeArgs) -> Result<Exit> {
     let Some(token) = token::decode(&found.compact) else {
         bail!("no JSON Web Token found in the input");
     };
-    let mut settings = Settings { color: config::color_enabled(args.color, true), ..Settings::default() };
+    let mut settings = Settings {
+        color: config::color_enabled(args.color, true),
+        show_secrets: args.show_secrets,
+        ..Settings::default()
+    };
     if let Some(now) = &args.now {
         settings.now = config::parse_now(now)?;
     }

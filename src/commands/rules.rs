@@ -48,7 +48,7 @@ pub fn run(args: &RulesArgs) -> Result<Exit> {
     Ok(Exit::Clean)
 }
 
-/// The rule table and one section per rule, as README.md embeds them (a test keeps them equal).
+/// The rule table and one section per rule, as docs/rules.md embeds them (a test keeps them equal).
 pub fn markdown(rules: &[&RuleMeta]) -> String {
     let mut text = String::from("| rule | default severity | finds |\n| --- | --- | --- |\n");
     for rule in rules {

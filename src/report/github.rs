@@ -1,5 +1,10 @@
-//! `--format github`: GitHub Actions workflow commands, one annotation per finding, plus a
-//! Markdown table in the job summary when `GITHUB_STEP_SUMMARY` is set.
+//! `--format github`: GitHub Actions workflow commands, one annotation per token occurrence (its
+//! most severe rule as the title, the others in the message), plus a Markdown table of every
+//! finding in the job summary when `GITHUB_STEP_SUMMARY` is set.
+//!
+//! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the
+//! rest unseen, so the most severe occurrences go first, each level stops at its cap, and one
+//! last notice says how many more the job summary lists.
 //!
 //! Everything printed comes partly from scanned files (paths, claim values in messages), and the
 //! runner treats any output line starting with `::` as a command. So every property and message
@@ -19,12 +24,39 @@ use crate::severity::Severity;
 const MAX_SUMMARY_ROWS: usize = 1_000;
 /// Longest table cell, in characters, so one odd claim value cannot flood the summary.
 const MAX_CELL_CHARS: usize = 300;
+/// Annotations GitHub shows per step and level; one notice is kept for the "more" line.
+pub const MAX_ERRORS: usize = 10;
+pub const MAX_WARNINGS: usize = 10;
+pub const MAX_NOTICES: usize = 9;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let _ = settings;
     let cwd = std::env::current_dir().ok();
-    for finding in &report.findings {
-        writeln!(out, "{}", annotation(finding, cwd.as_deref()))?;
+    let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
+    let mut shown = [0usize; 3];
+    let (mut hidden_occurrences, mut hidden_findings) = (0usize, 0usize);
+    for group in occurrences(&report.findings) {
+        let level = level(group[0].severity);
+        let cap = [MAX_ERRORS, MAX_WARNINGS, MAX_NOTICES][level];
+        if shown[level] < cap {
+            shown[level] += 1;
+            writeln!(out, "{}", annotation(&group, cwd.as_deref()))?;
+        } else {
+            hidden_occurrences += 1;
+            hidden_findings += group.len();
+        }
+    }
+    if hidden_occurrences > 0 {
+        let place = if summary_file.is_some() {
+            "the job summary lists every finding"
+        } else {
+            "`--format json` or `--format sarif` lists every finding"
+        };
+        let message = format!(
+            "{hidden_occurrences} more token occurrences ({hidden_findings} findings) are not annotated, as GitHub \
+             shows 10 errors and 10 warnings per step; {place}"
+        );
+        writeln!(out, "::notice title=jwtscan::{}", escape_data(&message))?;
     }
     let summary = &report.summary;
     writeln!(
@@ -32,7 +64,7 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
         "jwtscan: {} findings in {} files ({} tokens, {} skipped, {} errors)",
         summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     )?;
-    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty()) {
+    if let Some(path) = summary_file {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|file| {
             let mut file = std::io::BufWriter::new(file);
             file.write_all(step_summary(report).as_bytes())?;
@@ -46,13 +78,45 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     Ok(())
 }
 
-/// The workflow command for one finding.
-pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
-    let command = match finding.severity {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Info => "notice",
-    };
+/// 0 error, 1 warning, 2 notice.
+fn level(severity: Severity) -> usize {
+    match severity {
+        Severity::Critical | Severity::High => 0,
+        Severity::Medium => 1,
+        Severity::Low | Severity::Info => 2,
+    }
+}
+
+/// The findings grouped by token occurrence, each group most severe first, the groups most
+/// severe first and otherwise in report order.
+fn occurrences(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index: std::collections::HashMap<(&str, u64, u64, &str, Option<&str>), usize> = Default::default();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        let key = (
+            finding.path.as_str(),
+            finding.line,
+            finding.column,
+            finding.token_sha256.as_str(),
+            finding.commit.as_deref(),
+        );
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(finding);
+    }
+    for group in &mut groups {
+        group.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
+    }
+    groups.sort_by_key(|group| std::cmp::Reverse(group[0].severity));
+    groups
+}
+
+/// The workflow command for one token occurrence: `group` holds its findings, most severe first.
+pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
+    let finding = group[0];
+    let command = ["error", "warning", "notice"][level(finding.severity)];
     let mut line = format!("::{command} file={}", escape_property(&annotation_path(&finding.path, cwd)));
     let _ = write!(line, ",line={},endLine={}", finding.line, finding.end_line);
     // GitHub only honours columns on single-line annotations.
@@ -61,7 +125,13 @@ pub fn annotation(finding: &Finding, cwd: Option<&Path>) -> String {
     }
     let title = format!("jwtscan {} ({})", finding.rule, finding.severity);
     let _ = write!(line, ",title={}::", escape_property(&title));
-    let mut message = format!("{}\ntoken: {}", finding.message, finding.token);
+    let mut message = finding.message.clone();
+    if group.len() > 1 {
+        let others: Vec<String> =
+            group[1..].iter().map(|other| format!("{} ({})", other.rule, other.severity)).collect();
+        let _ = write!(message, "\nalso: {}", others.join(", "));
+    }
+    let _ = write!(message, "\ntoken: {}", finding.token);
     if let Some(verification) = finding.evidence.get("verification") {
         let field = |name: &str| verification.get(name).and_then(serde_json::Value::as_str).unwrap_or_default();
         let _ = write!(message, "\nverified: {} ({})", field("outcome"), field("reason"));
@@ -137,7 +207,7 @@ pub fn step_summary(report: &Report) -> String {
     if report.findings.len() > MAX_SUMMARY_ROWS {
         let _ = writeln!(
             text,
-            "\n{} more findings are not listed here; the annotations and `--format json` have them all.",
+            "\n{} more findings are not listed here; `--format json` has them all.",
             report.findings.len() - MAX_SUMMARY_ROWS
         );
     }

@@ -1,4 +1,4 @@
-//! `--format json`: the schema in SPEC.md, for scripts and baselines.
+//! `--format json`: the schema docs/report-format.md documents, for scripts and baselines.
 
 use std::io::Write;
 

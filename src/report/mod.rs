@@ -28,6 +28,9 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     pub elapsed_ms: u64,
+    /// The config file the scan used, as found or given; null when it used none.
+    #[serde(default)]
+    pub config: Option<String>,
     /// Distinct tokens per verification outcome; only with `--verify`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verification: Option<crate::verify::Counts>,

@@ -61,7 +61,7 @@ static RULES: LazyLock<Vec<RuleMeta>> = LazyLock::new(|| {
 });
 
 impl RuleMeta {
-    /// The rule's help as Markdown: SARIF `help.markdown` and the README's rule sections.
+    /// The rule's help as Markdown: SARIF `help.markdown` and the sections of docs/rules.md.
     pub fn help_markdown(&self) -> String {
         let mut text = format!(
             "**What it does.** {}\n\n**Why is this bad.** {}\n\n**How to fix.** {}\n",

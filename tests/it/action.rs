@@ -1,5 +1,6 @@
 //! `scripts/action.sh`, the logic of the GitHub Action, run with a fake GitHub environment: the
-//! outputs it writes to GITHUB_OUTPUT, its exit statuses, and how it installs jwtscan.
+//! outputs it writes to GITHUB_OUTPUT, its exit statuses, how it installs jwtscan, and the
+//! commits history mode scans for each event (pull request, push, new branch, fork).
 #![cfg(unix)]
 
 use std::collections::HashMap;
@@ -268,7 +269,7 @@ fn path_with(dir: &Path) -> std::ffi::OsString {
 }
 
 #[test]
-fn install_without_a_version_builds_the_action_source_with_cargo_locked() {
+fn a_local_action_with_no_release_ref_builds_its_source_with_cargo_locked() {
     let runner = Runner::new();
     let tools = tempfile::tempdir().unwrap();
     fake_cargo(tools.path());
@@ -309,4 +310,324 @@ fn a_version_that_could_escape_the_url_is_refused() {
     let output = run(runner.command("install").env_remove("JWTSCAN_BIN").env("INPUT_VERSION", "1.0/../../evil"));
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).contains("version must look like 1.2.3"));
+}
+
+#[test]
+fn a_release_tag_ref_downloads_that_release_without_a_version_input() {
+    let runner = Runner::new();
+    let release = tempfile::tempdir().unwrap();
+    fake_release(release.path(), "0.4.2", "x86_64-unknown-linux-musl", None);
+    let output = run(runner
+        .command("install")
+        .env_remove("JWTSCAN_BIN")
+        .env("JWTSCAN_ACTION_REF", "v0.4.2")
+        .env("JWTSCAN_DOWNLOAD_BASE", format!("file://{}", release.path().display())));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("jwtscan 0.4.2 (release)"), "{}", stdout(&output));
+}
+
+/// An action checkout whose Cargo.toml names `version`, as a commit of a release tag holds.
+fn action_source(version: &str) -> tempfile::TempDir {
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(
+        source.path().join("Cargo.toml"),
+        format!("[package]\nname = \"jwtscan\"\nversion = \"{version}\"\nedition = \"2024\"\n"),
+    )
+    .unwrap();
+    source
+}
+
+#[test]
+fn a_commit_sha_ref_downloads_the_release_its_cargo_toml_names() {
+    let runner = Runner::new();
+    let release = tempfile::tempdir().unwrap();
+    fake_release(release.path(), "0.5.0", "x86_64-unknown-linux-musl", None);
+    let source = action_source("0.5.0");
+    let output = run(runner
+        .command("install")
+        .env_remove("JWTSCAN_BIN")
+        .env("JWTSCAN_ACTION_REF", "0123456789abcdef0123456789abcdef01234567")
+        .env("GITHUB_ACTION_PATH", source.path())
+        .env("JWTSCAN_DOWNLOAD_BASE", format!("file://{}", release.path().display())));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("jwtscan 0.5.0 (release)"), "{}", stdout(&output));
+}
+
+#[test]
+fn the_version_input_overrides_the_release_of_the_ref() {
+    let runner = Runner::new();
+    let release = tempfile::tempdir().unwrap();
+    fake_release(release.path(), "0.3.0", "x86_64-unknown-linux-musl", None);
+    let output = run(runner
+        .command("install")
+        .env_remove("JWTSCAN_BIN")
+        .env("JWTSCAN_ACTION_REF", "v0.4.2")
+        .env("INPUT_VERSION", "0.3.0")
+        .env("JWTSCAN_DOWNLOAD_BASE", format!("file://{}", release.path().display())));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("jwtscan 0.3.0 (release)"), "{}", stdout(&output));
+}
+
+#[test]
+fn a_ref_whose_release_has_no_binary_falls_back_to_cargo_with_a_warning() {
+    let runner = Runner::new();
+    let empty_release = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    fake_cargo(tools.path());
+    let output = run(runner
+        .command("install")
+        .env_remove("JWTSCAN_BIN")
+        .env("JWTSCAN_ACTION_REF", "v9.9.9")
+        .env("PATH", path_with(tools.path()))
+        .env("JWTSCAN_DOWNLOAD_BASE", format!("file://{}", empty_release.path().display())));
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains("::warning title=jwtscan action::no jwtscan 9.9.9 release binary"), "{text}");
+    assert!(text.contains("jwtscan from source"), "{text}");
+}
+
+#[test]
+fn an_explicit_version_that_cannot_be_downloaded_fails_instead_of_building_something_else() {
+    let runner = Runner::new();
+    let empty_release = tempfile::tempdir().unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    fake_cargo(tools.path());
+    let output = run(runner
+        .command("install")
+        .env_remove("JWTSCAN_BIN")
+        .env("INPUT_VERSION", "9.9.9")
+        .env("PATH", path_with(tools.path()))
+        .env("JWTSCAN_DOWNLOAD_BASE", format!("file://{}", empty_release.path().display())));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("cannot download jwtscan 9.9.9"), "{}", stdout(&output));
+    assert!(!tools.path().join("cargo-args").exists(), "cargo must not run");
+}
+
+/// Unsigned tokens, told apart by their `sub`.
+fn token(sub: u8) -> String {
+    let payload = ["eyJzdWIiOiIxIn0", "eyJzdWIiOiIyIn0", "eyJzdWIiOiIzIn0"][usize::from(sub - 1)];
+    format!("eyJhbGciOiJub25lIn0.{payload}.")
+}
+
+const ZEROS: &str = "0000000000000000000000000000000000000000";
+
+impl Runner {
+    fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(self.workspace.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.temp.path())
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+
+    /// A repository in the workspace: `main.env` on `main` holds token 1.
+    fn repository() -> (Self, String) {
+        let runner = Runner::new();
+        runner.git(&["-c", "init.defaultBranch=main", "init", "-q", "."]);
+        runner.write("main.env", &format!("T={}\n", token(1)));
+        runner.commit("main");
+        let head = runner.head();
+        (runner, head)
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+    }
+
+    fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// `run` in history mode for an event; the SARIF result paths, sorted.
+    fn scan_history(&self, event: &str, vars: &[(&str, &str)]) -> (Output, Vec<String>) {
+        let mut cmd = self.command("run");
+        cmd.env("INPUT_MODE", "git").env("GITHUB_EVENT_NAME", event).env("GITHUB_REPOSITORY", "jwtscan/jwtscan");
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        let output = run(&mut cmd);
+        let mut paths = Vec::new();
+        if let Some(sarif) = self.outputs().get("sarif").filter(|path| !path.is_empty()) {
+            let log: Value = serde_json::from_slice(&std::fs::read(sarif).unwrap()).unwrap();
+            for result in log["runs"][0]["results"].as_array().unwrap() {
+                let uri = &result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+                paths.push(uri.as_str().unwrap().to_string());
+            }
+        }
+        paths.sort();
+        paths.dedup();
+        (output, paths)
+    }
+}
+
+#[test]
+fn a_pull_request_scans_its_base_to_head_commits_only() {
+    let (runner, base) = Runner::repository();
+    runner.git(&["checkout", "-q", "-b", "feature"]);
+    runner.write("feature.env", &format!("T={}\n", token(2)));
+    runner.commit("feature");
+    let head = runner.head();
+    let (output, paths) = runner.scan_history(
+        "pull_request",
+        &[("JWTSCAN_EVENT_BASE", &base), ("JWTSCAN_EVENT_HEAD", &head), ("JWTSCAN_EVENT_HEAD_REPO", "jwtscan/jwtscan")],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(paths, ["feature.env"], "the base branch's token is not the pull request's");
+    assert_eq!(runner.outputs()["exit-code"], "1");
+}
+
+#[test]
+fn a_push_scans_the_commits_between_before_and_after() {
+    let (runner, before) = Runner::repository();
+    runner.write("second.env", &format!("T={}\n", token(2)));
+    runner.commit("second");
+    runner.write("third.env", &format!("T={}\n", token(3)));
+    runner.commit("third");
+    let after = runner.head();
+    let (output, paths) = runner.scan_history(
+        "push",
+        &[("JWTSCAN_EVENT_BEFORE", &before), ("JWTSCAN_EVENT_AFTER", &after), ("GITHUB_REF", "refs/heads/main")],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(paths, ["second.env", "third.env"]);
+}
+
+#[test]
+fn the_first_push_of_a_branch_scans_the_commits_no_other_branch_has() {
+    let (runner, _) = Runner::repository();
+    runner.git(&["checkout", "-q", "-b", "feature"]);
+    runner.write("feature.env", &format!("T={}\n", token(2)));
+    runner.commit("feature");
+    let after = runner.head();
+    // As actions/checkout leaves it: the pushed branch also as a remote-tracking branch.
+    runner.git(&["update-ref", "refs/remotes/origin/feature", &after]);
+    let (output, paths) = runner.scan_history(
+        "push",
+        &[("JWTSCAN_EVENT_BEFORE", ZEROS), ("JWTSCAN_EVENT_AFTER", &after), ("GITHUB_REF", "refs/heads/feature")],
+    );
+    assert_eq!(output.status.code(), Some(0), "an all-zero before is not an error");
+    assert_eq!(paths, ["feature.env"], "main's commits are not the new branch's");
+    assert!(stdout(&output).contains("::notice title=jwtscan action::new refs/heads/feature"));
+}
+
+#[test]
+fn the_first_push_of_a_repository_scans_all_of_it() {
+    let (runner, after) = Runner::repository();
+    let (output, paths) = runner.scan_history(
+        "push",
+        &[("JWTSCAN_EVENT_BEFORE", ZEROS), ("JWTSCAN_EVENT_AFTER", &after), ("GITHUB_REF", "refs/heads/main")],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(paths, ["main.env"]);
+}
+
+#[test]
+fn a_push_that_deletes_a_branch_scans_nothing_and_passes() {
+    let (runner, before) = Runner::repository();
+    let (output, paths) = runner.scan_history(
+        "push",
+        &[("JWTSCAN_EVENT_BEFORE", &before), ("JWTSCAN_EVENT_AFTER", ZEROS), ("GITHUB_REF", "refs/heads/gone")],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert!(paths.is_empty());
+    let outputs = runner.outputs();
+    assert_eq!((outputs["findings"].as_str(), outputs["exit-code"].as_str()), ("0", "0"));
+    assert_eq!(outputs["upload"], "false");
+}
+
+#[test]
+fn a_pull_request_whose_base_is_not_fetched_asks_for_fetch_depth_0() {
+    let (runner, head) = Runner::repository();
+    let missing = "1111111111111111111111111111111111111111";
+    let (output, _) =
+        runner.scan_history("pull_request", &[("JWTSCAN_EVENT_BASE", missing), ("JWTSCAN_EVENT_HEAD", &head)]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("fetch-depth: 0"), "{}", stdout(&output));
+}
+
+#[test]
+fn event_values_that_are_not_commit_ids_are_refused() {
+    let (runner, head) = Runner::repository();
+    let (output, _) = runner
+        .scan_history("pull_request", &[("JWTSCAN_EVENT_BASE", "--output=/tmp/x"), ("JWTSCAN_EVENT_HEAD", &head)]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn sarif_is_uploaded_for_a_pull_request_from_the_same_repository() {
+    let runner = Runner::with_token();
+    let output = run(runner
+        .command("run")
+        .env("INPUT_SARIF", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_REPOSITORY", "jwtscan/jwtscan")
+        .env("JWTSCAN_EVENT_HEAD_REPO", "jwtscan/jwtscan"));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(runner.outputs()["upload"], "true");
+    assert_eq!(runner.outputs()["exit-code"], "1", "the upload comes before the verdict");
+}
+
+#[test]
+fn sarif_upload_is_skipped_with_a_notice_for_a_pull_request_from_a_fork() {
+    let runner = Runner::with_token();
+    let output = run(runner
+        .command("run")
+        .env("INPUT_SARIF", "true")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_REPOSITORY", "jwtscan/jwtscan")
+        .env("JWTSCAN_EVENT_HEAD_REPO", "someone/jwtscan"));
+    assert_eq!(output.status.code(), Some(0));
+    let outputs = runner.outputs();
+    assert_eq!(outputs["upload"], "false");
+    assert_eq!(outputs["exit-code"], "1", "the verdict stands");
+    assert!(stdout(&output).contains("::notice title=jwtscan action::pull request from the fork someone/jwtscan"));
+}
+
+#[test]
+fn sarif_is_not_uploaded_unless_asked() {
+    let runner = Runner::with_token();
+    run(&mut runner.command("run"));
+    assert_eq!(runner.outputs()["upload"], "false");
+}
+
+#[test]
+fn an_unknown_mode_is_a_usage_error() {
+    let runner = Runner::with_token();
+    let output = run(runner.command("run").env("INPUT_MODE", "history"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("mode must be scan or git"));
+}
+
+/// The script reads the event only through the variables action.yml maps, and the upload step
+/// sits between the scan and the verdict: pin both, as no test can run action.yml itself.
+#[test]
+fn action_yml_maps_the_event_and_uploads_before_the_verdict() {
+    let action = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+    for mapping in [
+        "JWTSCAN_ACTION_REF: ${{ github.action_ref }}",
+        "JWTSCAN_EVENT_BASE: ${{ github.event.pull_request.base.sha }}",
+        "JWTSCAN_EVENT_HEAD: ${{ github.event.pull_request.head.sha }}",
+        "JWTSCAN_EVENT_HEAD_REPO: ${{ github.event.pull_request.head.repo.full_name }}",
+        "JWTSCAN_EVENT_BEFORE: ${{ github.event.before }}",
+        "JWTSCAN_EVENT_AFTER: ${{ github.event.after }}",
+        "INPUT_MODE: ${{ inputs.mode }}",
+        "INPUT_SARIF: ${{ inputs.sarif }}",
+        "if: steps.run.outputs.upload == 'true'",
+    ] {
+        assert!(action.contains(mapping), "action.yml lacks `{mapping}`");
+    }
+    let upload = action.find("upload-sarif@").unwrap();
+    assert!(action.find("action.sh\" run").unwrap() < upload && upload < action.find("action.sh\" finish").unwrap());
+    for line in action.lines().filter(|line| line.contains("uses:")) {
+        let reference = line.split('@').nth(1).unwrap_or_default();
+        assert!(reference.len() >= 40 && reference[..40].bytes().all(|b| b.is_ascii_hexdigit()), "not pinned: {line}");
+    }
 }

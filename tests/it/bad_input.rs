@@ -1,5 +1,5 @@
 //! Hostile input against the binary. Every case pins the same promise: the scan completes with the
-//! exit status SPEC.md gives, and each file is either scanned or counted in `summary.skipped` /
+//! exit status docs/report-format.md gives, and each file is either scanned or counted in `summary.skipped` /
 //! `summary.errors` with a warning on stderr, never silently lost. Plus: output that scanned text
 //! cannot abuse (terminal escapes, broken JSON, re-leaked tokens) and no network access.
 

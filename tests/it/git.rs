@@ -452,3 +452,16 @@ fn since_accepts_a_tag_and_range_accepts_a_symmetric_difference() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("no-such-rev"), "{}", bad.stderr);
 }
+
+#[test]
+fn git_reads_the_config_at_the_repository_root_from_a_subfolder() {
+    let mut repo = Repo::new();
+    repo.write("jwtscan.toml", "[rules]\ndisable = [\"alg-none\"]\n");
+    repo.write("sub/dir/t.env", &format!("T={}\n", token(1)));
+    repo.commit("token");
+    let run = jwtscan_git(&repo.path().join("sub/dir"), &[]);
+    assert!(run.findings("alg-none").is_empty(), "{}", run.report);
+    assert!(!run.findings("leaked-token").is_empty(), "{}", run.report);
+    let config = run.report["summary"]["config"].as_str().unwrap();
+    assert!(config.ends_with("jwtscan.toml"), "{config}");
+}

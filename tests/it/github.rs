@@ -1,5 +1,6 @@
-//! `--format github`: one workflow-command annotation per finding, escaped so that nothing from
-//! a scanned file can start a workflow command of its own, plus the job summary table.
+//! `--format github`: one workflow-command annotation per token occurrence, most severe first and
+//! capped as GitHub displays them, escaped so that nothing from a scanned file can start a
+//! workflow command of its own, plus the job summary table of every finding.
 
 use std::path::Path;
 
@@ -40,13 +41,13 @@ fn finding(severity: Severity, message: &str, path: &str) -> Finding {
 /// Every line the runner sees must be one of ours: an annotation or the closing summary.
 fn assert_only_our_commands(stdout: &str) {
     for line in stdout.lines() {
-        let ours = ["::error file=", "::warning file=", "::notice file=", "jwtscan: "];
+        let ours = ["::error file=", "::warning file=", "::notice file=", "::notice title=jwtscan::", "jwtscan: "];
         assert!(ours.iter().any(|prefix| line.starts_with(prefix)), "foreign line: {line:?}");
     }
 }
 
 #[test]
-fn a_finding_becomes_one_error_annotation_with_its_span() {
+fn a_token_becomes_one_annotation_titled_by_its_most_severe_rule() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("dev.env"), format!("# dev\n\nTOKEN={ALG_NONE}\n")).unwrap();
     let output = jwtscan(dir.path()).args(["--format", "github"]).output().unwrap();
@@ -57,15 +58,17 @@ fn a_finding_becomes_one_error_annotation_with_its_span() {
     assert_eq!(
         first,
         "::error file=dev.env,line=3,endLine=3,col=7,endColumn=55,title=jwtscan alg-none (critical)::\
-         token is unsigned (alg \"none\")%0Atoken: eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]"
+         token is unsigned (alg \"none\")%0Aalso: leaked-token (high), no-expiry (medium)%0A\
+         token: eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]"
     );
+    assert_eq!(stdout.lines().count(), 2, "one annotation and the summary line: {stdout}");
     assert!(!stdout.contains(ALG_NONE), "the full token leaked into the log");
     assert!(stdout.ends_with("jwtscan: 3 findings in 1 files (1 tokens, 0 skipped, 0 errors)\n"), "{stdout}");
 }
 
 #[test]
 fn severities_map_to_error_warning_and_notice() {
-    let command = |severity| annotation(&finding(severity, "m", "a.env"), None);
+    let command = |severity| annotation(&[&finding(severity, "m", "a.env")], None);
     assert!(command(Severity::Critical).starts_with("::error "));
     assert!(command(Severity::High).starts_with("::error "));
     assert!(command(Severity::Medium).starts_with("::warning "));
@@ -75,18 +78,18 @@ fn severities_map_to_error_warning_and_notice() {
 
 #[test]
 fn columns_are_given_only_for_single_line_spans() {
-    let single = annotation(&finding(Severity::High, "m", "a.env"), None);
+    let single = annotation(&[&finding(Severity::High, "m", "a.env")], None);
     assert!(single.contains(",col=11,endColumn=60,"), "{single}");
     let mut spanning = finding(Severity::High, "m", "a.env");
     spanning.end_line = 5;
-    let multi = annotation(&spanning, None);
+    let multi = annotation(&[&spanning], None);
     assert!(multi.contains("line=3,endLine=5,title="), "{multi}");
     assert!(!multi.contains("col="), "{multi}");
 }
 
 #[test]
 fn messages_and_properties_are_escaped() {
-    let line = annotation(&finding(Severity::High, "100% bad\r\n::add-mask::secret", "a,b:c%.env"), None);
+    let line = annotation(&[&finding(Severity::High, "100% bad\r\n::add-mask::secret", "a,b:c%.env")], None);
     assert_eq!(
         line,
         "::error file=a%2Cb%3Ac%25.env,line=3,endLine=3,col=11,endColumn=60,title=jwtscan alg-none (high)::\
@@ -97,7 +100,7 @@ fn messages_and_properties_are_escaped() {
 
 #[test]
 fn a_message_cannot_start_a_workflow_command() {
-    let line = annotation(&finding(Severity::Low, "x\n::set-output name=pwned::1\n::add-mask::y", "a.env"), None);
+    let line = annotation(&[&finding(Severity::Low, "x\n::set-output name=pwned::1\n::add-mask::y", "a.env")], None);
     assert_only_our_commands(&line);
     assert_eq!(line.lines().count(), 1);
 }
@@ -111,7 +114,7 @@ fn a_file_name_cannot_start_a_workflow_command() {
     let output = jwtscan(dir.path()).args(["--format", "github", "--min-severity", "high", "."]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert_only_our_commands(&stdout);
-    assert_eq!(stdout.lines().count(), 3, "two annotations and the summary: {stdout}");
+    assert_eq!(stdout.lines().count(), 2, "one annotation for the token and the summary: {stdout}");
     assert!(stdout.contains("file=x%0A%3A%3Aset-output name=pwned%3A%3A1%0D%0A%3A%3Aadd-mask%3A%3Ay%2Cz%3Aw.env,"));
 }
 
@@ -149,4 +152,43 @@ fn no_summary_is_written_without_the_variable_or_with_another_format() {
     let summary = dir.path().join("summary.md");
     jwtscan(dir.path()).env("GITHUB_STEP_SUMMARY", &summary).args(["--format", "json", "t.env"]).assert().code(1);
     assert!(!summary.exists());
+}
+
+/// Tokens told apart by their `sub`; each is unsigned, so its most severe rule is alg-none.
+fn unsigned(n: usize) -> String {
+    use base64::Engine as _;
+    let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{{\"sub\":\"{n}\",\"exp\":1}}"));
+    format!("eyJhbGciOiJub25lIn0.{claims}.")
+}
+
+#[test]
+fn annotations_stop_at_ten_errors_and_say_how_many_more_the_summary_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..25).map(|n| format!("T{n}={}", unsigned(n))).collect();
+    std::fs::write(dir.path().join("many.env"), lines.join("\n")).unwrap();
+    let runner = tempfile::tempdir().unwrap();
+    let summary = runner.path().join("summary.md");
+    let output =
+        jwtscan(dir.path()).env("GITHUB_STEP_SUMMARY", &summary).args(["--format", "github"]).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_only_our_commands(&stdout);
+    assert_eq!(stdout.lines().filter(|line| line.starts_with("::error ")).count(), 10, "{stdout}");
+    let more: Vec<&str> = stdout.lines().filter(|line| line.starts_with("::notice title=jwtscan::")).collect();
+    assert_eq!(more.len(), 1, "{stdout}");
+    assert!(more[0].contains("15 more token occurrences (30 findings)"), "{}", more[0]);
+    assert!(more[0].contains("the job summary lists every finding"), "{}", more[0]);
+    let table = std::fs::read_to_string(&summary).unwrap();
+    assert_eq!(table.lines().filter(|line| line.starts_with("| critical | alg-none")).count(), 25, "{table}");
+}
+
+#[test]
+fn the_most_severe_occurrences_are_annotated_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // A medium-only token first in the file, then an unsigned one (critical).
+    let expired = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbg";
+    std::fs::write(dir.path().join("a.env"), format!("A={expired}\nB={ALG_NONE}\n")).unwrap();
+    let output = jwtscan(dir.path()).args(["--format", "github", "--fail-on", "never"]).output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with("::error file=a.env,line=2,"), "{stdout}");
 }

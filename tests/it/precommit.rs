@@ -169,3 +169,28 @@ fn a_named_file_is_scanned_even_when_gitignore_lists_it() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["summary"]["files_scanned"], 1, "git add -f puts ignored files in a commit");
 }
+
+fn repo_file(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// The wheel-based hooks repository is published from packaging/pre-commit at each release: it
+/// must pin the wheel of this very version and offer the same hooks, run the same way.
+#[test]
+fn the_pre_commit_package_pins_this_version_and_mirrors_the_hooks() {
+    let version = env!("CARGO_PKG_VERSION");
+    let package = repo_file("packaging/pre-commit/pyproject.toml");
+    assert!(package.contains(&format!("\nversion = \"{version}\"\n")), "{package}");
+    assert!(package.contains(&format!("dependencies = [\"jwtscan=={version}\"]")), "{package}");
+    let mirror = repo_file("packaging/pre-commit/.pre-commit-hooks.yaml");
+    let here = repo_file(".pre-commit-hooks.yaml");
+    for (id, entry) in [("jwtscan", "jwtscan scan"), ("jwtscan-staged", "jwtscan git --staged")] {
+        for manifest in [&mirror, &here] {
+            let hook = manifest.split("- id: ").find(|hook| hook.starts_with(&format!("{id}\n"))).expect(id);
+            assert!(hook.contains(&format!("entry: {entry}\n")), "{hook}");
+        }
+    }
+    assert_eq!(mirror.matches("language: python").count(), 2, "both mirror hooks install the wheel");
+    let wheel = repo_file("pyproject.toml");
+    assert!(wheel.contains("bindings = \"bin\"") && wheel.contains("build-backend = \"maturin\""), "{wheel}");
+}

@@ -1,5 +1,5 @@
-//! README.md promises what the binary does (and that `jwtscan scan .` on this repository is
-//! clean); these tests keep the promises from drifting apart.
+//! README.md and docs/ promise what the binary does (and that `jwtscan scan .` on this repository
+//! is clean); these tests keep the promises from drifting apart.
 
 use jwtscan::rules::{self, RuleMeta};
 
@@ -8,15 +8,15 @@ fn readme() -> String {
 }
 
 #[test]
-fn readme_rule_docs_are_generated_from_rules_toml() {
-    let readme = readme();
-    let start = readme.find("<!-- rules:start -->\n").expect("rules:start marker") + "<!-- rules:start -->\n".len();
-    let end = readme.find("<!-- rules:end -->").expect("rules:end marker");
+fn the_rule_reference_in_docs_is_generated_from_rules_toml() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).expect("docs/rules.md");
+    let start = doc.find("<!-- rules:start -->\n").expect("rules:start marker") + "<!-- rules:start -->\n".len();
+    let end = doc.find("<!-- rules:end -->").expect("rules:end marker");
     let all: Vec<&RuleMeta> = rules::all().iter().collect();
     let expected = jwtscan::commands::rules::markdown(&all);
     assert!(
-        readme[start..end] == expected,
-        "README.md's rule section is stale: regenerate it with `cargo run -- rules --format markdown`"
+        doc[start..end] == expected,
+        "docs/rules.md is stale: regenerate between its markers with `cargo run -- rules --format markdown`"
     );
 }
 
@@ -24,9 +24,13 @@ fn readme_rule_docs_are_generated_from_rules_toml() {
 fn readme_gives_the_two_setup_commands_and_the_test_command_ci_runs() {
     let readme = readme();
     assert!(readme.contains("cargo run --release -- scan examples/demo"));
-    assert!(readme.contains("\ncargo test "));
+    let test_line = readme.lines().find(|line| line.starts_with("cargo test")).expect("a `cargo test` line");
+    let test_command = test_line.split('#').next().unwrap().trim();
     let ci = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.ci/run")).expect(".ci/run");
-    assert!(ci.contains("\ncargo test"), ".ci/run runs the README's test command");
+    assert!(
+        ci.lines().any(|line| line.trim() == test_command),
+        ".ci/run must run exactly the README's test command `{test_command}`"
+    );
 }
 
 #[test]
@@ -40,4 +44,21 @@ fn the_repository_scans_clean_under_its_own_config() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
     assert_eq!(report["findings"], serde_json::json!([]), "jwtscan.toml should exclude or allowlist every test token");
     assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn the_readme_demo_command_scans_the_demo_under_its_own_config() {
+    let output = assert_cmd::Command::cargo_bin("jwtscan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["scan", "--format", "json", "examples/demo"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(
+        report["summary"]["config"], "examples/demo/jwtscan.toml",
+        "not the repository's, which excludes examples/"
+    );
+    assert!(report["summary"]["findings"].as_u64() > Some(10), "{}", report["summary"]);
+    assert_eq!(output.status.code(), Some(1));
 }

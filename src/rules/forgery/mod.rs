@@ -145,7 +145,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             continue;
         }
         for &occurrence in &target.occurrences {
-            if let Some(occurrence) = collector.hmac_tokens.get(occurrence) {
+            if let Some(occurrence) = collector.hmac_tokens.get(occurrence)
+                && !occurrence.silenced.contains(&hit.rule.as_str())
+            {
                 collector.findings.push(occurrence.finding(hit.clone(), settings.show_secrets));
             }
         }

@@ -2,6 +2,7 @@
 //! temporary folders (see `util`). Tokens are built at run time so this source holds none.
 
 mod baseline;
+mod command_line;
 mod config;
 mod decode;
 mod output;

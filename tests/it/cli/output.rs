@@ -1,4 +1,4 @@
-//! Report formats, `--output`, the JSON fields SPEC.md pins, colour, and escaping of scanned text.
+//! Report formats, `--output`, the JSON fields docs/report-format.md pins, colour, and escaping of scanned text.
 
 use predicates::prelude::*;
 

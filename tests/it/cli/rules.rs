@@ -4,8 +4,8 @@ use predicates::prelude::*;
 
 use crate::cli::util::json;
 
-/// Every rule id SPEC.md names.
-/// The rule ids in `rules/rules.toml` order; `tests/rule_examples.rs` pins them to SPEC.md's table.
+/// Every rule id the contract names (docs/report-format.md, docs/rules.md).
+/// The rule ids in `rules/rules.toml` order; `tests/rule_examples.rs` pins them to the contract's list.
 fn spec_ids() -> Vec<&'static str> {
     jwtscan::rules::all().iter().map(|rule| rule.id.as_str()).collect()
 }
