@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 fuzz=$root/fuzz
 
-ALL_TARGETS=(find token scan config baseline time jwk)
+ALL_TARGETS=(find token scan config baseline time jwk layers ignore)
 
 seconds=60
 seed_only=false
@@ -75,6 +75,15 @@ stringData:
 EOF
 )
     printf '%s\n' "$secret" | seed scan k8s-secret
+    local auth docker
+    auth=$(printf 'serviceaccount:%s' "$hs" | b64)
+    docker=$(printf '{"auths":{"quay.io":{"auth":"%s"}}}' "$auth")
+    printf '%s' "$docker" | seed layers docker-config
+    printf '.dockerconfigjson: %s\n' "$(printf '%s' "$docker" | b64)" | seed layers dockerconfigjson
+    printf 'source: data:,%s\n' "$(printf '%s' "$docker" | sed 's/{/%7B/g; s/}/%7D/g; s/"/%22/g; s/:/%3A/g')" | seed layers data-url
+    printf 'release: %s\n' "$(printf '{"manifest":"token: %s"}' "$hs" | gzip -c | b64 | b64)" | seed layers helm
+    printf '{"auth":"%s"}' "$(printf 'x:%s' "$hs" | base64 -w 64 | sed 's/$/\\n/' | tr -d '\n' | sed 's,/,\\/,g')" |
+        seed layers json-escaped
     printf '%s\n' "$secret" | seed find k8s-secret
     printf 'AUTH=%s\nNONE=%s # jwtscan:ignore\nJWE=%s\n\xff\xfe\x00bad utf8 %s\r\n' "$hs" "$none" "$jwe" "$kid" |
         seed scan env
@@ -128,6 +137,9 @@ EOF
 EOF
     printf '{"findings":[]}' | seed baseline empty
     printf '{"findings":[{"fingerprint":1}]}' | seed baseline bad-fingerprint
+
+    printf 'target/\n*.log\n\377target/\n*.log\n*.env\n!keep.env\nsrc/**\n' | seed ignore added-lines
+    printf '\377[z-a]\n\\\n**/***\n' | seed ignore bad-globs
 
     for text in 1700000000 2023-11-14T22:13:20Z 2023-11-15T00:13:20.5+02:00 1970-01-02 24h 7d 90 -5m; do
         printf '%s' "$text" | seed time "$text"

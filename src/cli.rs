@@ -62,6 +62,10 @@ pub struct GitArgs {
     /// Only what is staged in the index and differs from HEAD
     #[arg(long)]
     pub staged: bool,
+    /// Exit 0 even when objects could not be read or trees not entered (by default an
+    /// incomplete history scan fails the run)
+    #[arg(long)]
+    pub allow_incomplete: bool,
     #[command(flatten)]
     pub options: ScanOptions,
 }

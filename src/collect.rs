@@ -17,6 +17,8 @@ pub struct Occurrence {
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
+    pub encoding: Vec<&'static str>,
     /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
     /// runs after the walk, must not report them either.
     pub silenced: Vec<&'static str>,
@@ -38,12 +40,17 @@ impl Occurrence {
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            encoding: Vec::new(),
             silenced: Vec::new(),
         }
     }
 
     pub fn subject(&self) -> Subject {
-        Subject::Token { compact: Arc::clone(&self.compact), sha256: self.sha256.clone() }
+        Subject::Token {
+            compact: Arc::clone(&self.compact),
+            sha256: self.sha256.clone(),
+            encoding: self.encoding.clone(),
+        }
     }
 }
 

@@ -42,6 +42,11 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
+    /// hit; 0 turns layer decoding off (`[decode] max_depth`).
+    pub max_depth: u8,
+    /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
+    pub hash_budget: crate::budget::HashBudget,
     /// Verification against the issuers' published keys; `None`: off, no network at all.
     pub verify: Option<VerifySettings>,
 }
@@ -80,6 +85,8 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
+            hash_budget: crate::budget::HashBudget::default(),
             verify: None,
         }
     }
@@ -145,6 +152,14 @@ struct ConfigFile {
     #[serde(default)]
     claims: ClaimsSection,
     verify: Option<bool>,
+    #[serde(default)]
+    decode: DecodeSection,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct DecodeSection {
+    max_depth: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -184,7 +199,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
     };
     let mut excludes = ExcludePatterns::default();
     if let Some(path) = settings.config.clone() {
-        apply_config_file(&mut settings, &path, &mut excludes)?;
+        apply_config_file(&mut settings, &path, &mut excludes).map_err(|err| crate::redact::error(&err))?;
     }
     apply_flags(&mut settings, options, &mut excludes)?;
     settings.exclude = excludes.build()?;
@@ -239,16 +254,48 @@ impl ExcludePatterns {
     }
 }
 
+/// Settings for `jwtscan git --range`/`--since`: the config is the one in the range's base
+/// commit (`display` names it, `text` is its content, `None` when the base has none), never the
+/// checkout's, which the change being judged may have edited. Its paths are relative to `root`.
+pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, text: Option<&[u8]>) -> Result<Settings> {
+    let mut settings = Settings { paths: vec![root.to_path_buf()], ..Settings::default() };
+    let mut excludes = ExcludePatterns::default();
+    if let Some(text) = text {
+        let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        std::str::from_utf8(text)
+            .map_err(|_| anyhow::anyhow!("invalid config file {display}: not UTF-8"))
+            .and_then(|text| apply_config_text(&mut settings, display, text, base, &mut excludes))
+            .map_err(|err| crate::redact::error(&err))?;
+    }
+    apply_flags(&mut settings, options, &mut excludes)?;
+    settings.exclude = excludes.build()?;
+    crate::wordlist::check_wordlists(&settings.wordlists)?;
+    if options.verbose {
+        eprintln!("jwtscan: config: {}", crate::report::escape_visible(display));
+    }
+    Ok(settings)
+}
+
 fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut ExcludePatterns) -> Result<()> {
     let display = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {display}"))?;
-    let file: ConfigFile =
-        toml::from_str(&text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let base = std::fs::canonicalize(path)
         .with_context(|| format!("cannot resolve config file {display}"))?
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
+    apply_config_text(settings, &display.to_string(), &text, base, excludes)
+}
+
+fn apply_config_text(
+    settings: &mut Settings,
+    display: &str,
+    text: &str,
+    base: PathBuf,
+    excludes: &mut ExcludePatterns,
+) -> Result<()> {
+    let file: ConfigFile =
+        toml::from_str(text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
     let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
 
     if let Some(value) = &file.fail_on {
@@ -287,6 +334,13 @@ fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut Exclud
         }
         settings.allowlist_tokens.insert(token.to_ascii_lowercase());
     }
+    if let Some(value) = &file.decode.max_depth {
+        let limit = crate::find::layers::MAX_DEPTH_LIMIT;
+        settings.max_depth =
+            value.as_integer().and_then(|depth| u8::try_from(depth).ok()).filter(|&depth| depth <= limit).ok_or_else(
+                || bad("decode.max_depth", format!("expected a whole number from 0 to {limit}, got {value}")),
+            )?;
+    }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
     if let Some(verify) = file.verify {
@@ -321,7 +375,7 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
         settings.now = parse_now(now)?;
     }
     if let Some(path) = &options.baseline {
-        settings.baseline = crate::baseline::load(path)?;
+        settings.baseline = crate::baseline::load(path).map_err(|err| crate::redact::error(&err))?;
     }
     if let Some(size) = options.max_file_size {
         settings.max_file_size = size;

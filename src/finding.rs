@@ -46,7 +46,8 @@ impl std::fmt::Debug for WholeToken {
 #[derive(Clone, Debug)]
 pub enum Subject {
     /// A token: shown redacted unless `--show-secrets`.
-    Token { compact: Arc<str>, sha256: String },
+    /// `encoding`: the layers it was found inside, outside in (`evidence.encoding`).
+    Token { compact: Arc<str>, sha256: String, encoding: Vec<&'static str> },
     /// A key: its members with the private one masked, or all of them with `--show-secrets`.
     Key { redacted: String, full: String, sha256: String },
 }
@@ -73,7 +74,12 @@ pub struct Site<'a> {
 impl Finding {
     /// The one way to build a finding (token, key or history): location, fingerprint and
     /// redaction are decided here.
-    pub fn new(hit: Hit, site: &Site<'_>, subject: &Subject, show_secrets: bool) -> Finding {
+    pub fn new(mut hit: Hit, site: &Site<'_>, subject: &Subject, show_secrets: bool) -> Finding {
+        if !show_secrets {
+            // Evidence and messages quote header and claim values, which may hold a whole token.
+            hit.message = crate::redact::scrub(&hit.message).into_owned();
+            crate::redact::mask_members(&mut hit.evidence, false);
+        }
         let (token, compact) = match subject {
             Subject::Token { compact, .. } => {
                 let shown = if show_secrets { compact.to_string() } else { redact_token(compact) };
@@ -83,6 +89,11 @@ impl Finding {
         };
         let sha256 = subject.sha256();
         let mut evidence = hit.evidence;
+        if let Subject::Token { encoding, .. } = subject
+            && !encoding.is_empty()
+        {
+            evidence.insert("encoding".into(), Value::from(encoding.clone()));
+        }
         if let Some((time, author)) = site.history {
             evidence.insert("commit_time".into(), Value::from(crate::time::format_time(time)));
             evidence.insert("author".into(), Value::from(author));
@@ -195,17 +206,10 @@ fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
     hex(&hasher.finalize()[..16])
 }
 
-/// Enough of a token to recognise it (the header, the start of the payload), never enough to
-/// replay it: the rest of the payload and the signature are cut. At least one payload character
-/// is always cut, so an unsigned token with a short payload is not shown whole.
+/// Enough of a token to recognise it, never enough to replay it or to read a secret its header
+/// carries (see `redact::token`).
 pub fn redact_token(compact: &str) -> String {
-    const PAYLOAD_PREFIX: usize = 8;
-    let mut parts = compact.splitn(3, '.');
-    let header = parts.next().unwrap_or("");
-    let payload = parts.next().unwrap_or("");
-    let shown: String = payload.chars().take(PAYLOAD_PREFIX.min(payload.chars().count().saturating_sub(1))).collect();
-    let ellipsis = if payload.len() > shown.len() { "…" } else { "" };
-    format!("{header}.{shown}{ellipsis}.[redacted]")
+    crate::redact::token(compact)
 }
 
 #[cfg(test)]

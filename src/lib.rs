@@ -5,19 +5,23 @@
 //! exit code.
 
 pub mod baseline;
+pub mod budget;
 pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
 pub mod discover;
+pub mod escape;
 pub mod find;
 pub mod finding;
+pub mod gate;
 pub mod hex;
 pub mod hmac;
 pub mod inline_ignore;
 pub mod input;
 pub mod keys;
 pub mod pipeline;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod severity;

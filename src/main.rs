@@ -19,7 +19,11 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("jwtscan: error: {err:#}");
+            // No line of it may start a workflow command (`::error::`): each is prefixed.
+            let text = jwtscan::redact::safe_lines(&format!("{err:#}"));
+            for (index, line) in text.lines().enumerate() {
+                eprintln!("jwtscan: {}{line}", if index == 0 { "error: " } else { "  " });
+            }
             ExitCode::from(jwtscan::Exit::Usage as u8)
         }
     }

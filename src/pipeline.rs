@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::collect::{Collector, Occurrence, Origin, Unplaced};
 use crate::config::Settings;
+use crate::find::layers::Decoder;
 use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
@@ -17,12 +18,28 @@ use crate::rules::id;
 use crate::rules::{self, Hit, private_jwk};
 use crate::token;
 
+/// Occurrences of one token in one file that are reported; later ones are counted in a warning.
+/// 2 M copies of one short token held 14 GB of findings; a reader needs the first few.
+pub const REPEATS_LISTED: u64 = 64;
+/// Distinct tokens per file whose checks are remembered for their repeats; past it, tokens are
+/// checked each time (the memory stays bounded, the cost stays linear).
+const REMEMBERED_TOKENS: usize = 4_096;
+
+/// What the checks said about a token already seen in the current file.
+struct Seen {
+    hits: Vec<Hit>,
+    hmac: bool,
+    occurrences: u64,
+}
+
 pub struct Scanner<'s> {
     settings: &'s Settings,
     ctx: rules::Context,
     candidates: Vec<Candidate>,
     hits: Vec<Hit>,
     buf: Vec<u8>,
+    /// Per token SHA-256, for the current file (cleared by `finish_file`).
+    seen: std::collections::HashMap<String, Seen>,
     /// Findings go to `Collector::unplaced`: a history blob's places are known only afterwards.
     placing_later: bool,
 }
@@ -35,7 +52,24 @@ impl<'s> Scanner<'s> {
             candidates: Vec::new(),
             hits: Vec::new(),
             buf: Vec::new(),
+            seen: std::collections::HashMap::new(),
             placing_later: false,
+        }
+    }
+
+    /// Ends a file: repeats past `REPEATS_LISTED` are counted in one note per token.
+    fn finish_file(&mut self, path: &str, out: &mut Collector) {
+        let mut unlisted: Vec<u64> = self
+            .seen
+            .drain()
+            .filter(|(_, seen)| seen.occurrences > REPEATS_LISTED)
+            .map(|(_, seen)| seen.occurrences - REPEATS_LISTED)
+            .collect();
+        unlisted.sort_unstable();
+        for more in unlisted {
+            out.note(format!(
+                "{path}: {more} more occurrences of the same token not listed (the first {REPEATS_LISTED} are)"
+            ));
         }
     }
 
@@ -72,7 +106,8 @@ impl<'s> Scanner<'s> {
     ) -> std::io::Result<()> {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        let result = windows::each_window(&mut reader, &mut buf, &mut |window| {
+        let largest = usize::try_from(self.settings.max_file_size).unwrap_or(usize::MAX);
+        let result = windows::each_window(&mut reader, &mut buf, largest, &mut |window| {
             out.bytes_scanned += window.read as u64;
             self.scan_buffer(path, commit, window.buf, window.origin, window.limit, out);
         });
@@ -81,6 +116,7 @@ impl<'s> Scanner<'s> {
         }
         self.buf = buf;
         out.files_scanned += 1;
+        self.finish_file(path, out);
         result
     }
 
@@ -89,6 +125,7 @@ impl<'s> Scanner<'s> {
         out.files_scanned += 1;
         out.bytes_scanned += buf.len() as u64;
         self.scan_buffer(path, commit, buf, Origin::START, buf.len(), out);
+        self.finish_file(path, out);
     }
 
     /// Scans `buf`, reporting tokens that start before `limit` (the rest belong to the next window).
@@ -103,13 +140,12 @@ impl<'s> Scanner<'s> {
     ) {
         self.candidates.clear();
         let collect_keys = self.settings.rule_enabled(id::SECRET_IN_REPO);
+        let mut decoder = Decoder::new(self.settings.max_depth, buf.len());
         // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
-        let hinted = if collect_keys {
-            find::find_tokens_and_hint(buf, &mut self.candidates)
-        } else {
-            find::find_tokens(buf, &mut self.candidates);
-            true
-        };
+        let hinted = find::find_in(buf, collect_keys, &mut decoder, &mut self.candidates);
+        if let Some(warning) = decoder.stats.warning() {
+            out.error(path, &warning);
+        }
         let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
@@ -127,7 +163,13 @@ impl<'s> Scanner<'s> {
         let mut checked_line: Option<(std::ops::Range<usize>, Directive)> = None;
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
-            let Some(token) = token::decode(compact) else { continue };
+            let sha256 = sha256_hex(compact.as_bytes());
+            // A token seen before in this file is not decoded or checked again.
+            let known = self.seen.contains_key(&sha256);
+            let token = if known { None } else { token::decode(compact) };
+            if !known && token.is_none() {
+                continue;
+            }
             out.tokens += 1;
             let start = origin.shift(locator.position(candidate.start));
             let directive = if self.settings.inline_ignore {
@@ -138,20 +180,37 @@ impl<'s> Scanner<'s> {
             if directive == Directive::All {
                 continue;
             }
+            let mut hmac = false;
+            if let Some(token) = &token {
+                self.hits.clear();
+                rules::check_token(token, &self.ctx, &mut self.hits);
+                self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
+                hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
+                if self.seen.len() < REMEMBERED_TOKENS {
+                    self.seen.insert(sha256.clone(), Seen { hits: self.hits.clone(), hmac, occurrences: 0 });
+                }
+            }
+            if let Some(seen) = self.seen.get_mut(&sha256) {
+                seen.occurrences += 1;
+                if seen.occurrences > REPEATS_LISTED {
+                    continue;
+                }
+                self.hits.clone_from(&seen.hits);
+                hmac = seen.hmac;
+            }
             let occurrence = Occurrence {
                 path: Arc::clone(path),
                 start,
                 end: origin.shift(locator.position(candidate.end)),
                 compact: Arc::from(compact),
-                sha256: sha256_hex(compact.as_bytes()),
+                sha256,
                 commit: commit.cloned(),
+                encoding: candidate.encoding.iter().map(|layer| layer.name()).collect(),
                 silenced: match directive {
                     Directive::Rules(ids) => ids,
                     Directive::None | Directive::All => Vec::new(),
                 },
             };
-            self.hits.clear();
-            rules::check_token(&token, &self.ctx, &mut self.hits);
             let mut hits = std::mem::take(&mut self.hits);
             for hit in hits.drain(..) {
                 if self.settings.rule_enabled(hit.rule) && !occurrence.silenced.contains(&hit.rule.as_str()) {
@@ -159,7 +218,7 @@ impl<'s> Scanner<'s> {
                 }
             }
             self.hits = hits;
-            if token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512")) {
+            if hmac {
                 out.hmac_tokens.push(occurrence);
             }
         }
@@ -251,6 +310,20 @@ mod tests {
         let mut out = Collector::default();
         scanner.scan_reader(&Arc::from("f"), None, text, &mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn a_token_repeated_in_a_file_is_listed_up_to_the_cap_and_the_rest_counted() {
+        let out = scan(format!("{UNSIGNED}\n").repeat(1_000).as_bytes());
+        assert_eq!(out.tokens, 1_000);
+        let listed: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
+        assert_eq!(listed.len() as u64, REPEATS_LISTED);
+        assert_eq!(listed.iter().map(|f| f.line).max(), Some(REPEATS_LISTED), "the first ones are listed");
+        let notes: Vec<String> = out.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            notes,
+            [format!("f: {} more occurrences of the same token not listed (the first 64 are)", 1_000 - REPEATS_LISTED)]
+        );
     }
 
     #[test]

@@ -7,6 +7,19 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 
+/// Issue 17: an error quotes no token found in the input and no control character that could
+/// drive the terminal or the Actions runner.
+fn assert_safe(data: &[u8], message: &str) {
+    let hostile = |c: char| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c);
+    assert!(!message.chars().any(hostile), "{message:?}");
+    let mut tokens = Vec::new();
+    jwtscan::find::find_tokens(data, &mut tokens);
+    for token in &tokens {
+        let compact = token.compact(data);
+        assert!(compact.is_empty() || !message.contains(compact), "error quotes a token: {message}");
+    }
+}
+
 static PATH: LazyLock<PathBuf> =
     LazyLock::new(|| std::env::temp_dir().join(format!("jwtscan-fuzz-{}.json", std::process::id())));
 
@@ -15,5 +28,6 @@ fuzz_target!(|data: &[u8]| {
     if let Err(err) = jwtscan::baseline::load(&PATH) {
         let message = format!("{err:#}");
         assert!(message.contains(&*PATH.to_string_lossy()), "error does not name the file: {message}");
+        assert_safe(data, &message);
     }
 });

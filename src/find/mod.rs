@@ -29,21 +29,30 @@
 //!   may be indented, as in a YAML block scalar) is joined and reported over all its lines.
 //! - Headers that begin with whitespace after the `{` (`eyAi` = `{ "`, `ewo…` = `{\n`, `ew0K` =
 //!   `{\r\n`) are found too: they ride in the same packed SIMD search at no measurable cost.
+//! - Tokens inside other encodings (base64 at any alignment, percent, JSON escapes, gzip/zlib,
+//!   split string literals) are found by [`layers`], from needles in the same pass, where a hit
+//!   is neither a bare token nor a whole-value wrapper.
 
 pub(crate) mod needles;
 
 use std::sync::LazyLock;
 
+pub mod layers;
+
 use crate::token::{self, Form, Payload};
+use layers::{Decoder, Layer, Needle, Start, Walk};
 use needles::Literals;
 
-/// A token found in a buffer: `start..end` is its span in the buffer (the wrapper's span for a
-/// base64-wrapped token); `inner` holds the decoded token text when it was wrapped.
+/// A token found in a buffer: `start..end` is its span in the buffer (the wrapper's or the
+/// outermost encoded value's span for a wrapped or encoded token); `inner` holds the decoded token
+/// text when it was wrapped or encoded; `encoding` the layers it was found inside, outside in
+/// (empty for a bare token and for a whole-value base64 wrapper).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub start: usize,
     pub end: usize,
     pub inner: Option<String>,
+    pub encoding: Vec<Layer>,
 }
 
 impl Candidate {
@@ -56,17 +65,31 @@ impl Candidate {
     }
 }
 
-/// Appends every token in `buf` to `out`, in order of position.
+/// Appends every token in `buf` to `out`, in order of position, decoding layers to the default
+/// depth.
 pub fn find_tokens(buf: &[u8], out: &mut Vec<Candidate>) {
-    find_from(buf, 0, &PREFILTER, out);
+    let mut dec = Decoder::new(layers::DEFAULT_MAX_DEPTH, buf.len());
+    find_in(buf, false, &mut dec, out);
 }
 
-/// `find_tokens`, and whether `buf` holds one of `needles::hint_needles`: they ride in the same
-/// SIMD pass until the first one is seen, which costs far less than a second pass over `buf`.
+/// `find_tokens`, and whether `buf` holds one of `needles::hint_needles`.
 pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
-    match find_from(buf, 0, &WITH_HINTS, out) {
+    let mut dec = Decoder::new(layers::DEFAULT_MAX_DEPTH, buf.len());
+    find_in(buf, true, &mut dec, out)
+}
+
+/// Appends every token in `buf` to `out`, decoding layers within `dec`'s bounds. With `hints`,
+/// also tells whether `buf` holds one of `needles::hint_needles` (else returns true): they ride
+/// in the same SIMD pass until the first one is seen, which costs far less than a second pass.
+pub fn find_in(buf: &[u8], hints: bool, dec: &mut Decoder, out: &mut Vec<Candidate>) -> bool {
+    let mut walk = Walk::default();
+    if !hints {
+        find_from(buf, 0, &PREFILTER, &mut walk, dec, out);
+        return true;
+    }
+    match find_from(buf, 0, &WITH_HINTS, &mut walk, dec, out) {
         Some(hint) => {
-            find_from(buf, hint + 1, &PREFILTER, out);
+            find_from(buf, hint + 1, &PREFILTER, &mut walk, dec, out);
             true
         }
         None => false,
@@ -75,18 +98,72 @@ pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
 
 /// Appends the tokens from `at` on; stops at the first needle past the token needles, if the
 /// prefilter has any, and returns its position.
-fn find_from(buf: &[u8], mut at: usize, prefilter: &Literals, out: &mut Vec<Candidate>) -> Option<usize> {
+fn find_from(
+    buf: &[u8],
+    mut at: usize,
+    prefilter: &Literals,
+    walk: &mut Walk,
+    dec: &mut Decoder,
+    out: &mut Vec<Candidate>,
+) -> Option<usize> {
+    let mut found = Vec::new();
     while let Some((span, needle)) = prefilter.find(buf, at) {
         let hit = span.start;
-        let (found, resume) = match needle {
-            bare if bare < BARE.len() => bare_at(buf, hit),
-            WRAPPED_NEEDLE => wrapped_at(buf, hit),
-            _ => return Some(hit),
+        let resume = match Needle::of(needle) {
+            Some(Needle::Bare) => bare_or_split_at(buf, hit, walk, dec, &mut found, out),
+            Some(Needle::Wrapped) => match wrapped_at(buf, hit) {
+                (Some(candidate), end) => {
+                    out.push(candidate);
+                    end
+                }
+                (None, end) => layers::at_hit(buf, hit, 0, walk, 0, dec, &mut found).max(end),
+            },
+            Some(Needle::Layer(Start::Back(back))) => layers::at_hit(buf, hit, back, walk, 0, dec, &mut found),
+            Some(Needle::Layer(Start::Run)) if left_boundary(buf, hit, ANY64) => {
+                layers::at_hit(buf, hit, 0, walk, 0, dec, &mut found)
+            }
+            Some(Needle::Layer(Start::Run)) => hit + 1,
+            None => return Some(hit),
         };
-        out.extend(found);
+        out.extend(found.drain(..).map(|found| Candidate {
+            start: found.start,
+            end: found.end,
+            inner: Some(found.token),
+            encoding: found.encoding,
+        }));
+        walk.floor = walk.floor.max(resume);
         at = resume.max(hit + 1);
     }
     None
+}
+
+/// At a bare-token needle: the token split over string literals from here, else the bare token,
+/// else the base64 of a JSON object starting here; returns where the search resumes.
+fn bare_or_split_at(
+    buf: &[u8],
+    hit: usize,
+    walk: &mut Walk,
+    dec: &mut Decoder,
+    found: &mut Vec<layers::Found>,
+    out: &mut Vec<Candidate>,
+) -> usize {
+    let (bare, end) = bare_at(buf, hit);
+    let at_literal_end = matches!(buf.get(end), Some(b'"' | b'\'' | b'`' | b'\\'));
+    if at_literal_end && dec.enabled() && hit >= walk.joined_until {
+        match layers::joined_at(buf, hit, end) {
+            Ok((split, resume)) if bare.as_ref().is_none_or(|bare| split.end > bare.end) => {
+                found.push(split);
+                return resume;
+            }
+            Ok(_) => {}
+            Err(walked) => walk.joined_until = walked,
+        }
+    }
+    if let Some(bare) = bare {
+        out.push(bare);
+        return end;
+    }
+    if left_boundary(buf, hit, ANY64) { layers::at_hit(buf, hit, 0, walk, 0, dec, found).max(end) } else { end }
 }
 
 /// Byte classes: a character of the base64url alphabet, of the standard one, a hex digit.
@@ -144,10 +221,9 @@ static VALUE: [u8; 256] = {
 const BARE: [&[u8]; 6] = [b"eyJ", b"eyAi", b"ewog", b"ewoi", b"ewoJ", b"ew0K"];
 /// The base64 of `eyJ`: where a wrapped token starts.
 const WRAPPED: &[u8] = b"ZXlK";
-const WRAPPED_NEEDLE: usize = BARE.len();
 
 fn token_needles() -> impl Iterator<Item = Vec<u8>> {
-    BARE.iter().copied().chain([WRAPPED]).map(<[u8]>::to_vec)
+    layers::needles().map(<[u8]>::to_vec)
 }
 
 static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_needles().collect::<Vec<_>>()));
@@ -165,7 +241,7 @@ fn bare_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
         return (None, chain.end);
     }
     let found = chain.token_end().filter(|&end| is_token(buf, start, end));
-    (found.map(|end| Candidate { start, end, inner: None }), chain.end)
+    (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() }), chain.end)
 }
 
 /// Up to this many segment separators are remembered; a longer chain is never a token.
@@ -348,11 +424,11 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
     if lines_end > first_end {
         let joined: Vec<u8> = buf[start..lines_end].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         if let Some(inner) = unwrap_token(&joined) {
-            return (Some(Candidate { start, end: lines_end, inner: Some(inner) }), lines_end);
+            return (Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new() }), lines_end);
         }
     }
     match unwrap_token(first_line) {
-        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner) }), first_end),
+        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new() }), first_end),
         None => (None, lines_end),
     }
 }

@@ -219,13 +219,19 @@ fn a_one_line_wrapper_of_exactly_a_line_width_is_not_joined_with_the_next_line()
 }
 
 #[test]
-fn ignores_wrappers_that_hold_more_or_less_than_one_token() {
-    for inner in [format!("{JWT_IO} trailing words"), format!("{HS_HEADER}.{PAYLOAD}"), "eyJhbGciOi...".to_string()] {
+fn wrappers_holding_more_than_one_token_are_left_to_the_layers_and_less_yields_nothing() {
+    for inner in [format!("{HS_HEADER}.{PAYLOAD}"), "eyJhbGciOi...".to_string()] {
         let text = format!("data: {}\n", std_b64(&inner));
         assert!(find(text.as_bytes()).is_empty(), "{inner}");
     }
-    let embedded = format!("data: x{}\n", std_b64(JWT_IO));
-    assert!(find(embedded.as_bytes()).is_empty());
+    // Not a whole-value wrapper, so found inside a base64 layer, at the run's span.
+    for text in
+        [format!("data: {}\n", std_b64(&format!("{JWT_IO} trailing words"))), format!("data: x{}\n", std_b64(JWT_IO))]
+    {
+        let found = find(text.as_bytes());
+        assert_eq!(found.len(), 1, "{text}");
+        assert_eq!((found[0].inner.as_deref(), &found[0].encoding[..]), (Some(JWT_IO), &[Layer::Base64][..]));
+    }
 }
 
 #[test]
@@ -450,4 +456,12 @@ fn the_hint_search_finds_the_same_tokens_and_says_whether_a_hint_is_there() {
         assert_eq!(find_tokens_and_hint(text.as_bytes(), &mut out), hinted, "{text}");
         assert_eq!(out, find(text.as_bytes()), "{text}");
     }
+}
+
+#[test]
+fn the_fused_prefilter_stays_within_slim_teddy() {
+    // aho-corasick switches to Fat Teddy (half the bytes per step) above 32 literals; a new needle
+    // past that must be paid for by measuring, not by accident.
+    let fused = token_needles().count() + needles::hint_needles().len();
+    assert!(fused <= 32, "{fused} literals in the token + hint pass");
 }

@@ -130,7 +130,7 @@ pub(crate) fn search_with<K: AsRef<[u8]> + Sync>(
                 let index = base + (first + j) as u64;
                 let mut keyed = Keyed::default();
                 for (t, target) in targets.iter().enumerate() {
-                    if target.best.load(Ordering::Relaxed) <= index {
+                    if target.stop() <= index {
                         continue;
                     }
                     if keyed.verifies(key.as_ref(), target) {
@@ -145,7 +145,7 @@ pub(crate) fn search_with<K: AsRef<[u8]> + Sync>(
         let first_index = base + first as u64;
         for (t, target) in targets.iter().enumerate() {
             // Keys from `skip_from` on come after the target's earliest match so far.
-            let skip_from = target.best.load(Ordering::Relaxed).saturating_sub(first_index).min(chunk.len() as u64);
+            let skip_from = target.stop().saturating_sub(first_index).min(chunk.len() as u64);
             if skip_from == 0 {
                 continue;
             }
@@ -154,7 +154,7 @@ pub(crate) fn search_with<K: AsRef<[u8]> + Sync>(
                 let j = mask.trailing_zeros() as usize;
                 mask &= mask - 1;
                 let index = first_index + j as u64;
-                if target.best.load(Ordering::Relaxed) <= index {
+                if target.stop() <= index {
                     break;
                 }
                 target.best.fetch_min(index, Ordering::Relaxed);

@@ -37,6 +37,14 @@ pub(crate) enum HashAlg {
 }
 
 impl HashAlg {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            HashAlg::Sha256 => "HS256",
+            HashAlg::Sha384 => "HS384",
+            HashAlg::Sha512 => "HS512",
+        }
+    }
+
     pub(crate) fn from_jws(alg: &str) -> Option<HashAlg> {
         match alg {
             "HS256" => Some(HashAlg::Sha256),

@@ -13,6 +13,11 @@ pub struct Target {
     pub(crate) blocks: FastTarget,
     /// Index of the earliest candidate that verified it (`u64::MAX`: none yet).
     pub(crate) best: AtomicU64,
+    /// Candidates from this index on are not tried: the token's share of the byte budget.
+    pub(crate) limit: u64,
+    /// Bytes one check of this token hashes (`budget::check_bytes`).
+    pub(crate) check_bytes: u64,
+    pub(crate) signing_input_bytes: usize,
     pub(crate) occurrences: Vec<usize>,
 }
 
@@ -24,16 +29,22 @@ impl Target {
         if token.signature.len() != alg.output_len() {
             return None;
         }
+        let input = token.signing_input();
+        let block = if alg == HashAlg::Sha256 { 64 } else { 128 };
         Some(Target {
             alg,
-            blocks: FastTarget::new(alg, token.signing_input().as_bytes(), &token.signature),
+            blocks: FastTarget::new(alg, input.as_bytes(), &token.signature),
             best: AtomicU64::new(u64::MAX),
+            limit: u64::MAX,
+            check_bytes: crate::budget::check_bytes(input.len(), block),
+            signing_input_bytes: input.len(),
             occurrences: Vec::new(),
         })
     }
 
-    pub(crate) fn solved(&self) -> bool {
-        self.best.load(Ordering::Relaxed) != u64::MAX
+    /// Candidates from this index on are skipped: after its earliest match, or past its budget.
+    pub(crate) fn stop(&self) -> u64 {
+        self.best.load(Ordering::Relaxed).min(self.limit)
     }
 }
 

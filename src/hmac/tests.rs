@@ -48,6 +48,9 @@ fn hmac_cases() -> Vec<(Target, Vec<u8>, String)> {
                     alg,
                     blocks: FastTarget::new(alg, input.as_bytes(), &signature),
                     best: AtomicU64::new(u64::MAX),
+                    limit: u64::MAX,
+                    check_bytes: 0,
+                    signing_input_bytes: input.len(),
                     occurrences: Vec::new(),
                 };
                 cases.push((target, key.clone(), format!("{alg:?} key {key_len} input {input_len}")));

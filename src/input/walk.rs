@@ -1,4 +1,5 @@
-//! Walks the PATHs in parallel and feeds every regular file to a per-thread `Scanner`.
+//! Walks the PATHs in parallel and feeds every regular file, and the target text of every
+//! symbolic link, to a per-thread `Scanner`.
 //! Hidden files are scanned, `.git/` never is, `.gitignore` is honoured with or without a git
 //! repository, and every file that is not scanned is counted and explained.
 
@@ -108,7 +109,15 @@ impl Worker<'_, '_> {
         // `./src/a.rs` and `src/a.rs` are one file: one spelling keeps fingerprints stable.
         let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
         if file_type.is_symlink() {
-            self.out.skip(&display, "symbolic link not followed");
+            // Not followed (it may point anywhere, or loop), but its target text is content a
+            // change can carry like any file's: a link can hold a token.
+            match std::fs::read_link(path) {
+                Ok(target) => {
+                    let text = target.as_os_str().as_encoded_bytes();
+                    self.scanner.scan_bytes(&Arc::from(display.as_str()), None, text, &mut self.out);
+                }
+                Err(err) => self.out.error(&display, &format!("cannot read symbolic link: {err}")),
+            }
             return;
         }
         if !file_type.is_file() {

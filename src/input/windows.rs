@@ -22,21 +22,39 @@ pub struct Window<'a> {
 }
 
 /// Reads `reader` to the end into `buf` a window at a time and calls `scan` with each window: tokens
-/// starting before its `limit` belong to it, the rest to the next.
-pub fn each_window(reader: &mut impl Read, buf: &mut Vec<u8>, scan: &mut dyn FnMut(Window<'_>)) -> std::io::Result<()> {
+/// starting before its `limit` belong to it, the rest to the next. A window grows while one token
+/// in progress fills it, up to `largest` bytes: a token longer than a window is still seen whole.
+pub fn each_window(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    largest: usize,
+    scan: &mut dyn FnMut(Window<'_>),
+) -> std::io::Result<()> {
     let mut origin = Origin::START;
+    let largest = largest.max(WINDOW);
+    let mut window = WINDOW;
+    let mut read = 0;
     loop {
-        let want = WINDOW - buf.len();
-        let read = read_up_to(reader, buf, want)?;
-        if read < want {
+        let want = window - buf.len();
+        let more = read_up_to(reader, buf, want)?;
+        read += more;
+        if more < want {
             scan(Window { buf, origin, limit: buf.len(), read });
             return Ok(());
         }
-        let cut = match memchr::memrchr(b'\n', &buf[WINDOW / 2..]) {
-            Some(index) => WINDOW / 2 + index + 1,
-            None => cut_inside_line(buf),
+        let cut = match memchr::memrchr(b'\n', &buf[window / 2..]) {
+            Some(index) => window / 2 + index + 1,
+            None => match cut_inside_line(buf) {
+                Some(cut) => cut,
+                None if window < largest => {
+                    window = window.saturating_mul(2).min(largest);
+                    continue;
+                }
+                None => buf.len() - OVERLAP,
+            },
         };
         scan(Window { buf, origin, limit: cut, read });
+        read = 0;
         let consumed = &buf[..cut];
         match memchr::memrchr(b'\n', consumed) {
             Some(last) => {
@@ -51,16 +69,18 @@ pub fn each_window(reader: &mut impl Read, buf: &mut Vec<u8>, scan: &mut dyn FnM
 
 /// Where to cut a full window whose second half holds no line break. A token that runs into the
 /// window's end moves whole into the next window: the cut goes before the first token prefix in
-/// the run of token characters that reaches the end, however long that run is. Otherwise the last
-/// OVERLAP bytes are scanned again, as a token may also start just before them.
-fn cut_inside_line(buf: &[u8]) -> usize {
+/// the run of token characters that reaches the end, however long that run is; `None` when that
+/// token starts the window (it fills it: the window must grow). Otherwise the last OVERLAP bytes
+/// are scanned again, as a token may also start just before them.
+fn cut_inside_line(buf: &[u8]) -> Option<usize> {
     let fallback = buf.len() - OVERLAP;
     let run_start = buf.iter().rposition(|&b| !is_token_byte(b)).map_or(0, |index| index + 1);
     let run = &buf[run_start..];
     let prefix = [memchr::memmem::find(run, b"eyJ"), memchr::memmem::find(run, b"ZXlK")].into_iter().flatten().min();
     match prefix.map(|offset| run_start + offset) {
-        Some(start) if start > 0 => start.min(fallback),
-        _ => fallback,
+        Some(0) => None,
+        Some(start) => Some(start.min(fallback)),
+        None => Some(fallback),
     }
 }
 

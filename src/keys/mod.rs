@@ -34,8 +34,14 @@ use pem::pem_block;
 const MIN_STRING: usize = 8;
 const MAX_STRING: usize = 512;
 const MAX_PEM: usize = 16 * 1024;
-/// Candidate bytes one worker keeps; past it candidates are dropped and counted in a warning.
+/// Memory the kept candidates may take, per worker and in all, counted with each entry's
+/// bookkeeping (`ENTRY_BYTES`), not only its key bytes: 12 M short literals once held 2.4 GB
+/// under a 32 MB count of key bytes. Past it candidates are dropped and counted in a warning.
 pub const STORE_BUDGET: usize = 32 << 20;
+pub const STORE_TOTAL: usize = 128 << 20;
+/// What a kept candidate costs besides its key bytes: the map entry, the key's box and
+/// allocation, and its origin.
+const ENTRY_BYTES: usize = 128;
 
 /// How a candidate key was derived from the file, named in the evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,13 +107,13 @@ impl KeyOrigin {
     }
 }
 
-/// The distinct candidate keys one worker collected, bounded by `STORE_BUDGET`; a key seen
-/// again costs nothing more.
+/// The distinct candidate keys one worker collected, bounded by `STORE_BUDGET` (and, merged, by
+/// `STORE_TOTAL`); a key seen again costs nothing more.
 #[derive(Default, Debug)]
 pub struct KeyStore {
     keys: HashMap<Box<[u8]>, KeyOrigin>,
     bytes: usize,
-    /// Candidates not kept, over `STORE_BUDGET`.
+    /// Candidates not kept, over `STORE_BUDGET` or `STORE_TOTAL`.
     pub dropped: u64,
 }
 
@@ -130,11 +136,11 @@ impl KeyStore {
             }
             return;
         }
-        if self.bytes + key.len() > STORE_BUDGET {
+        if self.bytes + key.len() + ENTRY_BYTES > STORE_BUDGET {
             self.dropped += 1;
             return;
         }
-        self.bytes += key.len();
+        self.bytes += key.len() + ENTRY_BYTES;
         self.keys.insert(key.into(), origin());
     }
 
@@ -144,8 +150,9 @@ impl KeyStore {
             match self.keys.get_mut(&key) {
                 Some(existing) if origin.rank() < existing.rank() => *existing = origin,
                 Some(_) => {}
+                None if self.bytes + key.len() + ENTRY_BYTES > STORE_TOTAL => self.dropped += 1,
                 None => {
-                    self.bytes += key.len();
+                    self.bytes += key.len() + ENTRY_BYTES;
                     self.keys.insert(key, origin);
                 }
             }

@@ -44,8 +44,11 @@ impl TokenDetails {
             truncate(&serde_json::to_string(&sanitize(&Value::Object(token.header), false)).ok()?, MAX_HEADER_CHARS);
         let (claims, claim_names, payload_note) = match &token.payload {
             Payload::Claims(claims) => {
-                let mut names: Vec<String> =
-                    claims.keys().take(MAX_CLAIM_NAMES).map(|name| truncate(name, MAX_VALUE_CHARS)).collect();
+                let mut names: Vec<String> = claims
+                    .keys()
+                    .take(MAX_CLAIM_NAMES)
+                    .map(|name| truncate(&crate::redact::scrub(name), MAX_VALUE_CHARS))
+                    .collect();
                 if claims.len() > MAX_CLAIM_NAMES {
                     names.push(format!("… {} more", claims.len() - MAX_CLAIM_NAMES));
                 }
@@ -69,7 +72,7 @@ fn shown_claims(claims: &Map<String, Value>, now: i64) -> Vec<(&'static str, Str
                     None => compact_json(value),
                 },
                 _ => match value {
-                    Value::String(text) => truncate(text, MAX_VALUE_CHARS),
+                    Value::String(text) => truncate(&crate::redact::scrub(text), MAX_VALUE_CHARS),
                     other => compact_json(other),
                 },
             };
@@ -109,14 +112,14 @@ fn compact_json(value: &Value) -> String {
 fn sanitize(value: &Value, private: bool) -> Value {
     match value {
         Value::String(text) if private => Value::String(mask_secret(text)),
-        Value::String(text) => Value::String(truncate(text, MAX_VALUE_CHARS)),
+        Value::String(text) => Value::String(truncate(&crate::redact::scrub(text), MAX_VALUE_CHARS)),
         Value::Array(items) => Value::Array(items.iter().map(|item| sanitize(item, private)).collect()),
         Value::Object(members) => Value::Object(
             members
                 .iter()
                 .map(|(name, member)| {
                     (
-                        truncate(name, MAX_VALUE_CHARS),
+                        truncate(&crate::redact::scrub(name), MAX_VALUE_CHARS),
                         sanitize(member, private || PRIVATE_JWK_MEMBERS.contains(&name.as_str())),
                     )
                 })

@@ -20,8 +20,10 @@ use crate::config::Settings;
 use crate::finding::Finding;
 use crate::severity::Severity;
 
-/// The job summary accepts 1 MiB per step; the table stops well before that.
+/// The job summary accepts 1 MiB per step; the table stops well before that, by rows and by bytes
+/// (punctuation written as entities makes a row up to five times its text).
 const MAX_SUMMARY_ROWS: usize = 1_000;
+const MAX_SUMMARY_BYTES: usize = 1_000_000;
 /// Longest table cell, in characters, so one odd claim value cannot flood the summary.
 const MAX_CELL_CHARS: usize = 300;
 /// Annotations GitHub shows per step and level; one notice is kept for the "more" line.
@@ -157,27 +159,12 @@ fn annotation_path(path: &str, cwd: Option<&Path>) -> String {
 
 /// The runner's escaping for a command's message.
 pub fn escape_data(text: &str) -> String {
-    escape(text, false)
+    crate::escape::workflow_data(text)
 }
 
 /// The runner's escaping for a command's property values: as data, plus the separators.
 pub fn escape_property(text: &str) -> String {
-    escape(text, true)
-}
-
-fn escape(text: &str, property: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' if property => out.push_str("%3A"),
-            ',' if property => out.push_str("%2C"),
-            _ => out.push(c),
-        }
-    }
-    out
+    crate::escape::workflow_property(text)
 }
 
 /// A Markdown section for the job summary: counts and one table row per finding.
@@ -193,56 +180,37 @@ pub fn step_summary(report: &Report) -> String {
         return text;
     }
     text.push_str("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n");
+    let mut listed = 0;
     for finding in report.findings.iter().take(MAX_SUMMARY_ROWS) {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
-        let _ = writeln!(
-            text,
-            "| {} | {} | {} | {} |",
+        let row = format!(
+            "| {} | {} | {} | {} |\n",
             finding.severity,
             markdown_cell(&finding.rule),
             markdown_cell(&location),
             markdown_cell(&finding.message)
         );
+        if text.len() + row.len() > MAX_SUMMARY_BYTES {
+            break;
+        }
+        text.push_str(&row);
+        listed += 1;
     }
-    if report.findings.len() > MAX_SUMMARY_ROWS {
+    if report.findings.len() > listed {
         let _ = writeln!(
             text,
-            "\n{} more findings are not listed here; `--format json` has them all.",
-            report.findings.len() - MAX_SUMMARY_ROWS
+            "\n{} more findings are not listed here (the summary holds at most {MAX_SUMMARY_ROWS} rows and 1 MiB); \
+             `--format json` has them all.",
+            report.findings.len() - listed
         );
     }
     text.push('\n');
     text
 }
 
-/// One table cell: `|` and newlines cannot break the table, and Markdown or HTML from a scanned
-/// file renders as the plain characters it is (no links, images or formatting).
+/// One table cell (see `escape::markdown`).
 pub fn markdown_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut count = 0;
-    while let Some(c) = chars.next() {
-        count += 1;
-        if count > MAX_CELL_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-                out.push_str("<br>");
-            }
-            '\n' => out.push_str("<br>"),
-            c if c.is_control() => out.push(char::REPLACEMENT_CHARACTER),
-            c if c.is_ascii_punctuation() && !matches!(c, '.' | ',' | '-' | '/' | ':' | '=' | '@') => {
-                let _ = write!(out, "&#{};", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::markdown(text, MAX_CELL_CHARS)
 }
 
 #[cfg(test)]

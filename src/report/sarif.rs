@@ -227,7 +227,7 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
     let mut result = SarifResult::builder()
         .rule_id(&finding.rule)
         .level(result_level(finding.severity))
-        .message(Message::builder().text(&finding.message).build())
+        .message(Message::builder().text(crate::escape::sarif(&finding.message)).build())
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
         .properties(PropertyBag::builder().additional_properties(properties).build())
@@ -253,7 +253,7 @@ fn warning_notifications(warnings: &[Problem]) -> Vec<Notification> {
         .map(|warning| {
             // Skips are expected (size limit, symlinks); anything else is a file the scan could not read.
             let level = if matches!(warning, Problem::Skipped { .. }) { "note" } else { "warning" };
-            notification(level, warning.to_string())
+            notification(level, crate::escape::sarif(&warning.to_string()).into_owned())
         })
         .collect();
     if warnings.len() > MAX_NOTIFICATIONS {

@@ -63,7 +63,12 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     }
     let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
-    writeln!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    write!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
+    if let Some(Value::Array(chain)) = first.evidence.get("encoding") {
+        let names: Vec<&str> = chain.iter().filter_map(Value::as_str).collect();
+        write!(out, "  {}", paint.apply("2", &format!("(in {})", escape_visible(&names.join(" > ")))))?;
+    }
+    writeln!(out)?;
     // Once per occurrence, here: only this report shows them.
     if let Some(details) = first.compact.as_ref().and_then(|whole| TokenDetails::of(&whole.0, settings)) {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
@@ -119,11 +124,12 @@ fn verification(finding: &Finding) -> Option<(&str, &str)> {
     Some((verification.get("outcome")?.as_str()?, verification.get("reason")?.as_str()?))
 }
 
-/// `key: value, …` with strings unquoted and every value cut short; the verification outcome
-/// has its own line.
+/// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    for (key, value) in evidence.iter().filter(|(key, _)| key.as_str() != "verification") {
+    // The encoding chain is the occurrence's, shown once on its header line; the verification
+    // outcome has its own line.
+    for (key, value) in evidence.iter().filter(|(key, _)| !matches!(key.as_str(), "encoding" | "verification")) {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -216,25 +222,7 @@ impl Paint {
 /// `\u{202e}`), so scanned text can neither drive the terminal nor reorder what is shown, and a
 /// reader can still see what the file holds.
 pub fn escape_visible(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
-        return Cow::Borrowed(text);
-    }
-    let mut escaped = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !needs_escape(c) {
-            escaped.push(c);
-        } else if (c as u32) < 0x100 {
-            let _ = write!(escaped, "\\x{:02x}", c as u32);
-        } else {
-            let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
-        }
-    }
-    Cow::Owned(escaped)
-}
-
-fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    crate::escape::terminal(text)
 }
 
 #[cfg(test)]

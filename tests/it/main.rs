@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod git;
 mod github;
+mod hostile;
 mod precommit;
 mod readme;
 mod rule_examples;

@@ -11,6 +11,12 @@ use jwtscan::rules;
 /// (2023-11-14T22:13:20Z).
 const NOW: i64 = 1_700_000_000;
 
+/// Rules judged on history rather than on file contents: their examples are changes, checked in
+/// the `hostile` tests.
+fn judges_text(rule: &rules::RuleMeta) -> bool {
+    !rule.tags.iter().any(|tag| tag == "gate")
+}
+
 fn settings() -> Settings {
     Settings { now: NOW, ..Settings::default() }
 }
@@ -63,7 +69,7 @@ fn every_rule_has_examples_and_negative_examples() {
 fn every_example_fires_its_rule_once() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let fired = fired(example, &settings);
             let count = fired.iter().filter(|id| **id == rule.id).count();
@@ -79,7 +85,7 @@ fn every_example_fires_its_rule_once() {
 fn no_negative_example_fires_its_rule() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.negative_examples {
             if fired(example, &settings).contains(&rule.id) {
                 failures.push(format!("{}: fired on negative example {example:?}", rule.id));
@@ -109,7 +115,7 @@ fn secrets_in(example: &str) -> Vec<&str> {
 #[test]
 fn findings_never_repeat_a_whole_token_or_private_key() {
     let settings = settings();
-    for rule in rules::all() {
+    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let secrets = secrets_in(example);
             assert!(!secrets.is_empty(), "{}: example without a token or key: {example:?}", rule.id);

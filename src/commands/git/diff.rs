@@ -177,11 +177,14 @@ impl<'e, 's> Differ<'e, 's> {
                         .and_then(|previous| ObjectId::try_from(previous.id).ok());
                     self.diff(old_tree, id, depth + 1, out);
                 }
-                EntryKind::Blob | EntryKind::BlobExecutable => out.blobs.push((id, self.path.clone())),
+                // A link's blob is its target text, which can carry a token like any file.
+                EntryKind::Blob | EntryKind::BlobExecutable | EntryKind::Link => {
+                    out.blobs.push((id, self.path.clone()))
+                }
                 EntryKind::Commit if out.submodules.is_empty() => {
                     out.submodules.push(String::from_utf8_lossy(&self.path).into_owned());
                 }
-                EntryKind::Commit | EntryKind::Link => {}
+                EntryKind::Commit => {}
             }
         }
         self.path.truncate(folder);

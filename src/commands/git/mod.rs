@@ -25,8 +25,8 @@ use crate::config::Settings;
 use blobs::{Catalog, CommitMeta, Place, scan_blobs};
 use diff::{Changes, Differ};
 use graph::Graph;
-use graph::ancestors;
-use select::select;
+use graph::{ancestors, read_commit};
+use select::{peel_to_commit, select};
 use staged::staged;
 
 mod blobs;
@@ -36,7 +36,8 @@ mod select;
 mod staged;
 
 /// Trees nested deeper than this are not entered: real repositories stay far below it, and a
-/// crafted one must not exhaust the stack.
+/// crafted one must not exhaust the stack. Never silently: each is an error, and an incomplete
+/// history scan fails the run unless `--allow-incomplete`.
 pub(super) const MAX_TREE_DEPTH: usize = 256;
 /// Commits diffed in parallel before their changes are recorded: large enough to keep every
 /// worker busy, small enough that the changes of a huge history are never all in memory.
@@ -50,18 +51,109 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     let repo =
         gix::discover(&args.repo).map_err(|err| anyhow!("{}: not a git repository ({err})", args.repo.display()))?;
     let root = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
-    let settings = crate::config::resolve(std::slice::from_ref(&root), &args.options)?;
+    // In `--range`/`--since` mode the gate's settings come from the base commit: the change
+    // being judged cannot switch its own gate off.
+    let base = if args.options.config.is_none() { base_commit(&repo, args)? } else { None };
+    let settings = match base {
+        Some((base, tree)) => {
+            let config = crate::gate::config_in(&repo, tree);
+            let display = match &config {
+                Some((name, _)) => format!("{}:{name}", short(&base)),
+                None => format!("{} (no config)", short(&base)),
+            };
+            let text = config.as_ref().map(|(_, text)| &text[..]);
+            crate::config::resolve_from_commit(&root, &args.options, &display, text)?
+        }
+        None => crate::config::resolve(std::slice::from_ref(&root), &args.options)?,
+    };
     let exclude = PathFilter::new(&settings, &root);
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build().context("cannot start worker threads")?;
     let shared = repo.clone().into_sync();
-    let collector = if args.staged {
+    let mut collector = if args.staged {
         staged(&repo, &shared, &settings, &exclude, &pool)?
     } else {
         history(&repo, &shared, args, &settings, &exclude, &pool)?
     };
+    if let Some(base) = base_commit(&repo, args)? {
+        gate_changes(&repo, &root, args, base, &mut collector)?;
+    }
     let report = crate::build_report(collector, &settings, started);
-    crate::emit(&report, &settings)
+    let exit = crate::emit(&report, &settings)?;
+    if report.summary.errors > 0 && !args.allow_incomplete {
+        eprintln!(
+            "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned (see the \
+             warnings); pass --allow-incomplete to accept that",
+            report.summary.errors
+        );
+        return Ok(Exit::Findings);
+    }
+    Ok(exit)
+}
+
+/// The commit whose settings judge a `--range A..B` (A, or the merge base of `A...B`) or a
+/// `--since REV` (REV), with its tree; `None` in the other modes.
+fn base_commit(repo: &gix::Repository, args: &GitArgs) -> Result<Option<(ObjectId, ObjectId)>> {
+    let base = if let Some(range) = &args.range {
+        let spec =
+            repo.rev_parse(range.as_str()).map_err(|err| anyhow!("--range {range}: cannot resolve ({err})"))?.detach();
+        match spec {
+            gix::revision::plumbing::Spec::Range { from, .. } => Some(peel_to_commit(repo, from)?),
+            gix::revision::plumbing::Spec::Merge { theirs, ours } => {
+                let (theirs, ours) = (peel_to_commit(repo, theirs)?, peel_to_commit(repo, ours)?);
+                repo.merge_base(theirs, ours).ok().map(|id| id.detach())
+            }
+            _ => None,
+        }
+    } else if let Some(rev) = &args.since {
+        let id = repo.rev_parse_single(rev.as_str()).map_err(|err| anyhow!("--since {rev}: cannot resolve ({err})"))?;
+        Some(peel_to_commit(repo, id.detach())?)
+    } else {
+        None
+    };
+    let Some(base) = base else { return Ok(None) };
+    let mut buf = Vec::new();
+    let commit = read_commit(repo, base, &mut buf).map_err(|err| anyhow!("base commit {}: {err}", short(&base)))?;
+    Ok(Some((base, commit.tree)))
+}
+
+/// Reports each change the range makes to the gate's own files (see `gate`), against each of the
+/// range's tips.
+fn gate_changes(
+    repo: &gix::Repository,
+    root: &Path,
+    args: &GitArgs,
+    (base, base_tree): (ObjectId, ObjectId),
+    out: &mut Collector,
+) -> Result<()> {
+    let mut scratch = Collector::default();
+    let (tips, _) = select(repo, args, &mut scratch)?;
+    let baseline = args.options.baseline.as_ref().and_then(|path| {
+        let absolute = std::fs::canonicalize(path).ok()?;
+        let root = std::fs::canonicalize(root).ok()?;
+        Some(absolute.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/"))
+    });
+    let mut reported = HashSet::new();
+    let mut buf = Vec::new();
+    for tip in tips {
+        let tree = match read_commit(repo, tip, &mut buf) {
+            Ok(commit) => commit.tree,
+            Err(err) => {
+                out.error(&short(&tip), &format!("unreadable commit: {err}"));
+                continue;
+            }
+        };
+        let (changes, errors) = crate::gate::changes(repo, base_tree, tree, baseline.as_deref());
+        for message in errors {
+            out.error(&short(&tip), &message);
+        }
+        for change in changes {
+            if reported.insert(change.path.clone()) {
+                out.findings.push(crate::gate::finding(&change, &base.to_string(), &tip.to_string()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Config `exclude` globs, applied to blob paths relative to the repository root.

@@ -52,7 +52,8 @@ pub(super) fn staged(
             unmerged = true;
             continue;
         }
-        if !matches!(entry.mode, gix::index::entry::Mode::FILE | gix::index::entry::Mode::FILE_EXECUTABLE) {
+        use gix::index::entry::Mode;
+        if !matches!(entry.mode, Mode::FILE | Mode::FILE_EXECUTABLE | Mode::SYMLINK) {
             continue;
         }
         let path: &[u8] = entry.path(&index);
@@ -109,6 +110,8 @@ pub(super) fn flatten_tree(
     out: &mut Collector,
 ) {
     if depth > MAX_TREE_DEPTH {
+        let folder = String::from_utf8_lossy(path).into_owned();
+        out.error(&folder, "trees nested too deeply, not entered");
         return;
     }
     let entries: Vec<(EntryMode, Vec<u8>, ObjectId)> = match repo.objects.try_find(&tree, buf) {

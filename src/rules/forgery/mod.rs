@@ -17,15 +17,15 @@ use std::sync::Mutex;
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
 use crate::hmac::{Target, search};
-use crate::keys::{KeyOrigin, STORE_BUDGET};
-use crate::rules::id;
+use crate::keys::{KeyOrigin, STORE_TOTAL};
+use crate::rules::{Hit, id};
 use crate::wordlist::{stream_wordlist, weak_secrets};
 use messages::hit_for;
 
-/// HMAC checks the `secret-in-repo` search may spend in all (about half a second on two cores,
-/// keying included): a large tree holds hundreds of thousands of string literals, and checking each against each token
+/// Bytes the `secret-in-repo` search may hash in all (about half a second on two cores): a large
+/// tree holds hundreds of thousands of string literals, and checking each against each token
 /// would grow with their product. Past it, each token meets only the most likely candidates.
-const REPO_CHECK_BUDGET: usize = 2_000_000;
+const REPO_HASH_BUDGET: u64 = 512 << 20;
 /// However many tokens share the budget, each is tried against at least this many candidates.
 const REPO_MIN_CANDIDATES: usize = 20_000;
 
@@ -53,14 +53,16 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
 }
 
 /// The cross-file pass: verifies every distinct HS* token against the weak list, the wordlists
-/// and the collected keys, and adds a finding for every occurrence of each verified token.
+/// and the collected keys, and adds a finding for every occurrence of each verified token. Each
+/// token meets candidates within its share of the byte budget; a token whose share ends before
+/// the weak list and wordlists do is reported as `weak-secret` with an `unknown` result.
 pub fn pass(collector: &mut Collector, settings: &Settings) {
     let keys = std::mem::take(&mut collector.keys);
     if keys.dropped > 0 {
         collector.note(format!(
-            "secret-in-repo: {} key candidates not kept (over {} MiB per thread)",
+            "secret-in-repo: {} key candidates not kept (over {} MiB of candidates, bookkeeping included)",
             keys.dropped,
-            STORE_BUDGET >> 20
+            STORE_TOTAL >> 20
         ));
     }
     let weak_on = settings.rule_enabled(id::WEAK_SECRET);
@@ -68,9 +70,13 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
         return;
     }
-    let targets = distinct_targets(&collector.hmac_tokens, settings);
+    let mut targets = distinct_targets(&collector.hmac_tokens, settings);
     if targets.is_empty() {
         return;
+    }
+    let share = settings.hash_budget.token_share(targets.len());
+    for target in &mut targets {
+        target.limit = crate::budget::HashBudget::candidates(share, target.check_bytes);
     }
     let matches: Mutex<Vec<Option<Match>>> = Mutex::new((0..targets.len()).map(|_| None).collect());
     let record = |target: usize, index: u64, secret: &[u8], source: Source| {
@@ -82,21 +88,26 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         }
     };
     let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
+    let (wordlists, repeated) = distinct_wordlists(&settings.wordlists);
+    for (path, times) in repeated {
+        collector.note(format!("wordlist {} is listed {times} times: read once", path.display()));
+    }
     let run = || {
         let mut unreadable = Vec::new();
-        let mut budget_note = None;
+        let mut notes = Vec::new();
         let mut base = 0u64;
         if weak_on {
             let list = weak_secrets();
             search(&targets, list, base, &|t, i| record(t, base + i as u64, list[i], Source::BuiltIn));
             base += list.len() as u64;
-            for path in &settings.wordlists {
-                let all_solved = || targets.iter().all(Target::solved);
+            let mut seen = SeenLines::default();
+            for path in &wordlists {
                 if let Err(err) = stream_wordlist(path, &mut |lines| {
-                    if all_solved() {
+                    if targets.iter().all(|target| target.stop() <= base) {
                         return false;
                     }
-                    search(&targets, lines, base, &|t, i| {
+                    let lines = seen.new_lines(lines);
+                    search(&targets, &lines, base, &|t, i| {
                         record(t, base + i as u64, lines[i], Source::Wordlist(path.clone()))
                     });
                     base += lines.len() as u64;
@@ -105,13 +116,21 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
                     unreadable.push((path.display().to_string(), format!("cannot read wordlist: {err}")));
                 }
             }
+            if seen.repeats > 0 {
+                notes.push(format!("wordlists: {} repeated lines tried once", seen.repeats));
+            }
         }
+        let weak_end = base;
         if repo_on && !repo_keys.is_empty() {
-            let unsolved = targets.iter().filter(|target| !target.solved()).count().max(1);
-            let per_token = (REPO_CHECK_BUDGET / unsolved).max(REPO_MIN_CANDIDATES);
+            // One check of each unsolved token per candidate: the run's repository budget in bytes
+            // says how many candidates they all meet.
+            let per_candidate: u64 =
+                targets.iter().filter(|target| target.stop() > base).map(|target| target.check_bytes).sum();
+            let per_token =
+                ((REPO_HASH_BUDGET / per_candidate.max(1)) as usize).max(REPO_MIN_CANDIDATES).min(repo_keys.len());
             let order = likely_first(&repo_keys, per_token);
             if order.len() < repo_keys.len() {
-                budget_note = Some(format!(
+                notes.push(format!(
                     "secret-in-repo: {} HS tokens and {} candidate keys are over the check budget; each token was \
                      tried against the {per_token} most likely (public keys and secret-named values first)",
                     targets.len(),
@@ -125,22 +144,29 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
                 }
             });
         }
-        (unreadable, budget_note)
+        (unreadable, notes, weak_end)
     };
-    let (unreadable, budget_note) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+    let (unreadable, notes, weak_end) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
         Ok(pool) => pool.install(run),
         Err(_) => run(),
     };
     for (path, reason) in unreadable {
         collector.error(&path, &reason);
     }
-    if let Some(note) = budget_note {
+    for note in notes {
         collector.note(note);
     }
     let matches = matches.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut unknown = 0;
     for (target, found) in targets.iter().zip(matches) {
-        let Some(found) = found else { continue };
-        let hit = hit_for(target, &found, &repo_keys, settings);
+        let hit = match found {
+            Some(found) => hit_for(target, &found, &repo_keys, settings),
+            None if weak_on && target.limit < weak_end => {
+                unknown += 1;
+                unknown_hit(target, share)
+            }
+            None => continue,
+        };
         if !settings.rule_enabled(hit.rule) {
             continue;
         }
@@ -151,6 +177,86 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
                 collector.findings.push(occurrence.finding(hit.clone(), settings.show_secrets));
             }
         }
+    }
+    if unknown > 0 {
+        collector.note(format!(
+            "weak-secret: {unknown} HS tokens have signing inputs too large to try every candidate within the \
+             budget of {} MiB hashed per token: reported as weak-secret with result `unknown`",
+            share >> 20
+        ));
+    }
+}
+
+/// The finding for a token whose budget ran out before the weak list and wordlists did: not
+/// known to be safe, so not silent, but below the severities that a found secret carries.
+fn unknown_hit(target: &Target, share: u64) -> Hit {
+    Hit::new(
+        id::WEAK_SECRET,
+        format!(
+            "{} token's signing input ({} bytes) is too large to try every guessable secret within the budget",
+            target.alg.name(),
+            target.signing_input_bytes
+        ),
+    )
+    .with_severity(crate::severity::Severity::Low)
+    .with("result", "unknown")
+    .with("candidates_tried", target.limit)
+    .with("signing_input_bytes", target.signing_input_bytes)
+    .with("budget_bytes", share)
+}
+
+/// The wordlists to read, each once however often and however spelled it is listed, and those
+/// listed more than once with their count.
+fn distinct_wordlists(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, usize)>) {
+    let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+    let mut distinct = Vec::new();
+    for path in paths {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::config::normalize(path));
+        let count = seen.entry(key).or_insert(0);
+        if *count == 0 {
+            distinct.push(path.clone());
+        }
+        *count += 1;
+    }
+    let mut repeated: Vec<(PathBuf, usize)> = distinct
+        .iter()
+        .filter_map(|path| {
+            let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::config::normalize(path));
+            seen.get(&key).filter(|&&count| count > 1).map(|&count| (path.clone(), count))
+        })
+        .collect();
+    repeated.sort();
+    (distinct, repeated)
+}
+
+/// Wordlist lines already tried, by a 64-bit keyed hash (random keys: a crafted line cannot
+/// collide with another on purpose), up to `MAX_SEEN_LINES`: past that, repeats cost time but no
+/// memory (the byte budget still bounds the time).
+#[derive(Default)]
+struct SeenLines {
+    hashes: std::collections::HashSet<u64>,
+    keys: std::collections::hash_map::RandomState,
+    repeats: u64,
+}
+
+const MAX_SEEN_LINES: usize = 4_000_000;
+
+impl SeenLines {
+    fn new_lines<'l>(&mut self, lines: &[&'l [u8]]) -> Vec<&'l [u8]> {
+        use std::hash::BuildHasher as _;
+        let mut fresh = Vec::with_capacity(lines.len());
+        for &line in lines {
+            let hash = self.keys.hash_one(line);
+            if self.hashes.contains(&hash) {
+                self.repeats += 1;
+                continue;
+            }
+            if self.hashes.len() < MAX_SEEN_LINES {
+                self.hashes.insert(hash);
+            }
+            fresh.push(line);
+        }
+        fresh
     }
 }
 
@@ -207,5 +313,50 @@ mod tests {
         ];
         assert_eq!(likely_first(&keys, 3), [2, 4, 1]);
         assert_eq!(likely_first(&keys, 10), [2, 4, 1, 0, 3]);
+    }
+
+    fn hs256_token(claims: &str, key: &[u8]) -> String {
+        use base64::Engine as _;
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let input = format!("{}.{}", b64(br#"{"alg":"HS256"}"#), b64(claims.as_bytes()));
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+        mac.update(input.as_bytes());
+        format!("{input}.{}", b64(&mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn a_token_over_its_byte_budget_is_reported_unknown_with_the_candidates_it_could_afford() {
+        let budget = crate::budget::HashBudget { per_token: 128 * 500, floor: 0, per_run: 128 * 500 };
+        let settings = Settings { hash_budget: budget, ..Settings::default() };
+        let findings = crate::scan_text(&hs256_token(r#"{"sub":"1"}"#, b"not-in-the-list-8d7f"), &settings);
+        let unknown: Vec<_> = findings.iter().filter(|f| f.rule == "weak-secret").collect();
+        assert_eq!(unknown.len(), 1, "{findings:?}");
+        assert_eq!(unknown[0].evidence["result"], "unknown");
+        assert_eq!(unknown[0].evidence["candidates_tried"], 500);
+        // A secret early in the list is still found within the same budget.
+        let findings = crate::scan_text(&hs256_token(r#"{"sub":"1"}"#, b"secret"), &settings);
+        let found = findings.iter().find(|f| f.rule == "weak-secret").unwrap();
+        assert!(found.evidence.get("result").is_none(), "{found:?}");
+    }
+
+    #[test]
+    fn repeated_wordlist_lines_are_tried_once() {
+        let mut seen = SeenLines::default();
+        let first: Vec<&[u8]> = vec![b"a", b"b", b"a"];
+        assert_eq!(seen.new_lines(&first), [b"a", b"b"]);
+        assert_eq!(seen.new_lines(&[b"b", b"c"]), [b"c"]);
+        assert_eq!(seen.repeats, 2);
+    }
+
+    #[test]
+    fn a_wordlist_listed_under_several_spellings_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let list = dir.path().join("w.txt");
+        std::fs::write(&list, "x\n").unwrap();
+        let spelled = [list.clone(), dir.path().join(".").join("w.txt"), list.clone()];
+        let (distinct, repeated) = distinct_wordlists(&spelled);
+        assert_eq!(distinct, std::slice::from_ref(&list));
+        assert_eq!(repeated, [(list, 3)]);
     }
 }

@@ -5,6 +5,7 @@ mod baseline;
 mod command_line;
 mod config;
 mod decode;
+mod encodings;
 mod output;
 mod rules;
 mod scan;

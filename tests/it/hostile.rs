@@ -1,0 +1,365 @@
+//! Issue 17: a pull request is hostile input, its own `jwtscan.toml` and `.ignore` included.
+//! Each case pins a promise with a small input that would show the cost curve if it came back:
+//! cost bounded by work done, memory bounded for repeats and baselines, redaction of every copy,
+//! no way around the gate from inside the change, and output that stays inert.
+//! `scripts/hostile/measure.sh` measures the same attacks at growing sizes.
+
+use std::path::Path;
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+
+fn jwtscan() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwtscan"));
+    command.timeout(Duration::from_secs(120));
+    command.env_remove("GIT_DIR").env_remove("GIT_INDEX_FILE").env_remove("GITHUB_STEP_SUMMARY");
+    command
+}
+
+struct Run {
+    code: i32,
+    json: Value,
+    stderr: String,
+}
+
+impl Run {
+    fn summary(&self, field: &str) -> u64 {
+        self.json["summary"][field].as_u64().unwrap_or_else(|| panic!("summary.{field} in {}", self.json))
+    }
+
+    fn findings(&self, rule: &str) -> Vec<&Value> {
+        self.json["findings"].as_array().expect("findings").iter().filter(|f| f["rule"] == rule).collect()
+    }
+}
+
+fn run(args: &[&str], dir: &Path) -> Run {
+    let output = jwtscan().current_dir(dir).args(args).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let code = output.status.code().unwrap_or_else(|| panic!("killed by a signal; stderr: {stderr}"));
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    Run { code, json, stderr }
+}
+
+fn scan_json(args: &[&str], dir: &Path) -> Run {
+    let run = run(&[&["scan", "--format", "json"], args].concat(), dir);
+    assert!(run.code == 0 || run.code == 1, "exit {}; stderr: {}", run.code, run.stderr);
+    run
+}
+
+fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unsigned(claims: &str) -> String {
+    format!("{}.{}.", b64url(br#"{"alg":"none"}"#), b64url(claims.as_bytes()))
+}
+
+/// An HS256 token with `header` signed under a secret in no list.
+fn hs256_with(header: &str, claims: &str) -> String {
+    let input = format!("{}.{}", b64url(header.as_bytes()), b64url(claims.as_bytes()));
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"no-list-holds-this-9f8e7d6c5b4a").expect("any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64url(&mac.finalize().into_bytes()))
+}
+
+fn hs256(claims: &str) -> String {
+    hs256_with(r#"{"alg":"HS256","typ":"JWT"}"#, claims)
+}
+
+fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    std::fs::write(path, contents).expect("write fixture");
+}
+
+fn leaked(text: &[u8], needles: &[&str]) -> Vec<String> {
+    let text = String::from_utf8_lossy(text);
+    needles.iter().filter(|needle| text.contains(**needle)).map(|needle| needle.to_string()).collect()
+}
+
+// ---- cost is bounded by work done ----
+
+/// 14 s per MB of claims before: every weak-list candidate hashed the whole signing input.
+#[test]
+fn weak_secret_on_a_huge_signing_input_stops_at_the_byte_budget_and_says_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "big.txt", hs256(&format!(r#"{{"sub":"1","blob":"{}"}}"#, "A".repeat(4 << 20))));
+    let run = scan_json(&[], dir.path());
+    assert_eq!(run.summary("tokens"), 1);
+    let unknown = run.findings("weak-secret");
+    assert_eq!(unknown.len(), 1, "{}", run.json);
+    assert_eq!(unknown[0]["evidence"]["result"], "unknown", "{}", unknown[0]);
+    assert_eq!(unknown[0]["severity"], "low");
+    let tried = unknown[0]["evidence"]["candidates_tried"].as_u64().unwrap();
+    assert!(tried < 1_000, "{tried} candidates: the built-in list alone has 103,781");
+    assert!(run.stderr.contains("budget"), "{}", run.stderr);
+}
+
+/// A config that lists one wordlist 1,000 times read it 1,000 times.
+#[test]
+fn a_wordlist_listed_many_times_is_read_once_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "words.txt", "alpha-secret\nbeta-secret\nalpha-secret\n");
+    let listed = ["\"words.txt\"", "\"./words.txt\""].repeat(500).join(", ");
+    write(dir.path(), "jwtscan.toml", format!("wordlists = [{listed}]\n"));
+    write(dir.path(), "t.txt", hs256(r#"{"sub":"1"}"#));
+    let run = scan_json(&["--wordlist", "words.txt"], dir.path());
+    assert!(run.stderr.contains("words.txt") && run.stderr.contains("read once"), "{}", run.stderr);
+}
+
+/// 2 M copies of one short token took 14.3 GB: every occurrence held as findings.
+#[test]
+fn a_token_repeated_in_one_file_is_reported_up_to_a_cap_and_the_rest_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unsigned(r#"{"sub":"1"}"#);
+    write(dir.path(), "many.txt", format!("{token}\n").repeat(20_000));
+    let run = scan_json(&[], dir.path());
+    assert_eq!(run.summary("tokens"), 20_000, "every occurrence is still counted");
+    let listed = run.findings("alg-none").len();
+    assert!((1..=100).contains(&listed), "{listed} alg-none findings");
+    assert!(run.stderr.contains("many.txt") && run.stderr.contains("more occurrences"), "{}", run.stderr);
+}
+
+/// 12 M short literals held 2.4 GB of key candidates while the budget counted 32 MB of key bytes.
+#[test]
+fn key_candidates_are_bounded_by_their_memory_and_the_drop_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: String = (0..800_000).map(|i| format!("secret_{i} = \"k{i:09}\"\n")).collect();
+    write(dir.path(), "keys.py", rows);
+    let run = scan_json(&[], dir.path());
+    assert!(run.stderr.contains("key candidates not kept"), "{}", run.stderr);
+}
+
+#[test]
+fn a_baseline_over_the_size_cap_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("huge.json")).unwrap();
+    file.set_len(300 << 20).unwrap();
+    let run = run(&["scan", "--baseline", "huge.json", "."], dir.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("huge.json") && run.stderr.contains("MiB"), "{}", run.stderr);
+}
+
+// ---- redaction covers every copy ----
+
+#[test]
+fn key_material_and_tokens_inside_headers_and_claims_never_reach_any_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = unsigned(r#"{"sub":"inner-canary"}"#);
+    let oct = "a2V5LWNhbmFyeS1vY3Qtc2VjcmV0";
+    let rsa_d = "cnNhLWNhbmFyeS1wcml2YXRlLWV4cG9uZW50";
+    let tokens = [
+        hs256_with(&format!(r#"{{"alg":"HS256","jwk":{{"kty":"oct","k":"{oct}"}}}}"#), r#"{"sub":"1"}"#),
+        hs256_with(&format!(r#"{{"alg":"RS256","jwk":{{"kty":"RSA","n":"AQAB","e":"AQAB","d":"{rsa_d}"}}}}"#), "{}"),
+        hs256_with(&format!(r#"{{"alg":"HS256","kid":"{inner}"}}"#), r#"{"sub":"2"}"#),
+        hs256_with(&format!(r#"{{"alg":"HS256","jku":"https://x.example/k?t={inner}"}}"#), r#"{"sub":"3"}"#),
+        unsigned(&format!(r#"{{"sub":"4","refresh":"{inner}"}}"#)),
+    ];
+    let text: String = tokens.iter().enumerate().map(|(i, token)| format!("T{i}={token}\n")).collect();
+    write(dir.path(), "leaks.env", text);
+    let needles = [inner.as_str(), oct, rsa_d];
+    for format in ["text", "json", "sarif", "github"] {
+        let output = jwtscan().current_dir(dir.path()).args(["scan", "--format", format, "."]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "--format {format}");
+        assert_eq!(leaked(&output.stdout, &needles), Vec::<String>::new(), "stdout of --format {format}");
+        assert_eq!(leaked(&output.stderr, &needles), Vec::<String>::new(), "stderr of --format {format}");
+    }
+}
+
+#[test]
+fn config_and_baseline_errors_never_print_a_token_or_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = hs256(r#"{"sub":"pasted-by-mistake"}"#);
+    let key = "c2VjcmV0LWtleS1tYXRlcmlhbC1jYW5hcnktMTIzNDU2Nzg5MA";
+    write(dir.path(), "allow.toml", format!("[allowlist]\ntokens = [\"{token}\"]\n"));
+    write(dir.path(), "syntax.toml", format!("fail_on = {token}\n"));
+    write(dir.path(), "value.toml", format!("fail_on = \"{key}\"\n"));
+    write(dir.path(), "base.json", format!(r#"{{"findings":[{{"fingerprint":{{"k":"{key}"}}}}],"t":"{token}"}}"#));
+    let cases: [&[&str]; 4] = [
+        &["scan", "--config", "allow.toml", "."],
+        &["scan", "--config", "syntax.toml", "."],
+        &["scan", "--config", "value.toml", "."],
+        &["scan", "--baseline", "base.json", "."],
+    ];
+    for args in cases {
+        let run = run(args, dir.path());
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(leaked(run.stderr.as_bytes(), &[&token, key]), Vec::<String>::new(), "{args:?}: {}", run.stderr);
+    }
+}
+
+// ---- the gate cannot be switched off from the change it judges ----
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = StdCommand::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .expect("git runs");
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// A repository whose base commit holds nothing; returns its sha.
+fn base_repo(dir: &Path) -> String {
+    git(dir, &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    write(dir, "README", "base\n");
+    commit_all(dir, "base")
+}
+
+#[test]
+fn a_pull_request_cannot_switch_the_gate_off_with_its_own_config_or_ignore_files() {
+    for (name, text) in [
+        ("jwtscan.toml", "fail_on = \"never\"\n"),
+        ("jwtscan.toml", "exclude = [\"**\"]\n"),
+        (".jwtscan.toml", "[rules]\ndisable = [\"alg-none\", \"leaked-token\", \"no-expiry\"]\n"),
+        (".ignore", "*\n"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let base = base_repo(dir.path());
+        write(dir.path(), name, text);
+        write(dir.path(), "app.env", format!("T={}\n", unsigned(r#"{"sub":"pr"}"#)));
+        let head = commit_all(dir.path(), "pr");
+        let run = run(&["git", "--format", "json", "--range", &format!("{base}..{head}"), "."], dir.path());
+        assert_eq!(run.code, 1, "{name}: {text}: {}", run.stderr);
+        let changed = run.findings("gate-config-changed");
+        assert_eq!(changed.len(), 1, "{name}: {}", run.json);
+        assert_eq!(changed[0]["path"], name);
+        assert_eq!(changed[0]["severity"], "high");
+        assert_eq!(run.findings("alg-none").len(), 1, "{name}: the base config applies: {}", run.json);
+    }
+}
+
+#[test]
+fn a_gitignore_line_that_covers_a_tracked_file_in_the_range_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.env", "nothing\n");
+    let base = base_repo(dir.path());
+    write(dir.path(), ".gitignore", "target/\n*.env\n");
+    let head = commit_all(dir.path(), "pr");
+    let run = run(&["git", "--format", "json", "--range", &format!("{base}..{head}"), "."], dir.path());
+    let changed = run.findings("gate-config-changed");
+    assert_eq!(changed.len(), 1, "{}", run.json);
+    assert_eq!(changed[0]["path"], ".gitignore");
+}
+
+#[test]
+fn a_token_in_a_tree_deeper_than_the_walk_fails_the_history_scan_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    let deep = vec!["d"; 257].join("/");
+    write(dir.path(), &format!("{deep}/t.txt"), "plain text, no token\n");
+    commit_all(dir.path(), "deep");
+    let failed = run(&["git", "--format", "json", "."], dir.path());
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains("--allow-incomplete"), "{}", failed.stderr);
+    let allowed = run(&["git", "--format", "json", "--allow-incomplete", "."], dir.path());
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert!(allowed.summary("errors") >= 1);
+}
+
+#[test]
+fn a_symlink_whose_target_text_is_a_token_is_scanned_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    base_repo(dir.path());
+    let token = unsigned(r#"{"sub":"link"}"#);
+    std::os::unix::fs::symlink(&token, dir.path().join("link")).unwrap();
+    commit_all(dir.path(), "link");
+    let scanned = scan_json(&[], dir.path());
+    assert_eq!(scanned.findings("alg-none").len(), 1, "scan: {}", scanned.stderr);
+    let history = run(&["git", "--format", "json", "."], dir.path());
+    assert_eq!(history.findings("alg-none").len(), 1, "git: {}", history.stderr);
+}
+
+#[test]
+fn a_token_longer_than_the_read_window_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = unsigned(&format!(r#"{{"blob":"{}"}}"#, "A".repeat(17 << 20)));
+    write(dir.path(), "long.txt", format!("x {token}\n"));
+    let run = scan_json(&[], dir.path());
+    assert_eq!(run.summary("tokens"), 1, "{}", run.stderr);
+    assert_eq!(run.findings("alg-none").len(), 1);
+}
+
+// ---- output stays inert ----
+
+#[test]
+fn config_values_quoted_in_errors_cannot_drive_the_terminal_or_the_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "jwtscan.toml", "fail_on = \"\\u001b]0;owned\\u0007\\n::error::forged \\u202e\"\n");
+    let run = run(&["scan", "."], dir.path());
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains('\x1b') && !run.stderr.contains('\u{202e}'), "{:?}", run.stderr);
+    assert!(run.stderr.lines().all(|line| !line.starts_with("::")), "{:?}", run.stderr);
+}
+
+#[test]
+fn annotation_file_properties_hold_no_escape_or_bidi_control() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "evil\u{1b}[2J\u{202e}vne.txt", unsigned(r#"{"sub":"1"}"#));
+    let output = jwtscan().current_dir(dir.path()).args(["scan", "--format", "github", "."]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("file="), "{stdout}");
+    assert!(!stdout.contains('\x1b') && !stdout.contains('\u{202e}'), "{stdout:?}");
+}
+
+#[test]
+fn the_step_summary_stays_under_1_mib_with_a_note_and_links_nothing_from_input() {
+    let dir = tempfile::tempdir().unwrap();
+    // Punctuation is written as HTML entities, five bytes a character: rows grow large.
+    let long = "(".repeat(200);
+    for i in 0..1_500 {
+        write(dir.path(), &format!("www.evil.example/{long}-{i}.txt"), unsigned(&format!(r#"{{"sub":"{i}"}}"#)));
+    }
+    write(dir.path(), "mail/admin@evil.example.txt", unsigned(r#"{"sub":"mail"}"#));
+    let summary = dir.path().join("summary.md");
+    let output = jwtscan()
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["scan", "--format", "github", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = std::fs::read_to_string(&summary).unwrap();
+    assert!(text.len() < 1 << 20, "{} bytes", text.len());
+    assert!(text.contains("not listed"), "a note says the table was cut");
+    for autolink in ["www.evil", "admin@evil"] {
+        assert!(!text.contains(autolink), "{autolink} would be autolinked");
+    }
+}
+
+/// `gate-config-changed` examples are changes, not file contents: `PATH` on the first line, then
+/// what the range writes there, on top of a base that tracks `app.env`.
+#[test]
+fn every_gate_config_changed_example_fires_once_and_no_negative_one_fires() {
+    let rule = jwtscan::rules::meta("gate-config-changed").expect("the rule exists");
+    let cases = rule.examples.iter().map(|example| (example, 1)).chain(rule.negative_examples.iter().map(|e| (e, 0)));
+    for (example, expected) in cases {
+        let (path, content) = example.split_once('\n').expect("PATH, a line break, then content");
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+        write(dir.path(), "app.env", "nothing secret\n");
+        write(dir.path(), "README.md", "base\n");
+        let base = commit_all(dir.path(), "base");
+        write(dir.path(), path, content);
+        let head = commit_all(dir.path(), "change");
+        let run = run(&["git", "--format", "json", "--range", &format!("{base}..{head}"), "."], dir.path());
+        assert_eq!(run.findings("gate-config-changed").len(), expected, "{example:?}: {}", run.json);
+    }
+}
