@@ -58,6 +58,16 @@ pub struct Settings {
     pub max_depth: u8,
     /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
     pub hash_budget: crate::budget::HashBudget,
+    /// Verification against the issuers' published keys; `None`: off, no network at all.
+    pub verify: Option<VerifySettings>,
+}
+
+/// How `--verify` may reach issuers. Only the command line sets these two: a config file in a
+/// scanned repository must not point the scanner at the internal network or vouch for a CA.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifySettings {
+    pub ca_file: Option<PathBuf>,
+    pub allow_private: bool,
 }
 
 impl Default for Settings {
@@ -93,6 +103,7 @@ impl Default for Settings {
             statistics: false,
             max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
             hash_budget: crate::budget::HashBudget::default(),
+            verify: None,
         }
     }
 }
@@ -156,6 +167,7 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    verify: Option<bool>,
     #[serde(default)]
     context: Option<ContextSection>,
     #[serde(default)]
@@ -355,6 +367,9 @@ fn apply_config_text(
         section.apply_policy(&mut settings.policy).map_err(invalid)?;
     }
     settings.config_base = Some(base);
+    if let Some(verify) = file.verify {
+        settings.verify = verify.then(VerifySettings::default);
+    }
     Ok(())
 }
 
@@ -404,6 +419,19 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
     settings.policy.strict |= options.strict;
     settings.verbose = options.verbose;
     settings.statistics = options.statistics;
+    if options.verify.verify {
+        settings.verify = Some(VerifySettings::default());
+    }
+    if options.no_verify {
+        settings.verify = None;
+    }
+    if let Some(verify) = &mut settings.verify {
+        if let Some(path) = &options.verify.verify_ca {
+            crate::verify::read_ca_file(path)?;
+            verify.ca_file = Some(path.clone());
+        }
+        verify.allow_private = options.verify.verify_allow_private;
+    }
     Ok(())
 }
 

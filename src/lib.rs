@@ -1,7 +1,8 @@
 //! jwtscan: finds JSON Web Tokens in files and git history and judges each one.
 //!
 //! Data flows one way: `Settings` → walk → find → decode → rules → `Finding`s → cross-file
-//! forgery pass → sort, baseline and severity filters → report → exit code.
+//! forgery pass → verification pass (opt-in) → sort, baseline and severity filters → report →
+//! exit code.
 
 pub mod baseline;
 pub mod budget;
@@ -29,6 +30,7 @@ pub mod suggest;
 pub mod time;
 pub mod token;
 pub mod units;
+pub mod verify;
 pub mod wordlist;
 
 use std::io::Write;
@@ -94,6 +96,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         finding.context = found.context;
         finding.evidence.insert("context_reason".into(), found.reason.to_string().into());
     }
+    let verification = verify::pass(&mut findings, settings);
     let mut held_back = report::HeldBack { inline_ignore: ignored_inline, ..report::HeldBack::default() };
     findings.retain_mut(|finding| {
         let count = if settings.allowlist_tokens.contains(&finding.token_sha256) {
@@ -108,12 +111,15 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
                 settings.fail_on,
                 finding.context,
                 finding.severity,
-                finding.clues.looks_real,
+                finding.clues.looks_real || verify::is_live(finding),
                 published,
             );
             finding.fails = verdict.fails();
-            finding.counts = settings.policy.effective(finding.context, finding.clues.looks_real, published)
-                == context::Action::Fail;
+            finding.counts = settings.policy.effective(
+                finding.context,
+                finding.clues.looks_real || verify::is_live(finding),
+                published,
+            ) == context::Action::Fail;
             if verdict != context::Verdict::Held {
                 return true;
             }
@@ -146,6 +152,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
         held_back,
         config: settings.config.as_ref().map(|path| path.display().to_string()),
         statistics: settings.statistics.then_some(statistics),
+        verification,
     };
     Report { findings, summary, problems }
 }

@@ -138,6 +138,10 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     if !finding.counts {
         let _ = write!(message, "\ncontext: {} (does not fail the run)", finding.context);
     }
+    if let Some(verification) = finding.evidence.get("verification") {
+        let field = |name: &str| verification.get(name).and_then(serde_json::Value::as_str).unwrap_or_default();
+        let _ = write!(message, "\nverified: {} ({})", field("outcome"), field("reason"));
+    }
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }

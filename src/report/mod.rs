@@ -46,6 +46,9 @@ pub struct Summary {
     /// Findings per rule and context, with `--statistics`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub statistics: Option<BTreeMap<String, ContextCounts>>,
+    /// Distinct tokens per verification outcome; only with `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<crate::verify::Counts>,
 }
 
 /// A count per context, in the order of `Context::ALL`.

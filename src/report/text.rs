@@ -191,6 +191,20 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     if let Some(product) = first.evidence.get("product").and_then(Value::as_str) {
         writeln!(out, "    {} {}", paint.apply("2", "product"), escape_visible(product))?;
     }
+    if let Some((outcome, reason)) = verification(first) {
+        let style = match outcome {
+            "live" => "1;31",
+            "unknown" => "33",
+            _ => "32",
+        };
+        writeln!(
+            out,
+            "    {}  {} ({})",
+            paint.apply("2", "verify"),
+            paint.apply(style, outcome),
+            escape_visible(reason)
+        )?;
+    }
     let rule_width = group.iter().map(|finding| finding.rule.chars().count()).max().unwrap_or(0);
     for finding in group {
         let severity = format!("{:<8}", finding.severity.as_str());
@@ -211,12 +225,20 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     Ok(())
 }
 
+/// The `--verify` outcome and reason of a finding's token.
+fn verification(finding: &Finding) -> Option<(&str, &str)> {
+    let verification = finding.evidence.get("verification")?;
+    Some((verification.get("outcome")?.as_str()?, verification.get("reason")?.as_str()?))
+}
+
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    // The encoding chain, the context and the product are the occurrence's, shown once above.
-    for (key, value) in
-        evidence.iter().filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product"))
+    // The encoding chain, the context and the product are the occurrence's, shown once above; the
+    // verification outcome has its own line.
+    for (key, value) in evidence
+        .iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification"))
     {
         if !text.is_empty() {
             text.push_str(", ");
@@ -243,6 +265,13 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         plural(summary.errors, "error", "errors"),
         summary.elapsed_ms,
     );
+    let totals = match &summary.verification {
+        Some(counts) => format!(
+            "{totals}; verified: {} live, {} dead, {} invalid, {} unknown",
+            counts.live, counts.dead, counts.invalid, counts.unknown
+        ),
+        None => totals,
+    };
     if report.findings.is_empty() {
         return format!("{} ({totals}){}", paint.apply("1;32", "no findings"), held_back(summary));
     }

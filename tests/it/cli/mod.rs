@@ -11,4 +11,4 @@ mod output;
 mod rules;
 mod scan;
 mod snapshots;
-mod util;
+pub mod util;
