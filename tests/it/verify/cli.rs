@@ -178,3 +178,21 @@ fn an_unreadable_ca_file_is_a_usage_error() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_live_token_in_a_test_fixture_still_fails_the_run() {
+    let idp = Idp::start();
+    let rsa = Signer::rsa();
+    let issuer = idp.issuer("tenant", vec![rsa.jwk("rsa-1")]);
+    let fixture = Fixture::new();
+    fixture.write("tests/fixtures/auth.env", format!("TOKEN={}\n", rsa.token("RS256", Some("rsa-1"), claims(&issuer))));
+    let (report, code) = json_scan(&fixture, &[]);
+    assert_eq!(leaked(&report)[0]["context"], "test", "{report}");
+    assert_eq!(code, 0, "a loopback-issued fixture token does not fail without --verify: {report}");
+    let ca = idp.ca_file.display().to_string();
+    let (report, code) = json_scan(&fixture, &["--verify", "--verify-ca", &ca, "--verify-allow-private"]);
+    let finding = leaked(&report)[0];
+    assert_eq!(finding["evidence"]["verification"]["outcome"], "live", "{finding}");
+    assert_eq!(finding["context"], "test", "{finding}");
+    assert_eq!(code, 1, "a live token fails the run wherever it sits: {report}");
+}
