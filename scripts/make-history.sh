@@ -7,7 +7,7 @@
 # registry's unpacked crates): one or two files per commit, crate versions mapped onto one path so
 # later versions become edits. Along the way a few tokens are added and removed again, some in
 # their own file and some inside a source file, and there are tags and release branches. The
-# stream goes through `git fast-import`, so 10,000 commits take seconds, not minutes.
+# stream goes through `git fast-import`, so 100,000 commits take a minute or two.
 set -euo pipefail
 
 out=${1:?usage: make-history.sh OUT_DIR [COMMITS] [SOURCE_DIR]}
@@ -33,71 +33,63 @@ if ((total == 0)); then
     exit 2
 fi
 
-b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-token() {
-    local header payload
-    if (($1 % 2)); then
-        header=$(printf '{"alg":"none"}' | b64url)
-        printf '%s.%s.' "$header" "$(printf '{"sub":"user-%d"}' "$1" | b64url)"
-    else
-        header=$(printf '{"alg":"HS256","typ":"JWT"}' | b64url)
-        payload=$(printf '{"sub":"svc-%d","iat":1700000000}' "$1" | b64url)
-        printf '%s.%s.%s' "$header" "$payload" "$(printf 'sig-%d' "$1" | sha256sum | cut -c1-43 | b64url)"
-    fi
-}
-
-# Writes one inline file modification: `M 100644 inline PATH` and its data.
-inline() {
-    local path=$1 content=$2
-    printf 'M 100644 inline %s\ndata %d\n%s\n' "$path" "$(printf '%s' "$content" | wc -c)" "$content"
-}
-
+# The stream is written by Python: a shell loop forking per commit took minutes per 10,000.
 generate() {
-    local k=0 mark line repo_path file extra when
-    exec 3<"$list"
-    for ((k = 1; k <= commits; k++)); do
-        if ! IFS=$'\t' read -r repo_path file <&3; then
-            exec 3<"$list"
-            IFS=$'\t' read -r repo_path file <&3
-        fi
-        when=$((1600000000 + k * 600))
-        mark=$k
-        printf 'commit refs/heads/main\nmark :%d\n' "$mark"
-        printf 'author Dev %d <dev%d@example.com> %d +0000\n' $((k % 7)) $((k % 7)) "$when"
-        printf 'committer Dev %d <dev%d@example.com> %d +0000\n' $((k % 7)) $((k % 7)) "$when"
-        printf 'data %d\nstep %d\n' $((${#k} + 6)) "$k"
-        if ((k > total)); then
-            # Second pass over the list: an edit, so the blob is new.
-            extra="// revision $k"
-        else
-            extra=""
-        fi
-        if ((k % 2503 == 0)); then
-            extra="$extra
-// const API_TOKEN: &str = \"$(token "$k")\";"
-        fi
-        if [[ -n $extra ]]; then
-            inline "$repo_path" "$(cat "$source_dir/$file")$extra"
-        else
-            size=$(stat -c %s "$source_dir/$file")
-            printf 'M 100644 inline %s\ndata %d\n' "$repo_path" "$size"
-            cat "$source_dir/$file"
-            printf '\n'
-        fi
-        if ((k % 997 == 0)); then
-            inline "config/token-$k.env" "SERVICE_TOKEN=$(token "$k")"
-        fi
-        if ((k > 3 && (k - 3) % 997 == 0)); then
-            printf 'D config/token-%d.env\n' $((k - 3))
-        fi
-        printf '\n'
-        if ((k % 1000 == 0)); then
-            printf 'reset refs/tags/v%d\nfrom :%d\n\n' $((k / 1000)) "$mark"
-        fi
-        if ((k % 2000 == 0)); then
-            printf 'reset refs/heads/release-%d\nfrom :%d\n\n' $((k / 2000)) "$mark"
-        fi
-    done
+    python3 - "$list" "$source_dir" "$commits" <<'PY'
+import base64, hashlib, sys
+
+list_file, source_dir, commits = sys.argv[1], sys.argv[2], int(sys.argv[3])
+entries = [line.rstrip("\n").split("\t") for line in open(list_file, encoding="utf-8", errors="surrogateescape")]
+out = sys.stdout.buffer
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token(k: int) -> str:
+    if k % 2:
+        claims = '{"sub":"user-%d"}' % k
+        return b64url(b'{"alg":"none"}') + "." + b64url(claims.encode()) + "."
+    header = b64url(b'{"alg":"HS256","typ":"JWT"}')
+    payload = b64url(f'{{"sub":"svc-{k}","iat":1700000000}}'.encode())
+    signature = b64url(hashlib.sha256(f"sig-{k}".encode()).hexdigest()[:43].encode())
+    return f"{header}.{payload}.{signature}"
+
+
+def data(content: bytes) -> None:
+    out.write(b"data %d\n" % len(content))
+    out.write(content)
+    out.write(b"\n")
+
+
+for k in range(1, commits + 1):
+    repo_path, file = entries[(k - 1) % len(entries)]
+    when = 1600000000 + k * 600
+    who = k % 7
+    out.write(b"commit refs/heads/main\nmark :%d\n" % k)
+    out.write(b"author Dev %d <dev%d@example.com> %d +0000\n" % (who, who, when))
+    out.write(b"committer Dev %d <dev%d@example.com> %d +0000\n" % (who, who, when))
+    data(b"step %d" % k)
+    with open(f"{source_dir}/{file}", "rb") as source:
+        content = source.read()
+    # Second pass over the list: an edit, so the blob is new.
+    extra = f"// revision {k}" if k > len(entries) else ""
+    if k % 2503 == 0:
+        extra += f'\n// const API_TOKEN: &str = "{token(k)}";'
+    out.write(f"M 100644 inline {repo_path}\n".encode(errors="surrogateescape"))
+    data(content + extra.encode())
+    if k % 997 == 0:
+        out.write(f"M 100644 inline config/token-{k}.env\n".encode())
+        data(f"SERVICE_TOKEN={token(k)}".encode())
+    if k > 3 and (k - 3) % 997 == 0:
+        out.write(f"D config/token-{k - 3}.env\n".encode())
+    out.write(b"\n")
+    if k % 1000 == 0:
+        out.write(b"reset refs/tags/v%d\nfrom :%d\n\n" % (k // 1000, k))
+    if k % 2000 == 0:
+        out.write(b"reset refs/heads/release-%d\nfrom :%d\n\n" % (k // 2000, k))
+PY
 }
 
 generate | git -C "$out" fast-import --quiet

@@ -92,25 +92,7 @@ fn level(severity: Severity) -> usize {
 /// The findings grouped by token occurrence, each group most severe first, the groups most
 /// severe first and otherwise in report order.
 fn occurrences(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: std::collections::HashMap<(&str, u64, u64, &str, Option<&str>), usize> = Default::default();
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    for finding in findings {
-        let key = (
-            finding.path.as_str(),
-            finding.line,
-            finding.column,
-            finding.token_sha256.as_str(),
-            finding.commit.as_deref(),
-        );
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(finding);
-    }
-    for group in &mut groups {
-        group.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
-    }
+    let mut groups = super::group_by_occurrence(findings);
     groups.sort_by_key(|group| std::cmp::Reverse(group[0].severity));
     groups
 }

@@ -122,3 +122,31 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
         Format::Github => github::write(report, settings, out),
     }
 }
+
+/// The findings grouped by token occurrence (path, position, token, commit): groups in report
+/// order, each most severe first.
+pub(crate) fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index: std::collections::HashMap<(&str, u64, u64, &str, Option<&str>), usize> =
+        std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        let key = (
+            finding.path.as_str(),
+            finding.line,
+            finding.column,
+            finding.token_sha256.as_str(),
+            finding.commit.as_deref(),
+        );
+        let slot = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        if let Some(group) = groups.get_mut(slot) {
+            group.push(finding);
+        }
+    }
+    for group in &mut groups {
+        group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+    }
+    groups
+}

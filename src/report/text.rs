@@ -6,7 +6,6 @@
 //! claim cannot drive the terminal.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -24,8 +23,9 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
-    let (mut failing, others): (Vec<_>, Vec<_>) =
-        group_by_occurrence(&report.findings).into_iter().partition(|group| group.iter().any(|finding| finding.fails));
+    let (mut failing, others): (Vec<_>, Vec<_>) = super::group_by_occurrence(&report.findings)
+        .into_iter()
+        .partition(|group| group.iter().any(|finding| finding.fails));
     // Stable: equally severe occurrences keep the report's (path, line) order.
     failing.sort_by_key(|group| std::cmp::Reverse(group.first().map(|finding| finding.severity)));
     for group in &failing {
@@ -127,32 +127,6 @@ fn write_statistics(
         write!(out, "  {:>9}", totals.get(context))?;
     }
     writeln!(out, "  {:>9}", totals.total())
-}
-
-/// Findings of one token occurrence, in report order of their first finding.
-fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: HashMap<(&str, u64, u64, &str, Option<&str>), usize> = HashMap::new();
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    for finding in findings {
-        let key = (
-            finding.path.as_str(),
-            finding.line,
-            finding.column,
-            finding.token_sha256.as_str(),
-            finding.commit.as_deref(),
-        );
-        let slot = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        if let Some(group) = groups.get_mut(slot) {
-            group.push(finding);
-        }
-    }
-    for group in &mut groups {
-        group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
-    }
-    groups
 }
 
 fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Peak memory and time of `jwtscan git` against history length, on generated linear histories
+# (scripts/make-history.sh, no network): by default 20,000, 100,000 and 200,000 commits.
+#
+#   scripts/bench-history.sh [RUNS] [THREADS] [COMMITS...]
+#
+# Prints, per history, the median wall time, commits per second, peak RSS and RSS per 1,000
+# commits; with JWTSCAN_BEFORE naming another jwtscan binary, it runs too, alternating, and the
+# two JSON reports must be identical (elapsed_ms aside). Histories go to $BENCH_DIR (default
+# /dev/shm/jwtscan-bench-history: build them in a tmpfs, as the disk would be measured
+# otherwise) and are kept for the next run.
+set -euo pipefail
+
+runs=${1:-3}
+threads=${2:-$(nproc)}
+shift $(($# < 2 ? $# : 2))
+lengths=("$@")
+((${#lengths[@]})) || lengths=(20000 100000 200000)
+here=$(cd "$(dirname "$0")/.." && pwd)
+dir=${BENCH_DIR:-/dev/shm/jwtscan-bench-history}
+
+cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+jwtscan="$here/target/release/jwtscan"
+mkdir -p "$dir"
+declare -A bins=([jwtscan]=$jwtscan)
+order=(jwtscan)
+if [[ -n ${JWTSCAN_BEFORE:-} ]]; then bins[before]=$JWTSCAN_BEFORE; order+=(before); fi
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+echo "threads: $threads  runs: $runs"
+printf '| commits | pack (MB) | binary | median wall (s) | commits/s | peak RSS (MB) | KB per 1,000 commits |\n'
+printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: |\n'
+for commits in "${lengths[@]}"; do
+    repo="$dir/history-$commits"
+    [[ -d $repo ]] || "$here/scripts/make-history.sh" "$repo" "$commits" >/dev/null
+    pack=$(du -sm "$repo/.git/objects" | cut -f1)
+    declare -A times=() rss=()
+    for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
+    for ((run = 1; run <= runs; run++)); do
+        for name in "${order[@]}"; do
+            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" git --threads "$threads" --format json --now 1767225600 \
+                --fail-on never -o "$dir/$name.json" "$repo" >/dev/null 2>&1; } 2>&1 | tail -1)
+            times[$name]+="${out% *} "
+            kb=${out#* }
+            if ((kb > rss[$name])); then rss[$name]=$kb; fi
+        done
+    done
+    for name in "${order[@]}"; do
+        m=$(echo "${times[$name]}" | median)
+        awk -v c="$commits" -v p="$pack" -v n="$name" -v m="$m" -v r="${rss[$name]}" 'BEGIN {
+            printf "| %d | %d | %s | %.2f | %.0f | %.0f | %.0f |\n", c, p, n, m, c / (m > 0 ? m : 0.001), r / 1024, r / (c / 1000) }'
+    done
+    if [[ -n ${JWTSCAN_BEFORE:-} ]] &&
+        ! cmp -s <(grep -v '"elapsed_ms"' "$dir/jwtscan.json") <(grep -v '"elapsed_ms"' "$dir/before.json"); then
+        echo "bench-history: the reports of $commits commits differ" >&2
+        exit 1
+    fi
+done
