@@ -237,10 +237,15 @@ impl<'s> Scanner<'s> {
             };
             let mut hits = std::mem::take(&mut self.hits);
             for hit in hits.drain(..) {
-                if self.settings.rule_enabled(hit.rule) && !occurrence.silenced.contains(&hit.rule.as_str()) {
-                    let span = (occurrence.start, occurrence.end);
-                    self.report(out, path, commit, hit, span, (occurrence.subject(), &occurrence.clues));
+                if !self.settings.rule_enabled(hit.rule) {
+                    continue;
                 }
+                if occurrence.silenced.contains(&hit.rule.as_str()) {
+                    out.ignored_inline += 1;
+                    continue;
+                }
+                let span = (occurrence.start, occurrence.end);
+                self.report(out, path, commit, hit, span, (occurrence.subject(), &occurrence.clues));
             }
             self.hits = hits;
             if hmac {

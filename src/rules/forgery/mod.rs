@@ -174,13 +174,14 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             continue;
         }
         for &occurrence in &target.occurrences {
-            if let Some(occurrence) = collector.hmac_tokens.get(occurrence)
-                && !occurrence.silenced.contains(&hit.rule.as_str())
-            {
-                let mut finding = occurrence.finding(hit.clone(), settings.show_secrets);
-                finding.clues.published = finding.clues.published.or(published_key);
-                collector.findings.push(finding);
+            let Some(occurrence) = collector.hmac_tokens.get(occurrence) else { continue };
+            if occurrence.silenced.contains(&hit.rule.as_str()) {
+                collector.ignored_inline += 1;
+                continue;
             }
+            let mut finding = occurrence.finding(hit.clone(), settings.show_secrets);
+            finding.clues.published = finding.clues.published.or(published_key);
+            collector.findings.push(finding);
         }
     }
     if unknown > 0 {
