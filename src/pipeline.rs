@@ -273,6 +273,8 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let mut lines = LineCounter::new(buf, origin.line);
+        // Built once, at the first private key: a JWKS of many keys must not index the text per key.
+        let mut surroundings = None;
         jwk::each_key(buf, limit, &mut |at, key| {
             if collect {
                 let line = lines.line_of(at);
@@ -292,7 +294,8 @@ impl<'s> Scanner<'s> {
                 out.ignored_inline += 1;
                 return;
             }
-            let clues = Clues::of_key(&private.sha256, &context::Surroundings::new(buf), private.start);
+            let surroundings = surroundings.get_or_insert_with(|| context::Surroundings::new(buf));
+            let clues = Clues::of_key(&private.sha256, surroundings, private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
             self.report(out, path, commit, private.hit, span, (subject, &clues));
         });
