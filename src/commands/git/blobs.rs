@@ -181,7 +181,8 @@ impl BlobWorker<'_> {
                     commit: commit.map(|commit| &*commit.sha),
                     history: commit.map(|commit| (commit.time, &*commit.author)),
                 };
-                let finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
+                let mut finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
+                finding.clues = unplaced.clues.clone();
                 let key = finding.fingerprint.clone();
                 keep_oldest(&mut self.findings, key, place.commit, vec![finding]);
             }
