@@ -3,7 +3,7 @@
 
 use hmac::{Hmac, Mac};
 
-use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other};
+use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other, without_timing};
 
 /// HS256 signed with `secret`, which the built-in list holds: the cross-file pass adds a
 /// `weak-secret` finding after the walk.
@@ -12,25 +12,6 @@ fn weak_hs256(sub: &str) -> String {
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", b64(mac.finalize().into_bytes()))
-}
-
-/// The report with its timing taken out: the one part two runs do not share.
-fn without_timing(output: &[u8]) -> String {
-    let text = String::from_utf8_lossy(output);
-    let mut kept = String::with_capacity(text.len());
-    for (i, part) in text.split("elapsed_ms").enumerate() {
-        if i > 0 {
-            kept.push_str("elapsed_ms");
-            kept.push_str(part.trim_start_matches(|c: char| c == '"' || c == ':' || c == ' ' || c.is_ascii_digit()));
-        } else {
-            kept.push_str(part);
-        }
-    }
-    // The text report ends `…, 12 ms`.
-    match kept.trim_end().rsplit_once(", ") {
-        Some((head, tail)) if tail.ends_with(" ms") => head.to_string(),
-        _ => kept,
-    }
 }
 
 #[test]
