@@ -15,48 +15,27 @@ runs=${1:-3}
 tokens=${2:-100000}
 tree_tokens=${3:-333334}
 files=${4:-3334}
-here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${BENCH_DIR:-/dev/shm/jwtscan-bench-findings}
-
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-jwtscan="$here/target/release/jwtscan"
+source "$(dirname "$0")/bench-common.sh"
 mkdir -p "$dir"
 one="$dir/one-file-$tokens"
 tree="$dir/tree-$tree_tokens-$files"
 [[ -d $one ]] || python3 "$here/scripts/gen-tree.py" findings "$one" "$tokens" 1
 [[ -d $tree ]] || python3 "$here/scripts/gen-tree.py" findings "$tree" "$tree_tokens" "$files"
 
-declare -A bins=([jwtscan]=$jwtscan)
-order=(jwtscan)
-if [[ -n ${JWTSCAN_BEFORE:-} ]]; then bins[before]=$JWTSCAN_BEFORE; order+=(before); fi
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 printf '| input | binary | findings | median wall (s) | MB/s | peak RSS (MB) |\n| --- | --- | ---: | ---: | ---: | ---: |\n'
 for input in "$one" "$tree"; do
     bytes=$(du -sb --apparent-size "$input" | cut -f1)
-    declare -A times=() rss=()
-    for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
-    for ((run = 1; run <= runs; run++)); do
-        for name in "${order[@]}"; do
-            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" scan --format json --fail-on never --now 1767225600 \
-                -o "$dir/$name.json" "$input" >/dev/null 2>&1; } 2>&1 | tail -1)
-            times[$name]+="${out% *} "
-            kb=${out#* }
-            if ((kb > rss[$name])); then rss[$name]=$kb; fi
-        done
-    done
+    measure "$runs" "$dir" scan --format json --fail-on never --now 1767225600 "$input"
     for name in "${order[@]}"; do
         m=$(echo "${times[$name]}" | median)
         count=$(grep -c '"rule":' "$dir/$name.json" || true)
         awk -v i="${input##*/}" -v n="$name" -v c="$count" -v m="$m" -v b="$bytes" -v r="${rss[$name]}" 'BEGIN {
             printf "| %s | %s | %d | %.2f | %.0f | %.0f |\n", i, n, c, m, b / 1048576 / (m > 0 ? m : 0.001), r / 1024 }'
     done
-    if [[ -n ${JWTSCAN_BEFORE:-} ]]; then
-        if cmp -s <(grep -v '"elapsed_ms"' "$dir/jwtscan.json") <(grep -v '"elapsed_ms"' "$dir/before.json"); then
-            echo "| ${input##*/} | reports byte-identical | | | | |"
-        else
-            echo "bench-findings: the reports of ${input##*/} differ" >&2
-            exit 1
-        fi
+    if ! same_reports "$dir"; then
+        echo "bench-findings: the reports of ${input##*/} differ" >&2
+        exit 1
     fi
+    [[ -z ${JWTSCAN_BEFORE:-} ]] || echo "| ${input##*/} | reports byte-identical | | | | |"
 done

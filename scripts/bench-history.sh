@@ -16,17 +16,9 @@ threads=${2:-$(nproc)}
 shift $(($# < 2 ? $# : 2))
 lengths=("$@")
 ((${#lengths[@]})) || lengths=(20000 100000 200000)
-here=$(cd "$(dirname "$0")/.." && pwd)
 dir=${BENCH_DIR:-/dev/shm/jwtscan-bench-history}
-
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-jwtscan="$here/target/release/jwtscan"
+source "$(dirname "$0")/bench-common.sh"
 mkdir -p "$dir"
-declare -A bins=([jwtscan]=$jwtscan)
-order=(jwtscan)
-if [[ -n ${JWTSCAN_BEFORE:-} ]]; then bins[before]=$JWTSCAN_BEFORE; order+=(before); fi
-
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 echo "threads: $threads  runs: $runs"
 printf '| commits | pack (MB) | binary | median wall (s) | commits/s | peak RSS (MB) | KB per 1,000 commits |\n'
 printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: |\n'
@@ -34,24 +26,13 @@ for commits in "${lengths[@]}"; do
     repo="$dir/history-$commits"
     [[ -d $repo ]] || "$here/scripts/make-history.sh" "$repo" "$commits" >/dev/null
     pack=$(du -sm "$repo/.git/objects" | cut -f1)
-    declare -A times=() rss=()
-    for name in "${order[@]}"; do times[$name]=""; rss[$name]=0; done
-    for ((run = 1; run <= runs; run++)); do
-        for name in "${order[@]}"; do
-            out=$( { /usr/bin/time -f '%e %M' "${bins[$name]}" git --threads "$threads" --format json --now 1767225600 \
-                --fail-on never -o "$dir/$name.json" "$repo" >/dev/null 2>&1; } 2>&1 | tail -1)
-            times[$name]+="${out% *} "
-            kb=${out#* }
-            if ((kb > rss[$name])); then rss[$name]=$kb; fi
-        done
-    done
+    measure "$runs" "$dir" git --threads "$threads" --format json --now 1767225600 --fail-on never "$repo"
     for name in "${order[@]}"; do
         m=$(echo "${times[$name]}" | median)
         awk -v c="$commits" -v p="$pack" -v n="$name" -v m="$m" -v r="${rss[$name]}" 'BEGIN {
             printf "| %d | %d | %s | %.2f | %.0f | %.0f | %.0f |\n", c, p, n, m, c / (m > 0 ? m : 0.001), r / 1024, r / (c / 1000) }'
     done
-    if [[ -n ${JWTSCAN_BEFORE:-} ]] &&
-        ! cmp -s <(grep -v '"elapsed_ms"' "$dir/jwtscan.json") <(grep -v '"elapsed_ms"' "$dir/before.json"); then
+    if ! same_reports "$dir"; then
         echo "bench-history: the reports of $commits commits differ" >&2
         exit 1
     fi

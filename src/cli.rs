@@ -125,9 +125,37 @@ pub struct ScanOptions {
     /// When to colour text output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
-    /// Say on stderr which config file the scan uses (or that it uses none)
+    /// Every context counts toward --fail-on, not only source (tests, docs, examples, vendored
+    /// and generated files too)
+    #[arg(long)]
+    pub strict: bool,
+    /// Say on stderr which config file the scan uses (or that it uses none), and show every
+    /// finding of the text report in full, not one line per file for those that do not fail
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// Add counts per rule and context to the report
+    #[arg(long)]
+    pub statistics: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+    /// Do not verify, even if the config file says `verify = true`
+    #[arg(long, conflicts_with = "verify")]
+    pub no_verify: bool,
+}
+
+/// `--verify` and its guards; shared by the scanning commands and `decode`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct VerifyArgs {
+    /// Ask each token's issuer for its published keys (OIDC discovery, JWKS) and report whether
+    /// the token is live, dead, invalid or unknown. Off by default: no network access without it
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: also trust the CA certificates in FILE (PEM), for internal issuers
+    #[arg(long, value_name = "FILE")]
+    pub verify_ca: Option<PathBuf>,
+    /// With --verify: allow issuers on loopback, private and link-local addresses
+    #[arg(long)]
+    pub verify_allow_private: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -147,6 +175,8 @@ pub struct DecodeArgs {
     /// When to colour text output
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
 use crate::rules::Hit;
@@ -18,6 +19,7 @@ pub struct Occurrence {
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    pub clues: Clues,
     /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
     pub encoding: Vec<&'static str>,
     /// Rules a `jwtscan: ignore[…]` comment on the token's line names: the forgery pass, which
@@ -29,7 +31,9 @@ impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
         let site =
             Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
-        Finding::new(hit, &site, &self.subject(), show_secrets)
+        let mut finding = Finding::new(hit, &site, &self.subject(), show_secrets);
+        finding.clues = self.clues.clone();
+        finding
     }
 
     /// A token handed over whole (`jwtscan decode`), as if it were a one-line file `input`.
@@ -41,6 +45,7 @@ impl Occurrence {
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            clues: Clues::default(),
             encoding: Vec::new(),
             silenced: Vec::new(),
         }
@@ -63,6 +68,7 @@ pub struct Unplaced {
     pub start: Position,
     pub end: Position,
     pub subject: Subject,
+    pub clues: Clues,
 }
 
 /// Findings bytes one collector keeps in memory; past it they go to sorted runs on disk, so a scan
@@ -89,6 +95,8 @@ pub struct Collector {
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
     pub tokens: u64,
+    /// Findings not made because their line holds `jwtscan:ignore`.
+    pub ignored_inline: u64,
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
@@ -156,6 +164,7 @@ impl Collector {
         self.hmac_tokens.extend(other.hmac_tokens);
         self.keys.merge(other.keys);
         self.tokens += other.tokens;
+        self.ignored_inline += other.ignored_inline;
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
@@ -181,6 +190,31 @@ impl Collector {
         }
         spilled.bytes = 0;
         spilled.measured = 0;
+    }
+
+    /// Keeps the findings, spilled or not, that `keep` accepts. Spilled ones are read back and
+    /// bounded again as they are kept; one that cannot be read back ends the reading with a note.
+    pub fn retain_findings(&mut self, mut keep: impl FnMut(&Finding) -> bool) {
+        if !self.spilled.any() {
+            self.findings.retain(|finding| keep(finding));
+            return;
+        }
+        let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
+        for finding in merged.iter() {
+            match finding {
+                Ok(finding) if keep(&finding) => {
+                    self.findings.push(finding.into_owned());
+                    self.bound_findings();
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    self.problems.push(Problem::Note(format!(
+                        "findings written to a temporary file could not be read back: {err}"
+                    )));
+                    break;
+                }
+            }
+        }
     }
 
     /// Every finding, spilled or not: the parts to merge, in the order the findings were made.

@@ -9,6 +9,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::cli::{ColorChoice, Format, ScanOptions};
+use crate::context::{ContextSection, Overrides, Policy};
 use crate::rules;
 use crate::severity::{FailOn, Severity};
 
@@ -42,11 +43,31 @@ pub struct Settings {
     pub allowlist_tokens: HashSet<String>,
     pub extra_sensitive_claims: Vec<String>,
     pub extra_pii_claims: Vec<String>,
+    /// What fails a run per context (`--strict`, `[context]`, `[context.policy]`).
+    pub policy: Policy,
+    /// `[context]` globs, matched against paths relative to `config_base`.
+    pub context_overrides: Overrides,
+    /// The config file's folder.
+    pub config_base: Option<PathBuf>,
+    /// Text report: every finding in full, not one line per file for those that do not fail.
+    pub verbose: bool,
+    /// Counts per rule × context in the report.
+    pub statistics: bool,
     /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
     /// hit; 0 turns layer decoding off (`[decode] max_depth`).
     pub max_depth: u8,
     /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
     pub hash_budget: crate::budget::HashBudget,
+    /// Verification against the issuers' published keys; `None`: off, no network at all.
+    pub verify: Option<VerifySettings>,
+}
+
+/// How `--verify` may reach issuers. Only the command line sets these two: a config file in a
+/// scanned repository must not point the scanner at the internal network or vouch for a CA.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifySettings {
+    pub ca_file: Option<PathBuf>,
+    pub allow_private: bool,
 }
 
 impl Default for Settings {
@@ -75,8 +96,14 @@ impl Default for Settings {
             allowlist_tokens: HashSet::new(),
             extra_sensitive_claims: Vec::new(),
             extra_pii_claims: Vec::new(),
+            policy: Policy::default(),
+            context_overrides: Overrides::default(),
+            config_base: None,
+            verbose: false,
+            statistics: false,
             max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
             hash_budget: crate::budget::HashBudget::default(),
+            verify: None,
         }
     }
 }
@@ -109,7 +136,7 @@ impl Exclude {
 }
 
 /// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
-pub(crate) fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -140,6 +167,9 @@ struct ConfigFile {
     allowlist: AllowlistSection,
     #[serde(default)]
     claims: ClaimsSection,
+    verify: Option<bool>,
+    #[serde(default)]
+    context: Option<ContextSection>,
     #[serde(default)]
     decode: DecodeSection,
 }
@@ -331,6 +361,15 @@ fn apply_config_text(
     }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
+    if let Some(section) = &file.context {
+        let invalid = |err: String| anyhow::anyhow!("invalid config file {display}: {err}");
+        settings.context_overrides = Overrides::from_section(section).map_err(invalid)?;
+        section.apply_policy(&mut settings.policy).map_err(invalid)?;
+    }
+    settings.config_base = Some(base);
+    if let Some(verify) = file.verify {
+        settings.verify = verify.then(VerifySettings::default);
+    }
     Ok(())
 }
 
@@ -377,6 +416,22 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();
     settings.color = color_enabled(options.color, options.output.is_none());
+    settings.policy.strict |= options.strict;
+    settings.verbose = options.verbose;
+    settings.statistics = options.statistics;
+    if options.verify.verify {
+        settings.verify = Some(VerifySettings::default());
+    }
+    if options.no_verify {
+        settings.verify = None;
+    }
+    if let Some(verify) = &mut settings.verify {
+        if let Some(path) = &options.verify.verify_ca {
+            crate::verify::read_ca_file(path)?;
+            verify.ca_file = Some(path.clone());
+        }
+        verify.allow_private = options.verify.verify_allow_private;
+    }
     Ok(())
 }
 

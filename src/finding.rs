@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::context::{Clues, Context};
 use crate::hex::hex;
 use crate::rules::Hit;
 use crate::severity::Severity;
@@ -15,6 +16,9 @@ use crate::severity::Severity;
 pub struct Finding {
     pub rule: String,
     pub severity: Severity,
+    /// Where the finding lives (see `context`); decided in `build_report`.
+    #[serde(default)]
+    pub context: Context,
     pub message: String,
     pub path: String,
     pub line: u64,
@@ -30,6 +34,16 @@ pub struct Finding {
     /// The whole token, for the text report's header and claims; never serialized.
     #[serde(skip)]
     pub compact: Option<WholeToken>,
+    /// What the scanned bytes said about the context; never serialized.
+    #[serde(skip)]
+    pub clues: Clues,
+    /// Whether the finding fails the run (the gate's verdict); never serialized.
+    #[serde(skip)]
+    pub fails: bool,
+    /// Whether its context counts toward failing, whatever `--fail-on` says: SARIF levels and
+    /// annotations follow it; never serialized.
+    #[serde(skip)]
+    pub counts: bool,
 }
 
 /// A whole token kept beside its finding; debug output never shows it.
@@ -101,6 +115,7 @@ impl Finding {
         Finding {
             rule: hit.rule.to_string(),
             severity: hit.severity,
+            context: Context::Source,
             message: hit.message,
             path: site.path.to_string(),
             line: site.start.line,
@@ -113,6 +128,9 @@ impl Finding {
             evidence,
             commit: site.commit.map(str::to_string),
             compact,
+            clues: Clues::default(),
+            fails: false,
+            counts: false,
         }
     }
 

@@ -1,7 +1,8 @@
 //! jwtscan: finds JSON Web Tokens in files and git history and judges each one.
 //!
 //! Data flows one way: `Settings` → walk → find → decode → rules → `Finding`s → cross-file
-//! forgery pass → sort, baseline and severity filters → report → exit code.
+//! forgery pass → verification pass (opt-in) → sort, baseline and severity filters → report →
+//! exit code.
 
 pub mod baseline;
 pub mod budget;
@@ -9,6 +10,7 @@ pub mod cli;
 pub mod collect;
 pub mod commands;
 pub mod config;
+pub mod context;
 pub mod discover;
 pub mod escape;
 pub mod find;
@@ -29,6 +31,7 @@ pub mod suggest;
 pub mod time;
 pub mod token;
 pub mod units;
+pub mod verify;
 pub mod wordlist;
 
 use std::io::Write;
@@ -60,54 +63,79 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
-/// Sorts, filters and summarises what the scan collected.
-pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report {
+/// Sorts, filters and summarises what the scan collected: issuer profiles and severity overrides,
+/// the context of each finding, what is held back (allowlist, baseline, `--min-severity`, context
+/// policy) and the gate's verdict on the rest.
+pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report<'_> {
     rules::forgery::pass(&mut collector, settings);
     let spilled = collector.spilled.any();
     let mut parts = collector.take_findings();
-    let Collector { tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, .. } = collector;
-    let judge = report::Judge::new(settings);
-    let findings = if !spilled && let Some(part) = parts.pop() {
+    let Collector { tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, ignored_inline, .. } =
+        collector;
+    let mut tally = report::Tally::default();
+    let (findings, verification) = if !spilled && let Some(part) = parts.pop() {
         // The usual case: every finding is in memory, in one part.
-        let mut findings: Vec<finding::Finding> =
-            part.into_memory().into_iter().flatten().filter_map(|finding| judge.apply(finding)).collect();
-        findings.sort_by(report::report_order);
-        report::Findings::from(findings)
+        let findings: Vec<finding::Finding> = part.into_memory().into_iter().flatten().collect();
+        let mut wanted = verify::Wanted::default();
+        if settings.verify.is_some() {
+            findings.iter().for_each(|finding| wanted.offer(finding, settings));
+        }
+        let (outcomes, verification) = verify::pass(wanted, settings).unzip();
+        let judge = report::Judge::new(settings, outcomes.unwrap_or_default());
+        let mut kept = Vec::with_capacity(findings.len());
+        for finding in findings {
+            let judged = judge.apply(finding);
+            tally.add(&judged, settings.statistics);
+            kept.extend(judged.ok());
+        }
+        kept.sort_by(report::report_order);
+        (report::Findings::from(kept), verification)
     } else {
-        // Overrides and filters keep the report order: the merged runs are judged as they are
-        // read, once here to count, then again by the report writer.
+        // Judging keeps the report order: the merged runs are judged as they are read, once here
+        // to count, then again by the report writer.
         let merged = spill::Sorted::merge(parts, report::report_order);
         problems.extend(merged.warnings().iter().cloned().map(collect::Problem::Note));
-        let (mut count, mut max_severity) = (0, None);
+        let unreadable = |err: std::io::Error| {
+            collect::Problem::Note(format!("findings written to a temporary file could not be read back: {err}"))
+        };
+        let mut wanted = verify::Wanted::default();
+        if settings.verify.is_some()
+            && let Err(err) =
+                merged.iter().try_for_each(|finding| finding.map(|finding| wanted.offer(&finding, settings)))
+        {
+            problems.push(unreadable(err));
+        }
+        let (outcomes, verification) = verify::pass(wanted, settings).unzip();
+        let judge = report::Judge::new(settings, outcomes.unwrap_or_default());
         for finding in merged.iter() {
             match finding {
-                Ok(finding) => {
-                    if let Some(finding) = judge.apply(finding.into_owned()) {
-                        count += 1;
-                        max_severity = max_severity.max(Some(finding.severity));
-                    }
-                }
+                Ok(finding) => tally.add(&judge.apply(finding.into_owned()), settings.statistics),
                 Err(err) => {
-                    problems.push(collect::Problem::Note(format!(
-                        "findings written to a temporary file could not be read back: {err}"
-                    )));
+                    problems.push(unreadable(err));
                     break;
                 }
             }
         }
-        report::Findings::judged(merged, judge, count, max_severity)
+        (report::Findings::judged(merged, judge, tally.findings as usize), verification)
     };
     problems.sort_by_cached_key(ToString::to_string);
     problems.dedup();
+    let report::Tally { findings: count, failing, contexts, statistics, mut held_back } = tally;
+    held_back.inline_ignore = ignored_inline;
     let summary = Summary {
         files_scanned,
         bytes_scanned,
         tokens,
-        findings: findings.len() as u64,
+        findings: count,
         skipped,
         errors,
         elapsed_ms: started.elapsed().as_millis() as u64,
+        contexts,
+        failing,
+        held_back,
         config: settings.config.as_ref().map(|path| path.display().to_string()),
+        statistics: settings.statistics.then_some(statistics),
+        verification,
     };
     Report { findings, summary, problems }
 }
@@ -140,15 +168,14 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
 
 /// The one line on stderr that says why a run failed, whatever the format and wherever the
 /// report went: `jwtscan: 12 findings fail the run (3 critical, 9 high); report in jwtscan.sarif`.
-/// `None` when no finding is at or above `--fail-on`.
+/// `None` when no finding fails the run (at or above `--fail-on`, in a context that counts).
 pub fn failure_line(report: &Report, settings: &Settings) -> Option<String> {
-    let threshold = settings.fail_on?;
-    if report.findings.max_severity().is_none_or(|max| max < threshold) {
+    if report.summary.failing == 0 {
         return None;
     }
     let mut counts = [0u64; 5];
     // Counted as the findings stream by: a spilled report is read once more, never held.
-    for finding in report.findings.iter().map_while(Result::ok).filter(|finding| finding.severity >= threshold) {
+    for finding in report.findings.iter().map_while(Result::ok).filter(|finding| finding.fails) {
         counts[finding.severity as usize] += 1;
     }
     let total: u64 = counts.iter().sum();
@@ -172,9 +199,15 @@ pub fn failure_line(report: &Report, settings: &Settings) -> Option<String> {
 /// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for
 /// tests and the rule self-test.
 pub fn scan_text(text: &str, settings: &Settings) -> Vec<finding::Finding> {
+    scan_text_at("input", text, settings)
+}
+
+/// `scan_text` as if the text were the file at `path` (relative to the scanned folder), for
+/// tests of contexts.
+pub fn scan_text_at(path: &str, text: &str, settings: &Settings) -> Vec<finding::Finding> {
     let mut scanner = pipeline::Scanner::new(settings);
     let mut collector = Collector::default();
-    scanner.scan_bytes(&std::sync::Arc::from("input"), None, text.as_bytes(), &mut collector);
+    scanner.scan_bytes(&std::sync::Arc::from(path), None, text.as_bytes(), &mut collector);
     // Findings of one text are few: they never leave memory.
     build_report(collector, settings, Instant::now()).findings.to_vec().unwrap_or_default()
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::collect::{Collector, Occurrence, Origin, Unplaced};
 use crate::config::Settings;
+use crate::context::{self, Clues};
 use crate::find::layers::Decoder;
 use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
@@ -30,6 +31,8 @@ struct Seen {
     hits: Vec<Hit>,
     hmac: bool,
     occurrences: u64,
+    /// What its claims said (`Clues::relocated` adds what each place says).
+    clues: Clues,
 }
 
 pub struct Scanner<'s> {
@@ -86,13 +89,15 @@ impl<'s> Scanner<'s> {
         commit: Option<&Arc<str>>,
         hit: Hit,
         (start, end): (Position, Position),
-        subject: Subject,
+        (subject, clues): (Subject, &Clues),
     ) {
         if self.placing_later {
-            out.unplaced.push(Unplaced { hit, start, end, subject });
+            out.unplaced.push(Unplaced { hit, start, end, subject, clues: clues.clone() });
         } else {
             let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
-            out.findings.push(Finding::new(hit, &site, &subject, self.settings.show_secrets));
+            let mut finding = Finding::new(hit, &site, &subject, self.settings.show_secrets);
+            finding.clues = clues.clone();
+            out.findings.push(finding);
         }
     }
 
@@ -162,6 +167,7 @@ impl<'s> Scanner<'s> {
         // The last line whose ignore comments were read: tokens on one long line share one reading.
         let mut checked_line: Option<(std::ops::Range<usize>, Directive)> = None;
         let mut since_bound = 0;
+        let surroundings = context::Surroundings::new(buf);
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let sha256 = sha256_hex(compact.as_bytes());
@@ -179,17 +185,30 @@ impl<'s> Scanner<'s> {
                 Directive::None
             };
             if directive == Directive::All {
+                out.ignored_inline += match (&token, self.seen.get(&sha256)) {
+                    (_, Some(seen)) => seen.hits.len() as u64,
+                    (Some(token), None) => {
+                        self.hits.clear();
+                        rules::check_token(token, &self.ctx, &mut self.hits);
+                        self.hits.iter().filter(|hit| self.settings.rule_enabled(hit.rule)).count() as u64
+                    }
+                    (None, None) => 0,
+                };
                 continue;
             }
             let mut hmac = false;
+            let mut clues = None;
             if let Some(token) = &token {
                 self.hits.clear();
                 rules::check_token(token, &self.ctx, &mut self.hits);
                 self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
                 hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
+                let found = Clues::of_token(&sha256, token.claims(), self.ctx.now, &surroundings, candidate.start);
                 if self.seen.len() < REMEMBERED_TOKENS {
-                    self.seen.insert(sha256.clone(), Seen { hits: self.hits.clone(), hmac, occurrences: 0 });
+                    let seen = Seen { hits: self.hits.clone(), hmac, occurrences: 0, clues: found.clone() };
+                    self.seen.insert(sha256.clone(), seen);
                 }
+                clues = Some(found);
             }
             if let Some(seen) = self.seen.get_mut(&sha256) {
                 seen.occurrences += 1;
@@ -198,7 +217,11 @@ impl<'s> Scanner<'s> {
                 }
                 self.hits.clone_from(&seen.hits);
                 hmac = seen.hmac;
+                if clues.is_none() {
+                    clues = Some(seen.clues.relocated(&surroundings, candidate.start));
+                }
             }
+            let clues = clues.unwrap_or_default();
             let occurrence = Occurrence {
                 path: Arc::clone(path),
                 start,
@@ -206,6 +229,7 @@ impl<'s> Scanner<'s> {
                 compact: Arc::from(compact),
                 sha256,
                 commit: commit.cloned(),
+                clues,
                 encoding: candidate.encoding.iter().map(|layer| layer.name()).collect(),
                 silenced: match directive {
                     Directive::Rules(ids) => ids,
@@ -214,9 +238,15 @@ impl<'s> Scanner<'s> {
             };
             let mut hits = std::mem::take(&mut self.hits);
             for hit in hits.drain(..) {
-                if self.settings.rule_enabled(hit.rule) && !occurrence.silenced.contains(&hit.rule.as_str()) {
-                    self.report(out, path, commit, hit, (occurrence.start, occurrence.end), occurrence.subject());
+                if !self.settings.rule_enabled(hit.rule) {
+                    continue;
                 }
+                if occurrence.silenced.contains(&hit.rule.as_str()) {
+                    out.ignored_inline += 1;
+                    continue;
+                }
+                let span = (occurrence.start, occurrence.end);
+                self.report(out, path, commit, hit, span, (occurrence.subject(), &occurrence.clues));
             }
             self.hits = hits;
             if hmac {
@@ -251,6 +281,8 @@ impl<'s> Scanner<'s> {
         }
         let mut locator = Locator::with_base_line(buf, origin.line);
         let mut lines = LineCounter::new(buf, origin.line);
+        // Built once, at the first private key: a JWKS of many keys must not index the text per key.
+        let mut surroundings = None;
         jwk::each_key(buf, limit, &mut |at, key| {
             if collect {
                 let line = lines.line_of(at);
@@ -267,10 +299,13 @@ impl<'s> Scanner<'s> {
                 && read_ignores(path, locator.line_at(private.start), span.0.line, out)
                     .silences(id::PRIVATE_JWK.as_str())
             {
+                out.ignored_inline += 1;
                 return;
             }
+            let surroundings = surroundings.get_or_insert_with(|| context::Surroundings::new(buf));
+            let clues = Clues::of_key(&private.sha256, surroundings, private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
-            self.report(out, path, commit, private.hit, span, subject);
+            self.report(out, path, commit, private.hit, span, (subject, &clues));
         });
     }
 }

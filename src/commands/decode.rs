@@ -1,7 +1,8 @@
 //! `jwtscan decode`: the offline jwt.io. Decodes one token given as an argument or on standard
 //! input (a token inside a larger text, such as an `Authorization: Bearer` line, is found too),
 //! prints its header, claims and dates, and runs the single-token rules on it. Nothing is fetched
-//! and nothing is redacted: the user handed over the token. Exit status: 0 whenever a token was
+//! unless `--verify` asks for the issuer's keys, and nothing is redacted: the user handed over
+//! the token. Exit status: 0 whenever a token was
 //! decoded, whatever the findings (this is an inspection tool, not a gate); 2 when the input holds
 //! no token.
 
@@ -23,6 +24,7 @@ use crate::rules::{self, Hit};
 use crate::severity::Severity;
 use crate::time::format_time;
 use crate::token::{self, Form, Payload, Token};
+use crate::verify::{self, Verification};
 
 /// Standard input is read up to this size; a token is a few kilobytes at most.
 const MAX_INPUT: u64 = 1 << 20;
@@ -48,11 +50,22 @@ pub fn run(args: &DecodeArgs) -> Result<Exit> {
         settings.now = config::parse_now(now)?;
     }
     let hits = findings(&token, &found.compact, &settings);
+    let verification = if args.verify.verify {
+        let options = verify::Options {
+            now: settings.now,
+            allow_private: args.verify.verify_allow_private,
+            ca_file: args.verify.verify_ca.clone(),
+            limits: verify::Limits::default(),
+        };
+        Some(verify::Verifier::new(options)?.verify(&found.compact))
+    } else {
+        None
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        ListFormat::Text => write_text(&token, &found, &hits, &settings, &mut out)?,
-        ListFormat::Json => write_json(&token, &hits, &mut out)?,
+        ListFormat::Text => write_text(&token, &found, &hits, verification.as_ref(), &settings, &mut out)?,
+        ListFormat::Json => write_json(&token, &hits, verification.as_ref(), &mut out)?,
     }
     out.flush()?;
     Ok(Exit::Clean)
@@ -130,6 +143,7 @@ fn write_text(
     token: &Token<'_>,
     found: &Found,
     hits: &[Hit],
+    verification: Option<&Verification>,
     settings: &Settings,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -175,6 +189,15 @@ fn write_text(
         };
         writeln!(out, "\n{} {signature}", paint.apply("1", "Signature"))?;
     }
+    if let Some(verification) = verification {
+        writeln!(
+            out,
+            "\n{} {} ({})",
+            paint.apply("1", "Verification"),
+            verification.outcome.name(),
+            escape_visible(&verification.reason)
+        )?;
+    }
     writeln!(out, "\n{}", paint.apply("1", "Findings"))?;
     if hits.is_empty() {
         writeln!(out, "  {}", paint.apply("32", "none"))?;
@@ -213,6 +236,8 @@ struct JsonDecode<'a> {
     dates: Map<String, Value>,
     signature_length: usize,
     findings: Vec<JsonHit<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verification: Option<&'a Verification>,
 }
 
 #[derive(Serialize)]
@@ -223,7 +248,12 @@ struct JsonHit<'a> {
     evidence: &'a Map<String, Value>,
 }
 
-fn write_json(token: &Token<'_>, hits: &[Hit], out: &mut dyn Write) -> std::io::Result<()> {
+fn write_json(
+    token: &Token<'_>,
+    hits: &[Hit],
+    verification: Option<&Verification>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let claims = token.claims();
     let dates = DATE_CLAIMS
         .iter()
@@ -250,6 +280,7 @@ fn write_json(token: &Token<'_>, hits: &[Hit], out: &mut dyn Write) -> std::io::
                 evidence: &hit.evidence,
             })
             .collect(),
+        verification,
     };
     serde_json::to_writer_pretty(&mut *out, &json)?;
     writeln!(out)
@@ -282,7 +313,7 @@ mod tests {
         let hits = findings(&token, compact, &settings);
         let found = Found { compact: compact.to_string(), wrapped: false, others: 0 };
         let mut out = Vec::new();
-        write_text(&token, &found, &hits, &settings, &mut out).unwrap();
+        write_text(&token, &found, &hits, None, &settings, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\"alg\": \"none\""), "{text}");
         assert!(text.contains("exp  2023-11-14T22:13:20Z  expired 1h ago"), "{text}");
@@ -296,7 +327,7 @@ mod tests {
         let token = token::decode(UNSIGNED).unwrap();
         let hits = findings(&token, UNSIGNED, &Settings::default());
         let mut out = Vec::new();
-        write_json(&token, &hits, &mut out).unwrap();
+        write_json(&token, &hits, None, &mut out).unwrap();
         let json: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(json["header"]["alg"], "none");
         assert_eq!(json["claims"]["sub"], "1");

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::Exit;
 use crate::cli::{ColorChoice, RulesArgs, RulesFormat};
+use crate::context;
 use crate::report::Paint;
 use crate::rules::{self, RuleMeta};
 use crate::severity::Severity;
@@ -60,13 +61,42 @@ pub fn markdown(rules: &[&RuleMeta]) -> String {
     text
 }
 
+/// How findings get their context and what fails a run: after the rule list, and in the help of
+/// `leaked-token` (docs/triage.md has the full text).
+const CONTEXTS: &str = "\
+Every finding has a context: source, test, docs, example, vendor or generated. In this order:
+a published example token or key (JOSE RFCs, jwt.io, vendor samples, by SHA-256) is `example`
+wherever it is; `[context]` globs in jwtscan.toml; path conventions by whole folder or file-name
+word (tests/, __tests__/, spec/, testdata/, fixtures/, *_test.go, test_*.py, *.spec.ts,
+*Test.java, docs/, *.md, examples/, vendor/, node_modules/, *.min.js, ...); a Rust token after
+#[cfg(test)] is `test`; claims whose issuer and audience are all reserved example names
+(example.com/.net/.org, *.example, *.test, *.invalid, localhost, urn:example:) are `example`;
+a token in a documentation comment (///, //!, /** */, a Python docstring) is `docs`.
+Only `source` findings fail a run by default, and any token that looks real wherever it sits:
+live (or without exp) and naming a real issuer or audience, or from a privileged product.
+--strict (or strict = true under [context]) makes every context count.";
+
 fn write_list(rules: &[&RuleMeta], paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
     let width = rules.iter().map(|rule| rule.id.len()).max().unwrap_or(0);
     for rule in rules {
         let severity = format!("{:<8}", rule.severity.as_str());
         writeln!(out, "{:<width$}  {}  {}", rule.id, paint.severity(rule.severity, &severity), rule.summary)?;
     }
-    Ok(())
+    writeln!(out, "\n{CONTEXTS}")
+}
+
+/// The issuer profiles: what each product's token grants and how to rotate it.
+fn write_profiles(paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "\n{}", paint.apply("1", "Issuer profiles"))?;
+    writeln!(out, "  A token from one of these products names it in `evidence.product`. public: leaked-token is")?;
+    writeln!(out, "  info; privileged: a live token is critical and fails the run wherever it sits.")?;
+    for profile in context::profiles() {
+        writeln!(out, "\n  {} ({})", paint.apply("1", &profile.product), profile.privilege.as_str())?;
+        writeln!(out, "    Grants: {}", profile.grants)?;
+        writeln!(out, "    Rotate: {}", profile.rotate)?;
+    }
+    writeln!(out, "\n{}", paint.apply("1", "Contexts"))?;
+    write_indented(CONTEXTS, out)
 }
 
 fn write_help(rule: &RuleMeta, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
@@ -96,6 +126,9 @@ fn write_help(rule: &RuleMeta, paint: Paint, out: &mut dyn Write) -> std::io::Re
             }
             write_indented(example, out)?;
         }
+    }
+    if rule.id == "leaked-token" {
+        write_profiles(paint, out)?;
     }
     if !rule.references.is_empty() {
         writeln!(out, "\n{}", paint.apply("1", "References"))?;
@@ -163,7 +196,9 @@ mod tests {
         let mut out = Vec::new();
         write_list(&all, Paint(false), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert_eq!(text.lines().count(), all.len());
+        let rule_lines = text.lines().filter(|line| all.iter().any(|rule| line.starts_with(&format!("{} ", rule.id))));
+        assert_eq!(rule_lines.count(), all.len());
+        assert!(text.contains("Every finding has a context"), "{text}");
         let alg_none = text.lines().find(|line| line.starts_with("alg-none ")).unwrap();
         assert!(alg_none.contains(" critical "), "{alg_none}");
     }

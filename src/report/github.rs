@@ -73,8 +73,8 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     let summary = &report.summary;
     writeln!(
         out,
-        "jwtscan: {} findings in {} files ({} tokens, {} skipped, {} errors)",
-        summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
+        "jwtscan: {} findings ({} failing the run) in {} files ({} tokens, {} skipped, {} errors)",
+        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     )?;
     if let Some(path) = summary_file {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|file| {
@@ -147,7 +147,8 @@ fn same_occurrence(a: &Finding, b: &Finding) -> bool {
 /// The workflow command for one token occurrence: `group` holds its findings, most severe first.
 pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     let finding = group[0];
-    let command = ["error", "warning", "notice"][level(finding.severity)];
+    // By severity when its context counts toward failing the run, a notice otherwise.
+    let command = if finding.counts { ["error", "warning", "notice"][level(finding.severity)] } else { "notice" };
     let mut line = format!("::{command} file={}", escape_property(&annotation_path(&finding.path, cwd)));
     let _ = write!(line, ",line={},endLine={}", finding.line, finding.end_line);
     // GitHub only honours columns on single-line annotations.
@@ -163,6 +164,13 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
         let _ = write!(message, "\nalso: {}", others.join(", "));
     }
     let _ = write!(message, "\ntoken: {}", finding.token);
+    if !finding.counts {
+        let _ = write!(message, "\ncontext: {} (does not fail the run)", finding.context);
+    }
+    if let Some(verification) = finding.evidence.get("verification") {
+        let field = |name: &str| verification.get(name).and_then(serde_json::Value::as_str).unwrap_or_default();
+        let _ = write!(message, "\nverified: {} ({})", field("outcome"), field("reason"));
+    }
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }
@@ -198,19 +206,20 @@ pub fn step_summary(report: &Report) -> String {
     let mut text = String::from("### jwtscan\n\n");
     let _ = writeln!(
         text,
-        "**{} findings** in {} files ({} tokens, {} skipped, {} errors).\n",
-        summary.findings, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
+        "**{} findings**, {} failing the run, in {} files ({} tokens, {} skipped, {} errors).\n",
+        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
     );
     if report.findings.is_empty() {
         return text;
     }
-    text.push_str("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n");
+    text.push_str("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n");
     let mut listed = 0;
     for finding in report.findings.iter().take(MAX_SUMMARY_ROWS).map_while(Result::ok) {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
         let row = format!(
-            "| {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} |\n",
             finding.severity,
+            finding.context,
             markdown_cell(&finding.rule),
             markdown_cell(&location),
             markdown_cell(&finding.message)

@@ -18,7 +18,7 @@ struct JsonReport<'a> {
 /// The findings as a JSON array written as they are read (they may come from disk); a read
 /// error ends the array early and is kept for `write` to return.
 struct Streamed<'a> {
-    findings: &'a Findings,
+    findings: &'a Findings<'a>,
     error: &'a RefCell<Option<std::io::Error>>,
 }
 

@@ -9,14 +9,16 @@ mod text;
 use std::borrow::Cow;
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cli::Format;
 use crate::collect::Problem;
 use crate::config::Settings;
+use crate::context::Context;
 use crate::finding::Finding;
-use crate::severity::Severity;
 use crate::spill::{Sorted, Spill};
 
 pub use details::TokenDetails;
@@ -32,14 +34,84 @@ pub struct Summary {
     pub skipped: u64,
     pub errors: u64,
     pub elapsed_ms: u64,
-    /// The config file the scan used, as found or given; null when it used none.
+    /// Reported findings per context.
+    #[serde(default)]
+    pub contexts: ContextCounts,
+    /// Reported findings that fail the run.
+    #[serde(default)]
+    pub failing: u64,
+    /// Findings not reported, by why.
+    #[serde(default)]
+    pub held_back: HeldBack,
+    /// The config file used, if any.
     #[serde(default)]
     pub config: Option<String>,
+    /// Findings per rule and context, with `--statistics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistics: Option<BTreeMap<String, ContextCounts>>,
+    /// Distinct tokens per verification outcome; only with `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub verification: Option<crate::verify::Counts>,
+}
+
+/// A count per context, in the order of `Context::ALL`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextCounts {
+    pub source: u64,
+    pub test: u64,
+    pub docs: u64,
+    pub example: u64,
+    pub vendor: u64,
+    pub generated: u64,
+}
+
+impl ContextCounts {
+    pub fn get(&self, context: Context) -> u64 {
+        match context {
+            Context::Source => self.source,
+            Context::Test => self.test,
+            Context::Docs => self.docs,
+            Context::Example => self.example,
+            Context::Vendor => self.vendor,
+            Context::Generated => self.generated,
+        }
+    }
+
+    pub fn add(&mut self, context: Context) {
+        let slot = match context {
+            Context::Source => &mut self.source,
+            Context::Test => &mut self.test,
+            Context::Docs => &mut self.docs,
+            Context::Example => &mut self.example,
+            Context::Vendor => &mut self.vendor,
+            Context::Generated => &mut self.generated,
+        };
+        *slot += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        Context::ALL.iter().map(|&context| self.get(context)).sum()
+    }
+}
+
+/// Findings not reported: each counted once, under the first of these that applies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldBack {
+    /// `[allowlist] tokens`.
+    pub allowlist: u64,
+    /// In the `--baseline` report.
+    pub baseline: u64,
+    /// Below `--min-severity`.
+    pub min_severity: u64,
+    /// On a `jwtscan:ignore` line.
+    pub inline_ignore: u64,
+    /// In a context whose policy is `ignore`.
+    pub context_policy: u64,
 }
 
 #[derive(Default)]
-pub struct Report {
-    pub findings: Findings,
+pub struct Report<'s> {
+    pub findings: Findings<'s>,
     pub summary: Summary,
     /// Skipped and unreadable files and notes about the scan, in a stable order.
     pub problems: Vec<Problem>,
@@ -56,18 +128,17 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
 
 /// The findings of a report, in report order: in memory, or merged from sorted runs on disk when
 /// there were more than memory should hold (see `spill`). Either way they read the same.
-pub struct Findings {
+pub struct Findings<'s> {
     sorted: Sorted<Finding>,
     /// Applied as the findings are read, when they were merged from disk unjudged.
-    judge: Option<Judge>,
+    judge: Option<Judge<'s>>,
     len: usize,
-    max_severity: Option<Severity>,
 }
 
-impl Findings {
+impl<'s> Findings<'s> {
     /// Findings in report order, of which `judge` keeps `len`.
-    pub fn judged(sorted: Sorted<Finding>, judge: Judge, len: usize, max_severity: Option<Severity>) -> Self {
-        Findings { sorted, judge: Some(judge), len, max_severity }
+    pub fn judged(sorted: Sorted<Finding>, judge: Judge<'s>, len: usize) -> Self {
+        Findings { sorted, judge: Some(judge), len }
     }
 
     pub fn len(&self) -> usize {
@@ -76,11 +147,6 @@ impl Findings {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
-    }
-
-    /// The most severe finding's severity.
-    pub fn max_severity(&self) -> Option<Severity> {
-        self.max_severity
     }
 
     /// Whether some findings were read back from disk.
@@ -92,7 +158,7 @@ impl Findings {
     /// with its error.
     pub fn iter(&self) -> impl Iterator<Item = std::io::Result<Cow<'_, Finding>>> {
         self.sorted.iter().filter_map(|finding| match (&self.judge, finding) {
-            (Some(judge), Ok(finding)) => judge.apply(finding.into_owned()).map(|finding| Ok(Cow::Owned(finding))),
+            (Some(judge), Ok(finding)) => judge.apply(finding.into_owned()).ok().map(|finding| Ok(Cow::Owned(finding))),
             (_, finding) => Some(finding),
         })
     }
@@ -106,53 +172,159 @@ impl Findings {
         Ok(())
     }
 
+    /// The findings one place (path, line, column) at a time, grouped by token occurrence (see
+    /// `group_by_occurrence`): report order sorts by place first, so only one place's findings
+    /// are held at once.
+    pub fn try_for_each_occurrence(
+        &self,
+        mut each: impl FnMut(&[&Finding]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let mut place: Vec<Finding> = Vec::new();
+        let mut flush = |place: &mut Vec<Finding>| -> std::io::Result<()> {
+            for group in group_by_occurrence(place) {
+                each(&group)?;
+            }
+            place.clear();
+            Ok(())
+        };
+        self.try_for_each(|finding| {
+            if place.first().is_some_and(|first| {
+                (&first.path, first.line, first.column) != (&finding.path, finding.line, finding.column)
+            }) {
+                flush(&mut place)?;
+            }
+            place.push(finding.clone());
+            Ok(())
+        })?;
+        flush(&mut place)
+    }
+
     /// All findings in memory, for tests and the rule self-test.
     pub fn to_vec(&self) -> std::io::Result<Vec<Finding>> {
         self.iter().map(|finding| finding.map(Cow::into_owned)).collect()
     }
 }
 
-impl Default for Findings {
+impl Default for Findings<'_> {
     fn default() -> Self {
         Vec::new().into()
     }
 }
 
-/// Findings in the order given (a report builds them sorted).
-impl From<Vec<Finding>> for Findings {
+/// Findings already judged, in the order given (a report builds them sorted).
+impl From<Vec<Finding>> for Findings<'_> {
     fn from(findings: Vec<Finding>) -> Self {
-        let max_severity = findings.iter().map(|finding| finding.severity).max();
-        Findings { len: findings.len(), sorted: Sorted::in_order(findings, report_order), judge: None, max_severity }
+        Findings { len: findings.len(), sorted: Sorted::in_order(findings, report_order), judge: None }
     }
 }
 
-/// What a report keeps of a finding: severity overrides applied, then `--min-severity`, the
-/// token allowlist and the baseline.
-pub struct Judge {
-    overrides: std::collections::HashMap<String, Severity>,
-    min_severity: Severity,
-    allowlist: std::collections::HashSet<String>,
-    baseline: std::collections::HashSet<String>,
+/// Why a finding is not reported; each is counted in `summary.held_back`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    Allowlist,
+    Baseline,
+    MinSeverity,
+    ContextPolicy,
 }
 
-impl Judge {
-    pub fn new(settings: &Settings) -> Self {
+/// What a report makes of a finding the scan made: the issuer profile's and the config's
+/// severity, its context and why, the verification outcome, then whether it is held back
+/// (allowlist, baseline, `--min-severity`, context policy) and the gate's verdict on the rest.
+/// The same for a finding wherever it is judged, so findings spilled to disk are judged as they
+/// are read back.
+pub struct Judge<'s> {
+    settings: &'s Settings,
+    places: crate::context::Places,
+    outcomes: crate::verify::Outcomes,
+    /// The last path judged and its class: findings come grouped by path.
+    last_path: std::cell::RefCell<Option<(String, Option<crate::context::Classification>)>>,
+}
+
+impl<'s> Judge<'s> {
+    pub fn new(settings: &'s Settings, outcomes: crate::verify::Outcomes) -> Self {
         Judge {
-            overrides: settings.severity_overrides.clone(),
-            min_severity: settings.min_severity,
-            allowlist: settings.allowlist_tokens.clone(),
-            baseline: settings.baseline.clone(),
+            settings,
+            places: crate::context::Places::new(settings),
+            outcomes,
+            last_path: std::cell::RefCell::new(None),
         }
     }
 
-    pub fn apply(&self, mut finding: Finding) -> Option<Finding> {
-        if let Some(&severity) = self.overrides.get(&finding.rule) {
+    pub fn apply(&self, mut finding: Finding) -> Result<Finding, Held> {
+        let settings = self.settings;
+        if let Some(profile) = finding.clues.profile {
+            finding.severity = profile.severity(&finding.rule, finding.severity);
+            finding.evidence.insert("product".into(), profile.product.clone().into());
+        }
+        if let Some(&severity) = settings.severity_overrides.get(&finding.rule) {
             finding.severity = severity;
         }
-        let kept = finding.severity >= self.min_severity
-            && !self.allowlist.contains(&finding.token_sha256)
-            && !self.baseline.contains(&finding.fingerprint);
-        kept.then_some(finding)
+        let (relative, config_relative) = self.places.relative(&finding.path);
+        let found = {
+            let mut last = self.last_path.borrow_mut();
+            if last.as_ref().is_none_or(|(path, _)| *path != finding.path) {
+                let class =
+                    crate::context::path_class(relative, config_relative.as_deref(), &settings.context_overrides);
+                *last = Some((finding.path.clone(), class));
+            }
+            let by_path = last.as_ref().map(|(_, class)| class).unwrap_or(&None);
+            crate::context::classify_at(relative, by_path, &finding.clues)
+        };
+        finding.context = found.context;
+        finding.evidence.insert("context_reason".into(), found.reason.to_string().into());
+        self.outcomes.apply(&mut finding);
+        if settings.allowlist_tokens.contains(&finding.token_sha256) {
+            return Err(Held::Allowlist);
+        }
+        if settings.baseline.contains(&finding.fingerprint) {
+            return Err(Held::Baseline);
+        }
+        if finding.severity < settings.min_severity {
+            return Err(Held::MinSeverity);
+        }
+        let real = finding.clues.looks_real || crate::verify::is_live(&finding);
+        let published = finding.clues.published.is_some();
+        let verdict = settings.policy.decide(settings.fail_on, finding.context, finding.severity, real, published);
+        finding.fails = verdict.fails();
+        finding.counts = settings.policy.effective(finding.context, real, published) == crate::context::Action::Fail;
+        if verdict == crate::context::Verdict::Held {
+            return Err(Held::ContextPolicy);
+        }
+        Ok(finding)
+    }
+}
+
+/// The counts a summary gives of what the report holds and what it held back.
+#[derive(Default)]
+pub struct Tally {
+    pub findings: u64,
+    pub failing: u64,
+    pub contexts: ContextCounts,
+    pub statistics: BTreeMap<String, ContextCounts>,
+    pub held_back: HeldBack,
+}
+
+impl Tally {
+    pub fn add(&mut self, judged: &Result<Finding, Held>, statistics: bool) {
+        match judged {
+            Ok(finding) => {
+                self.findings += 1;
+                self.failing += u64::from(finding.fails);
+                self.contexts.add(finding.context);
+                if statistics {
+                    self.statistics.entry(finding.rule.clone()).or_default().add(finding.context);
+                }
+            }
+            Err(held) => {
+                let count = match held {
+                    Held::Allowlist => &mut self.held_back.allowlist,
+                    Held::Baseline => &mut self.held_back.baseline,
+                    Held::MinSeverity => &mut self.held_back.min_severity,
+                    Held::ContextPolicy => &mut self.held_back.context_policy,
+                };
+                *count += 1;
+            }
+        }
     }
 }
 
@@ -161,8 +333,9 @@ pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     a.sort_key().cmp(&b.sort_key())
 }
 
-/// A finding on disk is its JSON form plus the whole token the text report decodes again, which
-/// JSON skips. The file is unnamed, readable by this process only, and gone when it exits.
+/// A finding on disk is its JSON form, the whole token the text report decodes again (which JSON
+/// skips) and the clues its context is decided by. The file is unnamed, readable by this process
+/// only, and gone when it exits.
 impl Spill for Finding {
     fn mem_size(&self) -> usize {
         let strings = [&self.rule, &self.message, &self.path, &self.token, &self.token_sha256, &self.fingerprint];
@@ -176,13 +349,14 @@ impl Spill for Finding {
 
     fn encode(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
         let compact = self.compact.as_ref().map(|compact| &*compact.0);
-        serde_json::to_writer(&mut *out, &(self, compact)).map_err(std::io::Error::other)
+        serde_json::to_writer(&mut *out, &(self, compact, self.clues.stored())).map_err(std::io::Error::other)
     }
 
     fn decode(bytes: &[u8]) -> std::io::Result<Self> {
-        let (mut finding, compact): (Finding, Option<String>) =
+        let (mut finding, compact, clues): (Finding, Option<String>, crate::context::StoredClues) =
             serde_json::from_slice(bytes).map_err(std::io::Error::other)?;
         finding.compact = compact.map(|compact| crate::finding::WholeToken(std::sync::Arc::from(compact)));
+        finding.clues = crate::context::Clues::restore(&clues);
         Ok(finding)
     }
 }
@@ -196,4 +370,32 @@ fn value_size(value: &Value) -> usize {
             Value::Object(map) => map.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum(),
             Value::Null | Value::Bool(_) | Value::Number(_) => 0,
         }
+}
+
+/// The findings grouped by token occurrence (path, position, token, commit): groups in report
+/// order, each most severe first.
+pub(crate) fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
+    let mut index: std::collections::HashMap<(&str, u64, u64, &str, Option<&str>), usize> =
+        std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        let key = (
+            finding.path.as_str(),
+            finding.line,
+            finding.column,
+            finding.token_sha256.as_str(),
+            finding.commit.as_deref(),
+        );
+        let slot = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        if let Some(group) = groups.get_mut(slot) {
+            group.push(finding);
+        }
+    }
+    for group in &mut groups {
+        group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+    }
+    groups
 }

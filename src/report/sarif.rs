@@ -237,6 +237,7 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
         .build();
     let mut properties = BTreeMap::new();
     properties.insert("severity".to_string(), json!(finding.severity));
+    properties.insert("context".to_string(), json!(finding.context));
     properties.insert("token".to_string(), json!(finding.token));
     properties.insert("token_sha256".to_string(), json!(finding.token_sha256));
     if !finding.evidence.is_empty() {
@@ -247,11 +248,16 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
     }
     let mut result = SarifResult::builder()
         .rule_id(&finding.rule)
-        .level(result_level(finding.severity))
+        .level(if finding.counts { result_level(finding.severity) } else { ResultLevel::Note })
         .message(Message::builder().text(crate::escape::sarif(&finding.message)).build())
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
-        .properties(PropertyBag::builder().additional_properties(properties).build())
+        .properties(
+            PropertyBag::builder()
+                .tags(vec![format!("context/{}", finding.context)])
+                .additional_properties(properties)
+                .build(),
+        )
         .build();
     result.rule_index = all_rules.iter().position(|rule| rule.id == finding.rule).map(|index| index as i64);
     result
@@ -405,6 +411,10 @@ mod tests {
             evidence: Map::new(),
             commit: None,
             compact: None,
+            context: crate::context::Context::Source,
+            clues: crate::context::Clues::default(),
+            fails: true,
+            counts: true,
         }
     }
 

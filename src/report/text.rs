@@ -1,10 +1,11 @@
 //! `--format text`: for people at a terminal. Findings are grouped by token occurrence: the
-//! location, the (redacted) token, its header and identifying claims once, then one line per rule
-//! it breaks, worst first. Everything that comes from scanned content goes through
-//! `escape_visible`, so a file name or claim cannot drive the terminal.
+//! location, the (redacted) token and its `token_sha256`, its header, identifying claims and
+//! context once, then one line per rule it breaks, worst first. Occurrences that fail the run come
+//! first, most severe first; the others follow as one line per file unless `--verbose`.
+//! Everything that comes from scanned content goes through `escape_visible`, so a file name or
+//! claim cannot drive the terminal.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -13,6 +14,7 @@ use serde_json::{Map, Value};
 use super::Report;
 use super::details::{TokenDetails, truncate};
 use crate::config::Settings;
+use crate::context::Context;
 use crate::finding::Finding;
 use crate::severity::Severity;
 
@@ -21,53 +23,154 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
-    // The findings at one place follow each other in report order: one place at a time is held.
-    let mut place: Vec<Finding> = Vec::new();
-    let write_place = |place: &mut Vec<Finding>, out: &mut dyn Write| -> std::io::Result<()> {
-        for group in group_by_occurrence(place) {
-            write_group(&group, settings, paint, out)?;
-            writeln!(out)?;
+    // The findings stream in report order (from disk, when there are many), so the layout is
+    // made in passes: which severities fail the run, then those occurrences most severe first,
+    // then the rest.
+    let mut failing_severities = [false; Severity::ALL.len()];
+    let mut others = 0;
+    report.findings.try_for_each_occurrence(|group| {
+        if fails(group) {
+            failing_severities[group[0].severity as usize] = true;
+        } else {
+            others += group.len();
         }
-        place.clear();
-        Ok(())
-    };
-    report.findings.try_for_each(|finding| {
-        if place.first().is_some_and(|first| {
-            (&first.path, first.line, first.column) != (&finding.path, finding.line, finding.column)
-        }) {
-            write_place(&mut place, out)?;
-        }
-        place.push(finding.clone());
         Ok(())
     })?;
-    write_place(&mut place, out)?;
+    for &severity in Severity::ALL.iter().rev().filter(|&&severity| failing_severities[severity as usize]) {
+        report.findings.try_for_each_occurrence(|group| {
+            if fails(group) && group[0].severity == severity {
+                write_group(group, settings, paint, out)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        })?;
+    }
+    if settings.verbose {
+        report.findings.try_for_each_occurrence(|group| {
+            if !fails(group) {
+                write_group(group, settings, paint, out)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        })?;
+    } else if others > 0 {
+        write_per_file(report, others, paint, out)?;
+        writeln!(out)?;
+    }
+    if let Some(statistics) = &report.summary.statistics {
+        write_statistics(statistics, out)?;
+        writeln!(out)?;
+    }
     writeln!(out, "{}", summary_line(report, paint))
 }
 
-/// Findings of one token occurrence, in report order of their first finding.
-fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: HashMap<(&str, u64, u64, &str, Option<&str>), usize> = HashMap::new();
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    for finding in findings {
-        let key = (
-            finding.path.as_str(),
-            finding.line,
-            finding.column,
-            finding.token_sha256.as_str(),
-            finding.commit.as_deref(),
-        );
-        let slot = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        if let Some(group) = groups.get_mut(slot) {
-            group.push(finding);
+fn fails(group: &[&Finding]) -> bool {
+    group.iter().any(|finding| finding.fails)
+}
+
+/// One line per file for the `findings` findings whose occurrences do not fail the run:
+/// `tests/auth_test.go [test]: 12 findings, 4 tokens (3 weak-secret, 2 alg-none, …)`.
+fn write_per_file(report: &Report, findings: usize, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        paint.apply(
+            "1",
+            &format!(
+                "Not failing the run: {findings} {} (--verbose shows them in full)",
+                plural(findings as u64, "finding", "findings")
+            )
+        )
+    )?;
+    // Report order is by path: each file's occurrences follow each other.
+    let mut file: Option<FileLine> = None;
+    report.findings.try_for_each_occurrence(|group| {
+        if fails(group) {
+            return Ok(());
+        }
+        if let Some(done) = file.take_if(|file| file.path != group[0].path) {
+            done.write(paint, out)?;
+        }
+        file.get_or_insert_with(|| FileLine { path: group[0].path.clone(), ..FileLine::default() }).add(group);
+        Ok(())
+    })?;
+    match file {
+        Some(file) => file.write(paint, out),
+        None => Ok(()),
+    }
+}
+
+/// What one file's line of `write_per_file` counts.
+#[derive(Default)]
+struct FileLine {
+    path: String,
+    contexts: Vec<&'static str>,
+    by_rule: Vec<(String, usize)>,
+    findings: usize,
+    tokens: usize,
+}
+
+impl FileLine {
+    fn add(&mut self, group: &[&Finding]) {
+        self.tokens += 1;
+        for finding in group {
+            self.findings += 1;
+            let context = finding.context.as_str();
+            if !self.contexts.contains(&context) {
+                self.contexts.push(context);
+            }
+            match self.by_rule.iter_mut().find(|(rule, _)| *rule == finding.rule) {
+                Some((_, count)) => *count += 1,
+                None => self.by_rule.push((finding.rule.clone(), 1)),
+            }
         }
     }
-    for group in &mut groups {
-        group.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)));
+
+    fn write(mut self, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+        self.contexts.sort_unstable();
+        self.by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let rules: Vec<String> = self.by_rule.iter().map(|(rule, count)| format!("{count} {rule}")).collect();
+        writeln!(
+            out,
+            "  {} [{}]: {} {}, {} {} ({})",
+            paint.apply("1", &escape_visible(&self.path)),
+            self.contexts.join(", "),
+            self.findings,
+            plural(self.findings as u64, "finding", "findings"),
+            self.tokens,
+            plural(self.tokens as u64, "token", "tokens"),
+            escape_visible(&rules.join(", ")),
+        )
     }
-    groups
+}
+
+/// `--statistics`: findings per rule (rows) and context (columns), as linters print them.
+fn write_statistics(
+    statistics: &std::collections::BTreeMap<String, super::ContextCounts>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let width = statistics.keys().map(|rule| rule.chars().count()).max().unwrap_or(0).max("rule".len());
+    write!(out, "{:<width$}", "rule")?;
+    for context in Context::ALL {
+        write!(out, "  {:>9}", context.as_str())?;
+    }
+    writeln!(out, "  {:>9}", "total")?;
+    let mut totals = super::ContextCounts::default();
+    for (rule, counts) in statistics {
+        write!(out, "{:<width$}", escape_visible(rule))?;
+        for context in Context::ALL {
+            write!(out, "  {:>9}", counts.get(context))?;
+            for _ in 0..counts.get(context) {
+                totals.add(context);
+            }
+        }
+        writeln!(out, "  {:>9}", counts.total())?;
+    }
+    write!(out, "{:<width$}", "total")?;
+    for context in Context::ALL {
+        write!(out, "  {:>9}", totals.get(context))?;
+    }
+    writeln!(out, "  {:>9}", totals.total())
 }
 
 fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
@@ -84,7 +187,8 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
         let names: Vec<&str> = chain.iter().filter_map(Value::as_str).collect();
         write!(out, "  {}", paint.apply("2", &format!("(in {})", escape_visible(&names.join(" > ")))))?;
     }
-    writeln!(out)?;
+    // The allowlist value, ready to copy into `[allowlist] tokens`.
+    writeln!(out, "  {}", paint.apply("2", &format!("token_sha256 {}", first.token_sha256)))?;
     // Once per occurrence, here: only this report shows them.
     if let Some(details) = first.compact.as_ref().and_then(|whole| TokenDetails::of(&whole.0, settings)) {
         writeln!(out, "    {}  {}", paint.apply("2", "header"), escape_visible(&details.header))?;
@@ -99,6 +203,25 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
             let names: Vec<Cow<'_, str>> = details.claim_names.iter().map(|name| escape_visible(name)).collect();
             writeln!(out, "    {}   {}", paint.apply("2", "names"), names.join(", "))?;
         }
+    }
+    let reason = first.evidence.get("context_reason").and_then(Value::as_str).unwrap_or_default();
+    writeln!(out, "    {} {} ({})", paint.apply("2", "context"), first.context, escape_visible(reason))?;
+    if let Some(product) = first.evidence.get("product").and_then(Value::as_str) {
+        writeln!(out, "    {} {}", paint.apply("2", "product"), escape_visible(product))?;
+    }
+    if let Some((outcome, reason)) = verification(first) {
+        let style = match outcome {
+            "live" => "1;31",
+            "unknown" => "33",
+            _ => "32",
+        };
+        writeln!(
+            out,
+            "    {}  {} ({})",
+            paint.apply("2", "verify"),
+            paint.apply(style, outcome),
+            escape_visible(reason)
+        )?;
     }
     let rule_width = group.iter().map(|finding| finding.rule.chars().count()).max().unwrap_or(0);
     for finding in group {
@@ -120,11 +243,21 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     Ok(())
 }
 
+/// The `--verify` outcome and reason of a finding's token.
+fn verification(finding: &Finding) -> Option<(&str, &str)> {
+    let verification = finding.evidence.get("verification")?;
+    Some((verification.get("outcome")?.as_str()?, verification.get("reason")?.as_str()?))
+}
+
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    // The encoding chain is the occurrence's, shown once on its header line.
-    for (key, value) in evidence.iter().filter(|(key, _)| key.as_str() != "encoding") {
+    // The encoding chain, the context and the product are the occurrence's, shown once above; the
+    // verification outcome has its own line.
+    for (key, value) in evidence
+        .iter()
+        .filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification"))
+    {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -150,8 +283,15 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         plural(summary.errors, "error", "errors"),
         summary.elapsed_ms,
     );
+    let totals = match &summary.verification {
+        Some(counts) => format!(
+            "{totals}; verified: {} live, {} dead, {} invalid, {} unknown",
+            counts.live, counts.dead, counts.invalid, counts.unknown
+        ),
+        None => totals,
+    };
     if report.findings.is_empty() {
-        return format!("{} ({totals})", paint.apply("1;32", "no findings"));
+        return format!("{} ({totals}){}", paint.apply("1;32", "no findings"), held_back(summary));
     }
     let mut counts = [0u64; Severity::ALL.len()];
     // Report order is by path: each path's findings follow each other.
@@ -175,11 +315,35 @@ fn summary_line(report: &Report, paint: Paint) -> String {
         })
         .collect();
     let count = report.findings.len() as u64;
+    let failing = summary.failing;
+    let failing = if failing > 0 {
+        paint.apply("1;31", &format!("{failing} failing the run")).into_owned()
+    } else {
+        paint.apply("1;32", "none failing the run").into_owned()
+    };
     format!(
-        "{} ({}) in {files_with_findings} of {totals}",
+        "{} ({}), {failing}, in {files_with_findings} of {totals}{}",
         paint.apply("1", &format!("{count} {}", plural(count, "finding", "findings"))),
         by_severity.join(", "),
+        held_back(summary),
     )
+}
+
+/// `; held back: 2 baseline, 1 inline ignore`, or nothing.
+fn held_back(summary: &super::Summary) -> String {
+    let held = &summary.held_back;
+    let parts: Vec<String> = [
+        (held.allowlist, "allowlist"),
+        (held.baseline, "baseline"),
+        (held.min_severity, "below --min-severity"),
+        (held.inline_ignore, "inline ignore"),
+        (held.context_policy, "context policy"),
+    ]
+    .iter()
+    .filter(|(count, _)| *count > 0)
+    .map(|(count, why)| format!("{count} {why}"))
+    .collect();
+    if parts.is_empty() { String::new() } else { format!("; held back: {}", parts.join(", ")) }
 }
 
 fn plural(count: u64, one: &'static str, many: &'static str) -> &'static str {
@@ -228,13 +392,19 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
-    fn report_of(text: &str) -> Report {
+    fn report_of(text: &str) -> Report<'static> {
         report_with(crate::scan_text(text, &Settings::default()))
     }
 
-    fn report_with(findings: Vec<Finding>) -> Report {
+    fn report_with(findings: Vec<Finding>) -> Report<'static> {
         Report {
-            summary: Summary { files_scanned: 1, tokens: 1, findings: findings.len() as u64, ..Summary::default() },
+            summary: Summary {
+                files_scanned: 1,
+                tokens: 1,
+                findings: findings.len() as u64,
+                failing: findings.iter().filter(|finding| finding.fails).count() as u64,
+                ..Summary::default()
+            },
             findings: findings.into(),
             problems: Vec::new(),
         }
@@ -245,11 +415,13 @@ mod tests {
         let text = render(&report_of(&format!("x\n  {UNSIGNED}\n")), false);
         assert_eq!(
             text,
-            "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]\n    header  {\"alg\":\"none\"}\n    claims  sub: 1\n    \
-             names   sub\n    critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
+            "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]  token_sha256 \
+             dc8d4e4a385192fbff2a1495073d1d6c1c9a66a7e4fbf5852442ad0f9b9fe65b\n    header  {\"alg\":\"none\"}\n    \
+             claims  sub: 1\n    names   sub\n    context source (no test, docs, example, vendor or generated marker)\n    \
+             critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
              high      leaked-token  none JWS token is committed  (alg: none)\n    medium    no-expiry     none token has \
-             no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium) in 1 of 1 file, 1 token, 0 \
-             skipped, 0 errors, 0 ms\n"
+             no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium), 3 failing the run, in 1 of 1 \
+             file, 1 token, 0 skipped, 0 errors, 0 ms\n"
         );
     }
 

@@ -1,32 +1,15 @@
 //! `leaked-token`: every token found is a finding, graded by how much it still matters: live
 //! tokens are high, expired ones low, and well-known public examples (RFC and jwt.io samples) info.
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
-
 use super::{Context, Hit, alg_label, id, numeric_date};
 use crate::hex::sha256_hex;
 use crate::severity::Severity;
 use crate::token::{Form, Token};
 
-/// SHA-256 of each public example token → where it comes from.
-static PUBLIC_TOKENS: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse_public_tokens(include_str!("../../rules/public-tokens.txt")));
-
-/// Parses `hash # source` lines; blank and comment-only lines are skipped.
-fn parse_public_tokens(text: &str) -> HashMap<&str, &str> {
-    text.lines()
-        .filter_map(|line| {
-            let (hash, source) = line.split_once('#').unwrap_or((line, ""));
-            let hash = hash.trim();
-            (!hash.is_empty()).then(|| (hash, source.trim()))
-        })
-        .collect()
-}
-
-/// Where a well-known public example token comes from, by its `token_sha256`.
+/// Where a well-known public example token comes from, by its `token_sha256` (the published
+/// examples of `rules/examples.toml`).
 pub fn public_example(token_sha256: &str) -> Option<&'static str> {
-    PUBLIC_TOKENS.get(token_sha256).copied()
+    crate::context::example_token(token_sha256)
 }
 
 pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
@@ -111,15 +94,6 @@ mod tests {
             assert!(public_example(&sha256_hex(token.as_bytes())).is_some(), "{token}");
         }
         assert!(public_example(&sha256_hex(b"eyJhbGciOiJub25lIn0.e30.")).is_none());
-    }
-
-    #[test]
-    fn public_token_list_holds_valid_hashes() {
-        assert!(PUBLIC_TOKENS.len() >= 5);
-        for (hash, source) in PUBLIC_TOKENS.iter() {
-            assert!(hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')), "{hash}");
-            assert!(!source.is_empty(), "{hash} has no source");
-        }
     }
 
     fn hit_of(token: &str) -> Hit {

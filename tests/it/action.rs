@@ -97,7 +97,7 @@ fn findings_are_annotated_counted_and_written_as_sarif() {
     assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 3);
     assert_eq!(log["runs"][0]["automationDetails"]["id"], "jwt-main");
     let summary = std::fs::read_to_string(runner.summary_file()).unwrap();
-    assert!(summary.contains("| critical | alg-none | config/dev.env:1:7 |"), "{summary}");
+    assert!(summary.contains("| critical | source | alg-none | config/dev.env:1:7 |"), "{summary}");
 }
 
 #[test]

@@ -669,14 +669,29 @@ fn key_urls_in_tokens_are_never_fetched() {
     }
 }
 
-/// The other half of "no network": nothing in the dependency tree can speak HTTP.
+/// The other half of "no network": one HTTP client in the dependency tree (ureq, for the opt-in
+/// `--verify`), and only the verification client names it.
 #[test]
-fn no_http_client_is_in_the_dependency_tree() {
-    let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
-    let clients = ["reqwest", "hyper", "ureq", "curl", "isahc", "attohttpc", "surf", "h2", "native-tls", "openssl"];
+fn the_only_http_client_is_confined_to_the_verification_client() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let clients = ["reqwest", "hyper", "curl", "isahc", "attohttpc", "surf", "h2", "native-tls", "openssl"];
     for line in lock.lines() {
         if let Some(name) = line.strip_prefix("name = ").map(|name| name.trim_matches('"')) {
             assert!(!clients.contains(&name), "Cargo.lock holds the HTTP crate {name}");
         }
     }
+    let mut users = Vec::new();
+    let mut folders = vec![root.join("src")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if std::fs::read_to_string(&path).unwrap_or_default().contains("ureq::") {
+                users.push(path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    assert_eq!(users, ["src/verify/http.rs"]);
 }

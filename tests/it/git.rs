@@ -465,3 +465,37 @@ fn git_reads_the_config_at_the_repository_root_from_a_subfolder() {
     let config = run.report["summary"]["config"].as_str().unwrap();
     assert!(config.ends_with("jwtscan.toml"), "{config}");
 }
+
+#[test]
+fn a_history_report_reads_the_same_whether_findings_spill_to_disk_or_stay_in_memory() {
+    let mut repo = Repo::new();
+    // The same token at the same place in several commits and paths: findings that tie on
+    // (path, line, column, rule) keep one order either way.
+    for round in 0..6u8 {
+        repo.write("config/dev.env", &format!("TOKEN={}\nROUND={round}\n", token(1)));
+        repo.write(&format!("tests/t{round}.py"), &format!("T = \"{}\"\n", token(2 + round % 3)));
+        repo.commit(&format!("round {round}"));
+    }
+    repo.git(&["checkout", "-q", "-b", "side", "HEAD~3"]);
+    repo.write("config/dev.env", &format!("TOKEN={}\nSIDE=1\n", token(1)));
+    repo.commit("side");
+    for format in ["json", "text", "sarif", "github"] {
+        let run = |budget: &str| {
+            let output = Command::cargo_bin("jwtscan")
+                .unwrap()
+                .args(["git", "--format", format, "--fail-on", "low", "--threads", "2"])
+                .arg(repo.path())
+                .env("JWTSCAN_FINDINGS_BUDGET", budget)
+                .env_remove("GITHUB_STEP_SUMMARY")
+                .env_remove("GIT_DIR")
+                .env_remove("GIT_INDEX_FILE")
+                .output()
+                .unwrap();
+            let stdout = crate::cli::util::without_timing(&output.stdout);
+            (output.status.code(), stdout, String::from_utf8_lossy(&output.stderr).into_owned())
+        };
+        let in_memory = run("1000000000");
+        assert!(in_memory.1.matches("alg-none").count() >= 2, "{format}: {}", in_memory.1);
+        assert_eq!(run("0"), in_memory, "{format}");
+    }
+}

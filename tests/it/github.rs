@@ -35,6 +35,10 @@ fn finding(severity: Severity, message: &str, path: &str) -> Finding {
         evidence: Map::new(),
         commit: None,
         compact: None,
+        context: jwtscan::context::Context::Source,
+        clues: jwtscan::context::Clues::default(),
+        fails: true,
+        counts: true,
     }
 }
 
@@ -63,7 +67,10 @@ fn a_token_becomes_one_annotation_titled_by_its_most_severe_rule() {
     );
     assert_eq!(stdout.lines().count(), 2, "one annotation and the summary line: {stdout}");
     assert!(!stdout.contains(ALG_NONE), "the full token leaked into the log");
-    assert!(stdout.ends_with("jwtscan: 3 findings in 1 files (1 tokens, 0 skipped, 0 errors)\n"), "{stdout}");
+    assert!(
+        stdout.ends_with("jwtscan: 3 findings (3 failing the run) in 1 files (1 tokens, 0 skipped, 0 errors)\n"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -133,13 +140,16 @@ fn the_job_summary_gets_an_escaped_markdown_table_appended() {
         .success();
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("earlier step\n### jwtscan\n"), "appends: {text}");
-    assert!(text.contains("**2 findings** in 1 files"), "{text}");
-    assert!(text.contains("| Severity | Rule | Location | Message |\n| --- | --- | --- | --- |\n"), "{text}");
+    assert!(text.contains("**2 findings**, 0 failing the run, in 1 files"), "{text}");
+    assert!(
+        text.contains("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n"),
+        "{text}"
+    );
     let rows: Vec<&str> =
         text.lines().filter(|line| line.starts_with("| critical") || line.starts_with("| high")).collect();
     assert_eq!(rows.len(), 2, "{text}");
     for row in rows {
-        assert_eq!(row.matches('|').count(), 5, "a cell broke out of its column: {row}");
+        assert_eq!(row.matches('|').count(), 6, "a cell broke out of its column: {row}");
     }
     let escaped = if cfg!(windows) { "a&#91;b&#93;.env:1:1" } else { "a&#124;b<br>&#60;img&#62;.env:1:1" };
     assert!(text.contains(escaped), "{text}");
@@ -178,7 +188,7 @@ fn annotations_stop_at_ten_errors_and_say_how_many_more_the_summary_lists() {
     assert!(more[0].contains("15 more token occurrences (30 findings)"), "{}", more[0]);
     assert!(more[0].contains("the job summary lists every finding"), "{}", more[0]);
     let table = std::fs::read_to_string(&summary).unwrap();
-    assert_eq!(table.lines().filter(|line| line.starts_with("| critical | alg-none")).count(), 25, "{table}");
+    assert_eq!(table.lines().filter(|line| line.starts_with("| critical | source | alg-none")).count(), 25, "{table}");
 }
 
 #[test]

@@ -12,3 +12,4 @@ mod readme;
 mod rule_examples;
 mod sarif;
 mod secrets;
+mod verify;

@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 
 use jwtscan::config::Settings;
+use jwtscan::context::Context;
 use jwtscan::rules;
+use jwtscan::severity::Severity;
 
 /// `now` for every example, pinned so expiry rules do not drift with the clock
 /// (2023-11-14T22:13:20Z).
@@ -125,6 +127,31 @@ fn findings_never_repeat_a_whole_token_or_private_key() {
                     assert!(!shown.contains(secret), "{}: a {} finding repeats {secret}", rule.id, finding.rule);
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn every_example_fails_the_run_in_source_and_is_reported_without_failing_in_tests() {
+    let base = settings();
+    for rule in jwtscan::rules::all() {
+        for example in &rule.examples {
+            let in_source = jwtscan::scan_text_at("src/app.txt", example, &base);
+            // Rules about particular files (gate-config-changed: the config file) fire elsewhere.
+            let Some(finding) = in_source.iter().find(|finding| finding.rule == rule.id) else { continue };
+            // A published example (an RFC key) is an example wherever it is, and fails only with strict.
+            let published = finding.clues.published.is_some();
+            let expected = if published { Context::Example } else { Context::Source };
+            assert_eq!(finding.context, expected, "{}: {example}", rule.id);
+            assert_eq!(finding.fails, !published && finding.severity >= Severity::Low, "{}: {example}", rule.id);
+            let in_tests = jwtscan::scan_text_at("tests/fixtures/app.txt", example, &base);
+            let finding = in_tests.iter().find(|finding| finding.rule == rule.id).expect("fires");
+            let expected = if published { Context::Example } else { Context::Test };
+            assert_eq!(finding.context, expected, "{}: {example}", rule.id);
+            assert_eq!(finding.fails, finding.clues.looks_real && !published, "{}: {example}", rule.id);
+            let strict = jwtscan::context::Policy { strict: true, ..Default::default() };
+            let verdict = strict.decide(base.fail_on, finding.context, finding.severity, false, published);
+            assert_eq!(verdict.fails(), finding.severity >= Severity::Low, "strict {}: {example}", rule.id);
         }
     }
 }

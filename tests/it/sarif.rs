@@ -235,6 +235,10 @@ fn synthetic(index: usize, severity: Severity) -> Finding {
         evidence: Map::new(),
         commit: None,
         compact: None,
+        context: jwtscan::context::Context::Source,
+        clues: jwtscan::context::Clues::default(),
+        fails: true,
+        counts: true,
     }
 }
 

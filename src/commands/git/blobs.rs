@@ -277,7 +277,8 @@ impl BlobWorker<'_> {
                     commit: sha.as_deref(),
                     history: commit.map(|(commit, author)| (commit.time, author)),
                 };
-                let finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
+                let mut finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
+                finding.clues = unplaced.clues.clone();
                 let key = finding.fingerprint.clone();
                 keep_oldest(&mut self.findings, key, place.commit, vec![finding]);
             }

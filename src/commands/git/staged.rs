@@ -79,7 +79,7 @@ pub(super) fn staged(
         });
         !subjects.contains(sha256)
     };
-    scanned.findings.retain(|finding| keep(&finding.path, &finding.token_sha256));
+    scanned.retain_findings(|finding| keep(&finding.path, &finding.token_sha256));
     scanned.hmac_tokens.retain(|occurrence| keep(&occurrence.path, &occurrence.sha256));
     out.merge(scanned);
     Ok(out)

@@ -159,6 +159,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let matches = matches.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut unknown = 0;
     for (target, found) in targets.iter().zip(matches) {
+        // A token signed with a published example key (RFC 7520's HMAC key) is an example too.
+        let published_key =
+            found.as_ref().and_then(|found| crate::context::example_key(&crate::hex::sha256_hex(&found.secret)));
         let hit = match found {
             Some(found) => hit_for(target, &found, &repo_keys, settings),
             None if weak_on && target.limit < weak_end => {
@@ -171,11 +174,14 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             continue;
         }
         for &occurrence in &target.occurrences {
-            if let Some(occurrence) = collector.hmac_tokens.get(occurrence)
-                && !occurrence.silenced.contains(&hit.rule.as_str())
-            {
-                collector.findings.push(occurrence.finding(hit.clone(), settings.show_secrets));
+            let Some(occurrence) = collector.hmac_tokens.get(occurrence) else { continue };
+            if occurrence.silenced.contains(&hit.rule.as_str()) {
+                collector.ignored_inline += 1;
+                continue;
             }
+            let mut finding = occurrence.finding(hit.clone(), settings.show_secrets);
+            finding.clues.published = finding.clues.published.or(published_key);
+            collector.findings.push(finding);
         }
     }
     if unknown > 0 {

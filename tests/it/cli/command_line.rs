@@ -101,6 +101,8 @@ fn inline_ignores_name_rules_with_or_without_a_space() {
         [("leaked-token".to_string(), 1), ("alg-none".to_string(), 4), ("leaked-token".to_string(), 4)],
         "{report}"
     );
+    // One on line 1, two on line 2, and both of line 3's: every silenced finding is counted.
+    assert_eq!(report["summary"]["held_back"]["inline_ignore"], 5, "{report}");
 }
 
 #[test]
@@ -237,4 +239,5 @@ fn an_ignore_comment_naming_a_forgery_rule_silences_the_pass_after_the_walk() {
         hits(&report).into_iter().filter(|(rule, _, _)| rule == "weak-secret").map(|(_, _, line)| line).collect();
     assert_eq!(weak, [2], "{report}");
     assert!(hits(&report).iter().any(|(rule, _, line)| rule == "no-expiry" && *line == 1), "{report}");
+    assert_eq!(report["summary"]["held_back"]["inline_ignore"], 1, "{report}");
 }

@@ -4,6 +4,7 @@
 mod baseline;
 mod command_line;
 mod config;
+mod context;
 mod decode;
 mod encodings;
 mod output;
@@ -11,4 +12,4 @@ mod rules;
 mod scan;
 mod snapshots;
 mod spill;
-mod util;
+pub mod util;

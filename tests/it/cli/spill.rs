@@ -3,7 +3,7 @@
 
 use hmac::{Hmac, Mac};
 
-use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other};
+use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other, without_timing};
 
 /// HS256 signed with `secret`, which the built-in list holds: the cross-file pass adds a
 /// `weak-secret` finding after the walk.
@@ -12,25 +12,6 @@ fn weak_hs256(sub: &str) -> String {
     let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
     mac.update(input.as_bytes());
     format!("{input}.{}", b64(mac.finalize().into_bytes()))
-}
-
-/// The report with its timing taken out: the one part two runs do not share.
-fn without_timing(output: &[u8]) -> String {
-    let text = String::from_utf8_lossy(output);
-    let mut kept = String::with_capacity(text.len());
-    for (i, part) in text.split("elapsed_ms").enumerate() {
-        if i > 0 {
-            kept.push_str("elapsed_ms");
-            kept.push_str(part.trim_start_matches(|c: char| c == '"' || c == ':' || c == ' ' || c.is_ascii_digit()));
-        } else {
-            kept.push_str(part);
-        }
-    }
-    // The text report ends `…, 12 ms`.
-    match kept.trim_end().rsplit_once(", ") {
-        Some((head, tail)) if tail.ends_with(" ms") => head.to_string(),
-        _ => kept,
-    }
 }
 
 #[test]
@@ -44,25 +25,47 @@ fn every_format_reads_the_same_whether_findings_spill_to_disk_or_stay_in_memory(
     fixture
         .write("logs/many.log", &many)
         .write("a.env", format!("TOKEN={}\n", unsigned_other()))
+        .write("tests/login_test.py", format!("TOKEN = \"{}\"\n", weak_hs256("test")))
         .write("src/z.js", format!("const t = \"{}\";\n", weak_hs256("z")));
-    for format in ["json", "text", "sarif", "github"] {
-        let run = |budget: &str| {
-            let output = fixture
-                .cmd()
-                .args(["scan", "--format", format, "--now", NOW, "--fail-on", "never", "--threads", "2", "."])
-                .env("JWTSCAN_FINDINGS_BUDGET", budget)
-                .env_remove("GITHUB_STEP_SUMMARY")
-                .output()
-                .expect("run jwtscan");
-            assert!(output.status.success(), "{format}: {}", String::from_utf8_lossy(&output.stderr));
-            without_timing(&output.stdout)
-        };
-        let in_memory = run("1000000000");
-        // A budget of 0 bytes writes every finding to disk as it comes.
-        let spilled = run("0");
-        // GitHub annotations stop at 10 errors: the rest is counted in one notice.
-        let shown = if format == "github" { 4 } else { 30 };
-        assert!(in_memory.matches("weak-secret").count() >= shown, "{format}: {in_memory}");
-        assert_eq!(spilled, in_memory, "{format}");
+    // Failing occurrences (listed most severe first, one pass per severity), the others per file
+    // or in full, per-rule statistics.
+    let option_sets: [&[&str]; 3] =
+        [&["--fail-on", "never", "--verbose"], &["--fail-on", "medium", "--statistics"], &["--fail-on", "low"]];
+    for options in option_sets {
+        for format in ["json", "text", "sarif", "github"] {
+            let run = |budget: &str| {
+                let output = fixture
+                    .cmd()
+                    .args(["scan", "--format", format, "--now", NOW, "--threads", "2"])
+                    .args(options)
+                    .arg(".")
+                    .env("JWTSCAN_FINDINGS_BUDGET", budget)
+                    .env_remove("GITHUB_STEP_SUMMARY")
+                    .output()
+                    .expect("run jwtscan");
+                assert!(
+                    output.status.code().is_some_and(|code| code < 2),
+                    "{format}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+                (
+                    output.status.code(),
+                    without_timing(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr).into_owned(),
+                )
+            };
+            let in_memory = run("1000000000");
+            // A budget of 0 bytes writes every finding to disk as it comes.
+            let spilled = run("0");
+            // GitHub annotations stop at 10 errors: the rest is counted in one notice.
+            let shown = match (format, options[1]) {
+                ("github", _) => 4,
+                ("text", "never") => 30,
+                ("text", _) => 1,
+                _ => 30,
+            };
+            assert!(in_memory.1.matches("weak-secret").count() >= shown, "{format} {options:?}: {}", in_memory.1);
+            assert_eq!(spilled, in_memory, "{format} {options:?}");
+        }
     }
 }

@@ -1,0 +1,207 @@
+//! What a finding's bytes say about its context, gathered where the bytes are (the scan), so the
+//! context can be decided later, once the path is known (a history blob is placed after its scan).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::data::{DATA, TestMarker};
+use super::issuers::Profile;
+use super::{claims, comments, examples, issuers};
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Clues {
+    /// The published example this token or key is.
+    pub published: Option<&'static str>,
+    /// A test marker (`#[cfg(test)]`) earlier in the text; it counts for its file types only.
+    pub test_marker: Option<&'static TestMarker>,
+    pub doc_comment: bool,
+    /// The claims name only reserved example names.
+    pub example_names: bool,
+    /// Live and naming a real issuer or audience, or a live privileged product.
+    pub looks_real: bool,
+    /// The product that minted the token.
+    pub profile: Option<&'static Profile>,
+}
+
+/// The first test marker in a text.
+pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
+    DATA.test_markers
+        .iter()
+        .filter_map(|marker| memchr::memmem::find(text, marker.marker.as_bytes()).map(|at| (at, marker)))
+        .min_by_key(|(at, _)| *at)
+}
+
+/// What one scanned text says around its findings: built once per text that holds a finding.
+pub struct Surroundings<'a> {
+    comments: comments::CommentIndex<'a>,
+    marker: Option<(usize, &'static TestMarker)>,
+}
+
+impl<'a> Surroundings<'a> {
+    pub fn new(text: &'a [u8]) -> Surroundings<'a> {
+        Surroundings { comments: comments::CommentIndex::new(text), marker: first_test_marker(text) }
+    }
+
+    fn marker_before(&self, offset: usize) -> Option<&'static TestMarker> {
+        self.marker.filter(|(at, _)| *at < offset).map(|(_, marker)| marker)
+    }
+}
+
+impl Clues {
+    /// Clues about a token with `claims` (none for a JWE) starting at `offset` in a text.
+    pub fn of_token(
+        sha256: &str,
+        claims: Option<&Map<String, Value>>,
+        now: i64,
+        text: &Surroundings<'_>,
+        offset: usize,
+    ) -> Clues {
+        let profile = claims.and_then(issuers::profile_for);
+        let privileged = profile.is_some_and(|profile| profile.privilege == issuers::Privilege::Privileged);
+        Clues {
+            published: examples::example_token(sha256),
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
+            example_names: claims.is_some_and(claims::names_example),
+            looks_real: claims.is_some_and(|claims| claims::looks_real(claims, now, privileged)),
+            profile,
+        }
+    }
+
+    /// Clues about a key whose private member hashes to `sha256`, at `offset` in a text.
+    pub fn of_key(sha256: &str, text: &Surroundings<'_>, offset: usize) -> Clues {
+        Clues {
+            published: examples::example_key(sha256),
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
+            ..Clues::default()
+        }
+    }
+
+    /// These clues of a token seen before, for its occurrence at `offset` in a text: what the
+    /// claims said stays, what the place says is read again.
+    pub fn relocated(&self, text: &Surroundings<'_>, offset: usize) -> Clues {
+        Clues {
+            test_marker: text.marker_before(offset),
+            doc_comment: text.comments.in_doc_comment(offset),
+            ..self.clone()
+        }
+    }
+
+    /// The test marker, if the file at `path` is of a type it applies to.
+    pub fn test_marker_for(&self, path: &str) -> Option<&'static str> {
+        let extension = path.rsplit_once('.').map(|(_, extension)| extension)?;
+        self.test_marker
+            .filter(|marker| marker.extensions.iter().any(|known| known == extension))
+            .map(|marker| marker.marker.as_str())
+    }
+}
+
+/// Clues as a finding spilled to disk keeps them: the built-in data they point into, by text and
+/// position, so that reading the finding back restores the same references.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct StoredClues {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test_marker: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile: Option<usize>,
+    #[serde(default)]
+    flags: u8,
+}
+
+const DOC_COMMENT: u8 = 1;
+const EXAMPLE_NAMES: u8 = 2;
+const LOOKS_REAL: u8 = 4;
+
+impl Clues {
+    pub fn stored(&self) -> StoredClues {
+        StoredClues {
+            published: self.published.map(str::to_string),
+            test_marker: self
+                .test_marker
+                .and_then(|marker| DATA.test_markers.iter().position(|known| std::ptr::eq(known, marker))),
+            profile: self
+                .profile
+                .and_then(|profile| issuers::profiles().iter().position(|known| std::ptr::eq(known, profile))),
+            flags: [
+                (self.doc_comment, DOC_COMMENT),
+                (self.example_names, EXAMPLE_NAMES),
+                (self.looks_real, LOOKS_REAL),
+            ]
+            .iter()
+            .filter(|(set, _)| *set)
+            .fold(0, |flags, (_, bit)| flags | bit),
+        }
+    }
+
+    /// The clues `stored` kept; a reference into data this build does not have is dropped.
+    pub fn restore(stored: &StoredClues) -> Clues {
+        Clues {
+            published: stored.published.as_deref().and_then(examples::source),
+            test_marker: stored.test_marker.and_then(|index| DATA.test_markers.get(index)),
+            doc_comment: stored.flags & DOC_COMMENT != 0,
+            example_names: stored.flags & EXAMPLE_NAMES != 0,
+            looks_real: stored.flags & LOOKS_REAL != 0,
+            profile: stored.profile.and_then(|index| issuers::profiles().get(index)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn claims(json: &str) -> Map<String, Value> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn token_clues_read_claims_comments_and_markers() {
+        let text = Surroundings::new(b"#[cfg(test)]\n/// TOKEN\n");
+        let names = claims(r#"{"iss":"https://login.acme.io","role":"x"}"#);
+        let clues = Clues::of_token("00", Some(&names), NOW, &text, 17);
+        assert!(clues.doc_comment && clues.looks_real && !clues.example_names);
+        assert_eq!(clues.test_marker_for("src/a.rs"), Some("#[cfg(test)]"));
+        assert_eq!(clues.test_marker_for("src/a.py"), None);
+        assert_eq!(Clues::of_token("00", None, NOW, &text, 0).test_marker, None);
+    }
+
+    #[test]
+    fn a_privileged_profile_makes_a_live_token_look_real() {
+        let service = claims(r#"{"iss":"supabase","role":"service_role"}"#);
+        let clues = Clues::of_token("00", Some(&service), NOW, &Surroundings::new(b""), 0);
+        assert!(clues.looks_real);
+        assert_eq!(clues.profile.map(|profile| profile.id.as_str()), Some("supabase-service-role"));
+        let anon = claims(r#"{"iss":"supabase","role":"anon"}"#);
+        assert!(!Clues::of_token("00", Some(&anon), NOW, &Surroundings::new(b""), 0).looks_real);
+    }
+
+    #[test]
+    fn stored_clues_restore_the_same_references() {
+        let text = Surroundings::new(b"#[cfg(test)]\n/// TOKEN\n");
+        let names = claims(r#"{"iss":"supabase","role":"service_role"}"#);
+        let example = crate::hex::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+        let all = Clues {
+            published: Clues::of_key(&example, &text, 0).published,
+            ..Clues::of_token("00", Some(&names), NOW, &text, 17)
+        };
+        assert!(all.published.is_some() && all.test_marker.is_some() && all.profile.is_some() && all.doc_comment);
+        for clues in [all, Clues::default()] {
+            let json = serde_json::to_string(&clues.stored()).unwrap();
+            let restored = Clues::restore(&serde_json::from_str(&json).unwrap());
+            assert_eq!(restored, clues);
+            assert!(restored.test_marker.zip(clues.test_marker).is_none_or(|(a, b)| std::ptr::eq(a, b)));
+        }
+    }
+
+    #[test]
+    fn key_clues_know_published_keys() {
+        // RFC 8037 appendix A.1, the Ed25519 `d`.
+        let sha = crate::hex::sha256_hex(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A");
+        assert!(Clues::of_key(&sha, &Surroundings::new(b""), 0).published.unwrap().contains("RFC 8037"));
+    }
+}
