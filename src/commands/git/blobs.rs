@@ -2,6 +2,7 @@
 //! commit that hold it, keeping the oldest.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher as _, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -11,7 +12,7 @@ use gix::objs::{Find as _, Kind};
 use gix::prelude::Header as _;
 use rayon::prelude::*;
 
-use super::graph::{CommitInfo, Graph, id_hash};
+use super::graph::{CommitInfo, Graph};
 use super::short;
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
@@ -68,11 +69,13 @@ impl BlobJobs for Vec<(ObjectId, Vec<Place>)> {
 
 /// The history's blobs as the diff records them: each distinct blob once, in the order first
 /// seen, with its first place (32 bytes, and a 4-byte slot of the index that finds it by id).
-/// The places after the first at another path (a copy, a rename) are rarer and kept apart.
+/// The places after the first at another path (a copy, a rename) are rarer and kept apart. The
+/// index hashes with a random key (see `Graph`).
 #[derive(Default)]
 pub(super) struct JobTable {
     firsts: Vec<(ObjectId, Place)>,
     index: HashTable<u32>,
+    hasher: RandomState,
     more: Vec<(u32, Place)>,
     more_seen: HashSet<(u32, u32)>,
 }
@@ -81,7 +84,7 @@ impl JobTable {
     /// Records that `blob` was seen at `place`; places must come oldest first. A blob seen again
     /// at a path it was already seen at is not recorded: the older place holds.
     pub(super) fn record(&mut self, blob: ObjectId, place: Place) {
-        let hash = id_hash(&blob);
+        let hash = self.hasher.hash_one(blob);
         let firsts = &self.firsts;
         if let Some(&job) = self.index.find(hash, |&job| firsts[job as usize].0 == blob) {
             if firsts[job as usize].1.path != place.path && self.more_seen.insert((job, place.path)) {
@@ -91,8 +94,8 @@ impl JobTable {
         }
         let job = self.firsts.len() as u32;
         self.firsts.push((blob, place));
-        let firsts = &self.firsts;
-        self.index.insert_unique(hash, job, |&job| id_hash(&firsts[job as usize].0));
+        let (firsts, hasher) = (&self.firsts, &self.hasher);
+        self.index.insert_unique(hash, job, |&job| hasher.hash_one(firsts[job as usize].0));
     }
 
     pub(super) fn finish(self) -> Jobs {
@@ -347,8 +350,7 @@ mod tests {
 
     #[test]
     fn job_table_matches_a_map_of_place_lists_over_many_blobs() {
-        // Enough blobs for the index to grow many times; ids that share their first 8 bytes
-        // (the hash) must still be told apart.
+        // Enough blobs for the index to grow many times, with ids that share their first bytes.
         let id = |n: u32| {
             let mut bytes = [0u8; 20];
             bytes[..4].copy_from_slice(&(n % 97).to_le_bytes());

@@ -40,7 +40,7 @@ impl<'e, 's> Differ<'e, 's> {
         &mut self,
         at: usize,
         graph: &Graph,
-        shallow: &gix::hashtable::HashSet,
+        shallow: &HashSet<ObjectId>,
         full: bool,
     ) -> Changes {
         let mut changes = Changes::default();

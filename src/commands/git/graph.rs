@@ -2,11 +2,11 @@
 //! records them in.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher as _, RandomState};
 
 use anyhow::Result;
 use gix::ObjectId;
-use gix::hashtable::HashSet;
 use gix::hashtable::hash_table::HashTable;
 use gix::objs::{Find as _, Kind};
 
@@ -48,10 +48,10 @@ pub(super) fn ancestors(
     repo: &gix::Repository,
     pages: &super::PackPages,
     tips: &[ObjectId],
-    shallow: &HashSet,
+    shallow: &HashSet<ObjectId>,
     out: &mut Collector,
-) -> HashSet {
-    let mut found = HashSet::default();
+) -> HashSet<ObjectId> {
+    let mut found = HashSet::new();
     let mut queue: Vec<ObjectId> = tips.to_vec();
     let mut buf = Vec::new();
     while let Some(id) = queue.pop() {
@@ -84,42 +84,40 @@ pub(super) struct CommitInfo {
     parents_end: u32,
 }
 
-/// The selected commits and their parent links, about 80 bytes a commit: every parent id in one
+/// The selected commits and their parent links, about 85 bytes a commit: every parent id in one
 /// vector, each author name once, and an index holding only positions (the ids are the
-/// commits').
+/// commits'). The index hashes with a random key, as `HashMap` does: a crafted repository can
+/// choose ids that share their first bytes, not ids that collide under an unknown key.
 pub(super) struct Graph {
     pub(super) commits: Vec<CommitInfo>,
     parents: Vec<ObjectId>,
     authors: Vec<Box<str>>,
     index: HashTable<u32>,
-}
-
-/// The hash of an object id for `Graph::index` and the blob table: its first bytes, as gix's
-/// own tables do (ids are already uniform).
-pub(super) fn id_hash(id: &ObjectId) -> u64 {
-    let bytes = id.as_slice();
-    let mut first = [0u8; 8];
-    let len = bytes.len().min(8);
-    first[..len].copy_from_slice(&bytes[..len]);
-    u64::from_ne_bytes(first)
+    hasher: RandomState,
 }
 
 impl Graph {
     fn new() -> Self {
-        Graph { commits: Vec::new(), parents: Vec::new(), authors: Vec::new(), index: HashTable::new() }
+        Graph {
+            commits: Vec::new(),
+            parents: Vec::new(),
+            authors: Vec::new(),
+            index: HashTable::new(),
+            hasher: RandomState::new(),
+        }
     }
 
     pub(super) fn load(
         repo: &gix::Repository,
         pages: &super::PackPages,
         tips: &[ObjectId],
-        hidden: &HashSet,
-        shallow: &HashSet,
+        hidden: &HashSet<ObjectId>,
+        shallow: &HashSet<ObjectId>,
         out: &mut Collector,
     ) -> Graph {
         let mut graph = Graph::new();
         let mut queue: Vec<ObjectId> = tips.iter().copied().filter(|id| !hidden.contains(id)).collect();
-        let mut unreadable = HashSet::default();
+        let mut unreadable = HashSet::new();
         let mut authors: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut buf = Vec::new();
         let mut visited = 0usize;
@@ -163,13 +161,13 @@ impl Graph {
         self.parents.extend_from_slice(parents);
         let parents_end = self.parents.len() as u32;
         self.commits.push(CommitInfo { id, tree, time, author, parents_end });
-        let commits = &self.commits;
-        self.index.insert_unique(id_hash(&id), position, |&at| id_hash(&commits[at as usize].id));
+        let (commits, hasher) = (&self.commits, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(id), position, |&at| hasher.hash_one(commits[at as usize].id));
     }
 
     /// Where commit `id` is in `commits`, if it was selected.
     pub(super) fn position(&self, id: &ObjectId) -> Option<usize> {
-        self.index.find(id_hash(id), |&at| self.commits[at as usize].id == *id).map(|&at| at as usize)
+        self.index.find(self.hasher.hash_one(id), |&at| self.commits[at as usize].id == *id).map(|&at| at as usize)
     }
 
     /// The parents commit `at` names, whether selected, hidden or absent.

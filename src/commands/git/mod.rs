@@ -290,12 +290,12 @@ fn history(
     if tips.is_empty() {
         out.note("the repository has no commits: nothing to scan (see --staged)".to_string());
     }
-    let shallow: gix::hashtable::HashSet = match repo.shallow_commits() {
+    let shallow: HashSet<ObjectId> = match repo.shallow_commits() {
         Ok(Some(commits)) => commits.iter().copied().collect(),
-        Ok(None) => Default::default(),
+        Ok(None) => HashSet::new(),
         Err(err) => {
             out.error("(shallow file)", &format!("cannot read the shallow file: {err}"));
-            Default::default()
+            HashSet::new()
         }
     };
     let hidden = ancestors(repo, pages, &hidden_tips, &shallow, &mut out);
