@@ -1,15 +1,18 @@
 //! The blob scan: each distinct blob read and scanned once, its findings placed at every path and
 //! commit that hold it, keeping the oldest.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher as _, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
+use gix::hashtable::hash_table::HashTable;
 use gix::objs::{Find as _, Kind};
 use gix::prelude::Header as _;
 use rayon::prelude::*;
 
+use super::graph::{CommitInfo, Graph};
 use super::short;
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
@@ -19,25 +22,109 @@ use crate::pipeline::Scanner;
 /// its size for the rest of the scan.
 pub(super) const BLOB_BUFFER_KEEP: usize = 64 << 20;
 
-/// Where a blob was seen first: the path, and the commit in parents-first order (`None` for the
-/// index in `--staged` mode).
-#[derive(Clone, Copy)]
+/// Where a blob was seen: the path, and the commit's place in parents-first order (`None` for
+/// the index in `--staged` mode).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct Place {
     pub(super) path: u32,
     pub(super) commit: Option<u32>,
 }
 
-/// What the traversal and the scan share about commits and paths.
+/// What the traversal and the scan share about commits and paths. A place's commit indexes
+/// `order`, the graph's commits in parents-first order: the hex id is made only for the few
+/// commits a finding names.
 #[derive(Default)]
-pub(super) struct Catalog {
+pub(super) struct Catalog<'g> {
     pub(super) paths: Vec<Arc<str>>,
-    pub(super) commits: Vec<CommitMeta>,
+    pub(super) graph: Option<&'g Graph>,
+    pub(super) order: Vec<u32>,
 }
 
-pub(super) struct CommitMeta {
-    pub(super) sha: Arc<str>,
-    pub(super) time: i64,
-    pub(super) author: Arc<str>,
+impl Catalog<'_> {
+    fn commit(&self, place: Place) -> Option<(&CommitInfo, &str)> {
+        let graph = self.graph?;
+        let commit = graph.commits.get(*self.order.get(place.commit? as usize)? as usize)?;
+        Some((commit, graph.author(commit)))
+    }
+}
+
+/// The blobs `scan_blobs` reads, in order, each with every place it was seen at, oldest first.
+pub(super) trait BlobJobs: Sync {
+    fn count(&self) -> usize;
+    /// Job `job`'s blob, its first place and the places after it.
+    fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)>;
+}
+
+impl BlobJobs for Vec<(ObjectId, Vec<Place>)> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)> {
+        let (blob, places) = self.get(job)?;
+        let (first, more) = places.split_first()?;
+        Some((*blob, *first, more.iter().copied()))
+    }
+}
+
+/// The history's blobs as the diff records them: each distinct blob once, in the order first
+/// seen, with its first place (32 bytes, and a 4-byte slot of the index that finds it by id).
+/// The places after the first at another path (a copy, a rename) are rarer and kept apart. The
+/// index hashes with a random key (see `Graph`).
+#[derive(Default)]
+pub(super) struct JobTable {
+    firsts: Vec<(ObjectId, Place)>,
+    index: HashTable<u32>,
+    hasher: RandomState,
+    more: Vec<(u32, Place)>,
+    more_seen: HashSet<(u32, u32)>,
+}
+
+impl JobTable {
+    /// Records that `blob` was seen at `place`; places must come oldest first. A blob seen again
+    /// at a path it was already seen at is not recorded: the older place holds.
+    pub(super) fn record(&mut self, blob: ObjectId, place: Place) {
+        let hash = self.hasher.hash_one(blob);
+        let firsts = &self.firsts;
+        if let Some(&job) = self.index.find(hash, |&job| firsts[job as usize].0 == blob) {
+            if firsts[job as usize].1.path != place.path && self.more_seen.insert((job, place.path)) {
+                self.more.push((job, place));
+            }
+            return;
+        }
+        let job = self.firsts.len() as u32;
+        self.firsts.push((blob, place));
+        let (firsts, hasher) = (&self.firsts, &self.hasher);
+        self.index.insert_unique(hash, job, |&job| hasher.hash_one(firsts[job as usize].0));
+    }
+
+    pub(super) fn finish(self) -> Jobs {
+        let JobTable { mut firsts, mut more, .. } = self;
+        firsts.shrink_to_fit();
+        // Stable: the places of one blob stay oldest first.
+        more.sort_by_key(|&(job, _)| job);
+        more.shrink_to_fit();
+        Jobs { firsts, more }
+    }
+}
+
+/// The blobs to scan (see `JobTable`): `more` sorted by job.
+pub(super) struct Jobs {
+    firsts: Vec<(ObjectId, Place)>,
+    more: Vec<(u32, Place)>,
+}
+
+impl BlobJobs for Jobs {
+    fn count(&self) -> usize {
+        self.firsts.len()
+    }
+
+    fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)> {
+        let &(blob, first) = self.firsts.get(job)?;
+        let start = self.more.partition_point(|&(other, _)| (other as usize) < job);
+        let more = self.more[start..].iter().take_while(move |&&(other, _)| other as usize == job);
+        Some((blob, first, more.map(|&(_, place)| place)))
+    }
 }
 
 /// Items kept per key from the oldest place (commit order) that produced them.
@@ -60,8 +147,8 @@ pub(super) fn scan_blobs(
     shared: &gix::ThreadSafeRepository,
     pages: &super::PackPages,
     settings: &Settings,
-    catalog: &Catalog,
-    jobs: &[(ObjectId, Vec<Place>)],
+    catalog: &Catalog<'_>,
+    jobs: &impl BlobJobs,
     pool: &rayon::ThreadPool,
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
@@ -69,11 +156,12 @@ pub(super) fn scan_blobs(
     // A chunk of about RELEASE_BYTES at a time, then the pack pages are checked (see `PackPages`).
     let mut start = 0;
     let mut chunk = 256;
-    while start < jobs.len() {
-        let end = (start + chunk).min(jobs.len());
+    while start < jobs.count() {
+        let end = (start + chunk).min(jobs.count());
         let read = AtomicU64::new(0);
         pool.install(|| {
-            jobs[start..end].par_iter().for_each(|(blob, places)| {
+            (start..end).into_par_iter().for_each(|job| {
+                let Some((blob, first, more)) = jobs.job(job) else { return };
                 let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
                 let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 let worker = guard.get_or_insert_with(|| BlobWorker {
@@ -88,7 +176,7 @@ pub(super) fn scan_blobs(
                     findings: HashMap::new(),
                     hmac: HashMap::new(),
                 });
-                worker.scan(*blob, places, settings, catalog);
+                worker.scan(blob, first, more, settings, catalog);
                 read.fetch_add(worker.buf.len() as u64 + super::PAGE_BYTES, Ordering::Relaxed);
             });
         });
@@ -138,11 +226,17 @@ pub(super) fn keep_oldest<K: std::hash::Hash + Eq, T>(
 }
 
 impl BlobWorker<'_> {
-    fn scan(&mut self, blob: ObjectId, places: &[Place], settings: &Settings, catalog: &Catalog) {
-        let Some(first) = places.first() else { return };
+    fn scan(
+        &mut self,
+        blob: ObjectId,
+        first: Place,
+        more: impl Iterator<Item = Place>,
+        settings: &Settings,
+        catalog: &Catalog<'_>,
+    ) {
         let first_path = catalog.paths.get(first.path as usize).cloned().unwrap_or_else(|| Arc::from("?"));
-        let display = || match first.commit.and_then(|commit| catalog.commits.get(commit as usize)) {
-            Some(commit) => format!("{}:{first_path}", commit.sha.get(..7).unwrap_or(&commit.sha)),
+        let display = || match catalog.commit(first) {
+            Some((commit, _)) => format!("{}:{first_path}", short(&commit.id)),
             None => first_path.to_string(),
         };
         match self.repo.objects.try_header(&blob) {
@@ -170,16 +264,21 @@ impl BlobWorker<'_> {
         if self.buf.capacity() > BLOB_BUFFER_KEEP {
             self.buf = Vec::new();
         }
-        for place in places {
+        if found.unplaced.is_empty() && found.hmac_tokens.is_empty() {
+            self.out.merge(found);
+            return;
+        }
+        for place in std::iter::once(first).chain(more) {
             let Some(path) = catalog.paths.get(place.path as usize) else { continue };
-            let commit = place.commit.and_then(|commit| catalog.commits.get(commit as usize));
+            let commit = catalog.commit(place);
+            let sha = commit.map(|(commit, _)| commit.id.to_string());
             for unplaced in &found.unplaced {
                 let site = Site {
                     path,
                     start: unplaced.start,
                     end: unplaced.end,
-                    commit: commit.map(|commit| &*commit.sha),
-                    history: commit.map(|commit| (commit.time, &*commit.author)),
+                    commit: sha.as_deref(),
+                    history: commit.map(|(commit, author)| (commit.time, author)),
                 };
                 let mut finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
                 finding.clues = unplaced.clues.clone();
@@ -189,7 +288,7 @@ impl BlobWorker<'_> {
             for occurrence in &found.hmac_tokens {
                 let mut occurrence = occurrence.clone();
                 occurrence.path = Arc::clone(path);
-                occurrence.commit = commit.map(|commit| Arc::clone(&commit.sha));
+                occurrence.commit = sha.as_deref().map(Arc::from);
                 let key = (Arc::clone(path), occurrence.sha256.clone());
                 keep_oldest(&mut self.hmac, key, place.commit, vec![occurrence]);
             }
@@ -212,5 +311,73 @@ mod tests {
         keep_oldest(&mut map, "fp", Some(2), vec![3]);
         keep_oldest(&mut map, "fp", Some(9), vec![4]);
         assert_eq!(map["fp"], (Some(2), vec![2, 3]));
+    }
+
+    fn place(path: u32, commit: u32) -> Place {
+        Place { path, commit: Some(commit) }
+    }
+
+    fn places(jobs: &impl BlobJobs) -> Vec<(ObjectId, Vec<Place>)> {
+        (0..jobs.count())
+            .filter_map(|job| jobs.job(job))
+            .map(|(blob, first, more)| (blob, std::iter::once(first).chain(more).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn job_table_keeps_each_blob_once_in_first_seen_order_with_each_new_path_oldest_first() {
+        let id = |byte: u8| ObjectId::from_bytes_or_panic(&[byte; 20]);
+        let mut table = JobTable::default();
+        table.record(id(7), place(0, 0));
+        table.record(id(3), place(1, 0));
+        table.record(id(7), place(0, 1)); // same path again: the older place holds
+        table.record(id(7), place(2, 2));
+        table.record(id(3), place(2, 3));
+        table.record(id(7), place(1, 4));
+        table.record(id(7), place(2, 5)); // (7, path 2) already recorded at commit 2
+        table.record(id(9), place(1, 6));
+        let jobs = table.finish();
+        assert_eq!(
+            places(&jobs),
+            [
+                (id(7), vec![place(0, 0), place(2, 2), place(1, 4)]),
+                (id(3), vec![place(1, 0), place(2, 3)]),
+                (id(9), vec![place(1, 6)]),
+            ]
+        );
+        assert!(jobs.job(3).is_none());
+    }
+
+    #[test]
+    fn job_table_matches_a_map_of_place_lists_over_many_blobs() {
+        // Enough blobs for the index to grow many times, with ids that share their first bytes.
+        let id = |n: u32| {
+            let mut bytes = [0u8; 20];
+            bytes[..4].copy_from_slice(&(n % 97).to_le_bytes());
+            bytes[16..].copy_from_slice(&n.to_le_bytes());
+            ObjectId::from_bytes_or_panic(&bytes)
+        };
+        let mut table = JobTable::default();
+        let mut expected: Vec<(ObjectId, Vec<Place>)> = Vec::new();
+        let mut seen: HashMap<ObjectId, usize> = HashMap::new();
+        for step in 0..20_000u32 {
+            let (blob, at) = (id(step * 7919 % 5000), place(step % 13, step));
+            table.record(blob, at);
+            let job = *seen.entry(blob).or_insert_with(|| {
+                expected.push((blob, Vec::new()));
+                expected.len() - 1
+            });
+            if expected[job].1.iter().all(|place| place.path != at.path) {
+                expected[job].1.push(at);
+            }
+        }
+        assert_eq!(places(&table.finish()), expected);
+    }
+
+    #[test]
+    fn grouped_place_lists_are_jobs_too_and_an_empty_list_is_no_job() {
+        let id = ObjectId::from_bytes_or_panic(&[1; 20]);
+        let jobs = vec![(id, vec![place(0, 1), place(1, 2)]), (id, Vec::new())];
+        assert_eq!(places(&jobs), [(id, vec![place(0, 1), place(1, 2)])]);
     }
 }

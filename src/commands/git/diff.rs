@@ -8,7 +8,7 @@ use gix::ObjectId;
 use gix::objs::tree::{EntryKind, name_order};
 use gix::objs::{Find as _, Kind};
 
-use super::graph::{CommitInfo, Graph, read_commit};
+use super::graph::{Graph, read_commit};
 use super::{MAX_TREE_DEPTH, OBJECT_CACHE_BYTES, PathFilter, short};
 /// What one commit brought: (blob, path) pairs not in its parents.
 #[derive(Default)]
@@ -38,17 +38,19 @@ impl<'e, 's> Differ<'e, 's> {
     /// every parent.
     pub(super) fn commit_changes(
         &mut self,
-        commit: &CommitInfo,
+        at: usize,
         graph: &Graph,
         shallow: &HashSet<ObjectId>,
         full: bool,
     ) -> Changes {
         let mut changes = Changes::default();
+        let commit = &graph.commits[at];
         let boundary = shallow.contains(&commit.id);
-        let mut parent_trees = Vec::with_capacity(commit.parents.len());
-        for parent in &commit.parents {
-            let tree = match graph.index.get(parent) {
-                Some(&index) => graph.commits.get(index).map(|parent| parent.tree),
+        let parents = graph.parents(at);
+        let mut parent_trees = Vec::with_capacity(parents.len());
+        for parent in parents {
+            let tree = match graph.position(parent) {
+                Some(index) => Some(graph.commits[index].tree),
                 None if boundary => None,
                 None => {
                     let mut buf = self.buffers.pop().unwrap_or_default();

@@ -3,26 +3,31 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::sync::Arc;
+use std::hash::{BuildHasher as _, RandomState};
 
 use anyhow::Result;
 use gix::ObjectId;
+use gix::hashtable::hash_table::HashTable;
 use gix::objs::{Find as _, Kind};
 
 use super::short;
 use crate::collect::Collector;
-/// A commit to diff, with what its findings show.
-pub(super) struct CommitInfo {
-    pub(super) id: ObjectId,
+
+/// A commit as read from its object.
+pub(super) struct Commit<'b> {
     pub(super) tree: ObjectId,
     /// Every parent the commit names, whether selected, hidden or absent.
     pub(super) parents: Vec<ObjectId>,
     pub(super) time: i64,
-    pub(super) author: Arc<str>,
+    pub(super) author: &'b gix::bstr::BStr,
 }
 
 /// Reads a commit: its tree, parents, committer time and author name.
-pub(super) fn read_commit(repo: &gix::Repository, id: ObjectId, buf: &mut Vec<u8>) -> Result<CommitInfo, String> {
+pub(super) fn read_commit<'b>(
+    repo: &gix::Repository,
+    id: ObjectId,
+    buf: &'b mut Vec<u8>,
+) -> Result<Commit<'b>, String> {
     let data = match repo.objects.try_find(&id, buf) {
         Ok(Some(data)) => data,
         Ok(None) => return Err("object not found".to_string()),
@@ -32,9 +37,9 @@ pub(super) fn read_commit(repo: &gix::Repository, id: ObjectId, buf: &mut Vec<u8
         return Err(format!("expected a commit, found a {}", data.kind));
     }
     let commit = gix::objs::CommitRef::from_bytes(data.data, repo.object_hash()).map_err(|err| err.to_string())?;
-    let author = commit.author().map(|author| author.trim().name.to_string()).unwrap_or_default();
+    let author = commit.author().map(|author| author.trim().name).unwrap_or_default();
     let time = commit.committer().map(|committer| committer.seconds()).unwrap_or_default();
-    Ok(CommitInfo { id, tree: commit.tree(), parents: commit.parents().collect(), time, author: Arc::from(author) })
+    Ok(Commit { tree: commit.tree(), parents: commit.parents().collect(), time, author })
 }
 
 /// Every commit reachable from `tips`, themselves included. Parents of
@@ -67,13 +72,41 @@ pub(super) fn ancestors(
     found
 }
 
-/// The selected commits and their parent links.
+/// What the graph keeps of a selected commit: 56 bytes, its parents apart.
+pub(super) struct CommitInfo {
+    pub(super) id: ObjectId,
+    pub(super) tree: ObjectId,
+    pub(super) time: i64,
+    /// Index into `Graph::authors`.
+    author: u32,
+    /// Where this commit's parents end in `Graph::parents`; they start where the previous
+    /// commit's end.
+    parents_end: u32,
+}
+
+/// The selected commits and their parent links, about 85 bytes a commit: every parent id in one
+/// vector, each author name once, and an index holding only positions (the ids are the
+/// commits'). The index hashes with a random key, as `HashMap` does: a crafted repository can
+/// choose ids that share their first bytes, not ids that collide under an unknown key.
 pub(super) struct Graph {
     pub(super) commits: Vec<CommitInfo>,
-    pub(super) index: HashMap<ObjectId, usize>,
+    parents: Vec<ObjectId>,
+    authors: Vec<Box<str>>,
+    index: HashTable<u32>,
+    hasher: RandomState,
 }
 
 impl Graph {
+    fn new() -> Self {
+        Graph {
+            commits: Vec::new(),
+            parents: Vec::new(),
+            authors: Vec::new(),
+            index: HashTable::new(),
+            hasher: RandomState::new(),
+        }
+    }
+
     pub(super) fn load(
         repo: &gix::Repository,
         pages: &super::PackPages,
@@ -82,62 +115,116 @@ impl Graph {
         shallow: &HashSet<ObjectId>,
         out: &mut Collector,
     ) -> Graph {
-        let mut graph = Graph { commits: Vec::new(), index: HashMap::new() };
+        let mut graph = Graph::new();
         let mut queue: Vec<ObjectId> = tips.iter().copied().filter(|id| !hidden.contains(id)).collect();
-        let mut visited = HashSet::new();
-        let mut authors: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        let mut unreadable = HashSet::new();
+        let mut authors: HashMap<Vec<u8>, u32> = HashMap::new();
         let mut buf = Vec::new();
+        let mut visited = 0usize;
         while let Some(id) = queue.pop() {
-            if !visited.insert(id) {
+            if graph.position(&id).is_some() || unreadable.contains(&id) {
                 continue;
             }
-            if visited.len() % super::COMMITS_PER_RELEASE == 0 {
+            visited += 1;
+            if visited.is_multiple_of(super::COMMITS_PER_RELEASE) {
                 pages.release();
             }
             match read_commit(repo, id, &mut buf) {
-                Ok(mut commit) => {
-                    commit.author = Arc::clone(authors.entry(Arc::clone(&commit.author)).or_insert(commit.author));
+                Ok(commit) => {
+                    let author = match authors.get(commit.author) {
+                        Some(&author) => author,
+                        None => {
+                            let author = graph.authors.len() as u32;
+                            graph.authors.push(commit.author.to_string().into_boxed_str());
+                            authors.insert(commit.author.to_vec(), author);
+                            author
+                        }
+                    };
                     if !shallow.contains(&id) {
                         queue.extend(commit.parents.iter().filter(|parent| !hidden.contains(*parent)).copied());
                     }
-                    graph.index.insert(id, graph.commits.len());
-                    graph.commits.push(commit);
+                    graph.push(id, commit.tree, &commit.parents, commit.time, author);
                 }
-                Err(err) => out.error(&short(&id), &format!("unreadable commit: {err}")),
+                Err(err) => {
+                    unreadable.insert(id);
+                    out.error(&short(&id), &format!("unreadable commit: {err}"));
+                }
             }
         }
+        graph.commits.shrink_to_fit();
+        graph.parents.shrink_to_fit();
         graph
     }
 
-    /// Indices of the commits with every parent before its children, the oldest (by committer
+    fn push(&mut self, id: ObjectId, tree: ObjectId, parents: &[ObjectId], time: i64, author: u32) {
+        let position = self.commits.len() as u32;
+        self.parents.extend_from_slice(parents);
+        let parents_end = self.parents.len() as u32;
+        self.commits.push(CommitInfo { id, tree, time, author, parents_end });
+        let (commits, hasher) = (&self.commits, &self.hasher);
+        self.index.insert_unique(hasher.hash_one(id), position, |&at| hasher.hash_one(commits[at as usize].id));
+    }
+
+    /// Where commit `id` is in `commits`, if it was selected.
+    pub(super) fn position(&self, id: &ObjectId) -> Option<usize> {
+        self.index.find(self.hasher.hash_one(id), |&at| self.commits[at as usize].id == *id).map(|&at| at as usize)
+    }
+
+    /// The parents commit `at` names, whether selected, hidden or absent.
+    pub(super) fn parents(&self, at: usize) -> &[ObjectId] {
+        let start = at.checked_sub(1).map_or(0, |previous| self.commits[previous].parents_end as usize);
+        &self.parents[start..self.commits[at].parents_end as usize]
+    }
+
+    pub(super) fn author(&self, commit: &CommitInfo) -> &str {
+        self.authors.get(commit.author as usize).map_or("", |author| author)
+    }
+
+    /// Positions of the commits with every parent before its children, the oldest (by committer
     /// time) first among those that are ready: so "the first commit that brought a blob" is the
     /// oldest one even across unrelated branches.
-    pub(super) fn parents_first(&self) -> Vec<usize> {
-        let mut waiting: Vec<usize> = vec![0; self.commits.len()];
-        let mut children: Vec<Vec<usize>> = vec![Vec::new(); self.commits.len()];
-        for (index, commit) in self.commits.iter().enumerate() {
-            for parent in &commit.parents {
-                if let Some(&parent_index) = self.index.get(parent)
+    pub(super) fn parents_first(&self) -> Vec<u32> {
+        let count = self.commits.len();
+        let mut waiting: Vec<u32> = vec![0; count];
+        // Children by parent, flat: `children[starts[parent]..starts[parent + 1]]`.
+        let mut starts: Vec<u32> = vec![0; count + 1];
+        let mut links: Vec<(u32, u32)> = Vec::new();
+        for (index, waiting) in waiting.iter_mut().enumerate() {
+            for parent in self.parents(index) {
+                if let Some(parent_index) = self.position(parent)
                     && parent_index != index
                 {
-                    waiting[index] += 1;
-                    children[parent_index].push(index);
+                    *waiting += 1;
+                    starts[parent_index + 1] += 1;
+                    links.push((parent_index as u32, index as u32));
                 }
             }
         }
-        let mut ready: BinaryHeap<Reverse<(i64, ObjectId, usize)>> = BinaryHeap::new();
+        for at in 1..=count {
+            starts[at] += starts[at - 1];
+        }
+        let mut children: Vec<u32> = vec![0; links.len()];
+        let mut next: Vec<u32> = starts[..count].to_vec();
+        for (parent, child) in links {
+            children[next[parent as usize] as usize] = child;
+            next[parent as usize] += 1;
+        }
+        drop(next);
+        let mut ready: BinaryHeap<Reverse<(i64, ObjectId, u32)>> = BinaryHeap::new();
         for (index, &count) in waiting.iter().enumerate() {
             if count == 0 {
-                ready.push(Reverse((self.commits[index].time, self.commits[index].id, index)));
+                ready.push(Reverse((self.commits[index].time, self.commits[index].id, index as u32)));
             }
         }
-        let mut order = Vec::with_capacity(self.commits.len());
+        let mut order = Vec::with_capacity(count);
         while let Some(Reverse((_, _, index))) = ready.pop() {
             order.push(index);
-            for &child in &children[index] {
+            let index = index as usize;
+            for &child in &children[starts[index] as usize..starts[index + 1] as usize] {
+                let child = child as usize;
                 waiting[child] -= 1;
                 if waiting[child] == 0 {
-                    ready.push(Reverse((self.commits[child].time, self.commits[child].id, child)));
+                    ready.push(Reverse((self.commits[child].time, self.commits[child].id, child as u32)));
                 }
             }
         }
@@ -149,38 +236,43 @@ impl Graph {
 mod tests {
     use super::*;
 
-    pub(super) fn commit(byte: u8, time: i64, parents: &[u8]) -> CommitInfo {
-        let id = |byte: u8| ObjectId::from_bytes_or_panic(&[byte; 20]);
-        CommitInfo {
-            id: id(byte),
-            tree: id(0),
-            parents: parents.iter().map(|&parent| id(parent)).collect(),
-            time,
-            author: Arc::from(""),
-        }
+    fn id(byte: u8) -> ObjectId {
+        ObjectId::from_bytes_or_panic(&[byte; 20])
     }
 
-    pub(super) fn graph(commits: Vec<CommitInfo>) -> Graph {
-        let index = commits.iter().enumerate().map(|(index, commit)| (commit.id, index)).collect();
-        Graph { commits, index }
+    fn graph(commits: &[(u8, i64, &[u8])]) -> Graph {
+        let mut graph = Graph::new();
+        for &(byte, time, parents) in commits {
+            let parents: Vec<ObjectId> = parents.iter().map(|&parent| id(parent)).collect();
+            graph.push(id(byte), id(0), &parents, time, 0);
+        }
+        graph
     }
 
     #[test]
-    pub(super) fn parents_come_before_children_even_when_their_clock_is_later() {
+    fn parents_come_before_children_even_when_their_clock_is_later() {
         // 2's parent 1 claims a later time (a skewed clock): it must still come first.
-        let graph = graph(vec![commit(2, 100, &[1]), commit(1, 500, &[]), commit(3, 50, &[])]);
+        let graph = graph(&[(2, 100, &[1]), (1, 500, &[]), (3, 50, &[])]);
         assert_eq!(graph.parents_first(), [2, 1, 0]);
     }
 
     #[test]
-    pub(super) fn unrelated_branches_interleave_oldest_first() {
-        let graph = graph(vec![
-            commit(1, 10, &[]),
-            commit(2, 30, &[1]),
-            commit(3, 20, &[]),
-            commit(4, 40, &[3]),
-            commit(5, 50, &[2, 4]),
-        ]);
+    fn unrelated_branches_interleave_oldest_first() {
+        let graph = graph(&[(1, 10, &[]), (2, 30, &[1]), (3, 20, &[]), (4, 40, &[3]), (5, 50, &[2, 4])]);
         assert_eq!(graph.parents_first(), [0, 2, 1, 3, 4]);
+    }
+
+    #[test]
+    fn each_commit_keeps_its_own_parents_and_is_found_by_id() {
+        let graph = graph(&[(5, 50, &[2, 4]), (1, 10, &[]), (2, 30, &[1, 9, 1])]);
+        assert_eq!(graph.parents(0), [id(2), id(4)]);
+        assert!(graph.parents(1).is_empty());
+        assert_eq!(graph.parents(2), [id(1), id(9), id(1)]);
+        assert_eq!([5, 1, 2, 9].map(|byte| graph.position(&id(byte))), [Some(0), Some(1), Some(2), None]);
+    }
+
+    #[test]
+    fn a_commit_record_stays_56_bytes() {
+        assert_eq!(std::mem::size_of::<CommitInfo>(), 56);
     }
 }

@@ -12,6 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -22,7 +23,7 @@ use crate::Exit;
 use crate::cli::GitArgs;
 use crate::collect::Collector;
 use crate::config::Settings;
-use blobs::{Catalog, CommitMeta, Place, scan_blobs};
+use blobs::{Catalog, JobTable, Place, scan_blobs};
 use diff::{Changes, Differ};
 use graph::Graph;
 use graph::{ancestors, read_commit};
@@ -40,9 +41,11 @@ mod staged;
 /// history scan fails the run unless `--allow-incomplete`.
 pub(super) const MAX_TREE_DEPTH: usize = 256;
 /// Commits diffed in parallel before their changes are recorded: large enough to keep every
-/// worker busy, small enough that the changes of a huge history are never all in memory and
-/// that the pack pages one batch touches stay few (see `PackPages`).
+/// worker busy, small enough that the changes of a huge history are never all in memory.
 const DIFF_BATCH: usize = 2048;
+/// Commits diffed between two checks of the pack pages (see `PackPages`): the trees of 2,048
+/// commits of a long history touched up to 60 MB of pack.
+const COMMITS_PER_CHECK: usize = 256;
 /// Object cache of each diffing worker: a tree is read again as the parent of the next commit,
 /// which a few MB catch as well as 64 did. Blob workers have none: each blob is read once.
 pub(super) const OBJECT_CACHE_BYTES: usize = 4 << 20;
@@ -170,9 +173,11 @@ fn gate_changes(
 /// Pages of the repository's mapped pack and index files that this process touched count in its
 /// resident memory until the mapping goes, and gix keeps packs mapped for the whole run: over a
 /// whole history that was the whole pack and index (250 MB of the 354 MB peak at 100,000
-/// commits). After each batch of reads the touched pages are given back; the next read maps them
-/// in again from the page cache, so they are given back only once they pass `MAPPED_LIMIT`.
-/// Linux only: elsewhere memory stays as it was.
+/// commits). So the touched pages are given back once they pass `MAPPED_LIMIT`; the next read
+/// maps them in again from the page cache. Pack pages go first: each object is read about once,
+/// so few come back. Index pages are looked up again for every object (a binary search over the
+/// whole index), so they go only when the pack's alone were not enough: re-faulting them is what
+/// costs system time. Linux only: elsewhere memory stays as it was.
 pub(super) struct PackPages {
     #[cfg(target_os = "linux")]
     objects: PathBuf,
@@ -200,17 +205,28 @@ impl PackPages {
 
     #[cfg(target_os = "linux")]
     pub(super) fn release(&self) {
-        if shared_resident().is_some_and(|bytes| bytes.saturating_sub(self.baseline) < MAPPED_LIMIT) {
-            return;
+        let over = || shared_resident().is_some_and(|bytes| bytes.saturating_sub(self.baseline) >= MAPPED_LIMIT);
+        if over() {
+            self.give_back("pack");
+            if over() {
+                self.give_back("idx");
+            }
         }
+    }
+
+    /// Gives back the pages of every mapped repository file named `*.{extension}`.
+    #[cfg(target_os = "linux")]
+    fn give_back(&self, extension: &str) {
         let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
         for line in maps.lines() {
             // `start-end perms offset device inode path`
             let mut fields = line.split_ascii_whitespace();
             let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
             let Some(path) = fields.nth(3).map(Path::new) else { continue };
-            let is_pack = path.extension().is_some_and(|extension| extension == "pack" || extension == "idx");
-            if !is_pack || !path.starts_with(&self.objects) || perms.contains('w') {
+            if path.extension().is_none_or(|ext| ext != extension)
+                || !path.starts_with(&self.objects)
+                || perms.contains('w')
+            {
                 continue;
             }
             let Some((start, end)) = range.split_once('-') else { continue };
@@ -284,8 +300,8 @@ fn history(
     };
     let hidden = ancestors(repo, pages, &hidden_tips, &shallow, &mut out);
     let graph = Graph::load(repo, pages, &tips, &hidden, &shallow, &mut out);
-    let order = graph.parents_first();
     let full = hidden.is_empty();
+    drop(hidden);
     if graph.commits.iter().any(|commit| shallow.contains(&commit.id)) {
         out.note(
             "shallow clone: history is truncated; blobs at the oldest fetched commits are attributed to them \
@@ -294,33 +310,32 @@ fn history(
         );
     }
 
-    let mut catalog = Catalog::default();
+    let mut catalog = Catalog { paths: Vec::new(), graph: Some(&graph), order: graph.parents_first() };
     let mut path_ids: HashMap<Vec<u8>, u32> = HashMap::new();
-    let mut seen: HashSet<(ObjectId, u32)> = HashSet::new();
-    let mut blobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
-    let mut blob_order: Vec<ObjectId> = Vec::new();
+    let mut jobs = JobTable::default();
     let mut submodule: Option<String> = None;
+    let diffed = AtomicUsize::new(0);
     // Commits are diffed in parallel a batch at a time (the batch's changes stay bounded), then
     // recorded in `order`, so the first commit to record a pair is the oldest.
-    for batch in order.chunks(DIFF_BATCH) {
+    for (batch_index, batch) in catalog.order.chunks(DIFF_BATCH).enumerate() {
         let changes: Vec<Changes> = pool.install(|| {
             batch
                 .par_iter()
                 .map_init(
                     || Differ::new(shared.to_thread_local(), exclude),
-                    |differ, &index| differ.commit_changes(&graph.commits[index], &graph, &shallow, full),
+                    |differ, &at| {
+                        let changes = differ.commit_changes(at as usize, &graph, &shallow, full);
+                        if diffed.fetch_add(1, Ordering::Relaxed) % COMMITS_PER_CHECK == COMMITS_PER_CHECK - 1 {
+                            pages.release();
+                        }
+                        changes
+                    },
                 )
                 .collect()
         });
-        pages.release();
-        for (&index, commit_changes) in batch.iter().zip(changes) {
-            let commit = &graph.commits[index];
-            let commit_index = catalog.commits.len() as u32;
-            catalog.commits.push(CommitMeta {
-                sha: Arc::from(commit.id.to_string()),
-                time: commit.time,
-                author: Arc::clone(&commit.author),
-            });
+        for (offset, (&at, commit_changes)) in batch.iter().zip(changes).enumerate() {
+            let commit = &graph.commits[at as usize];
+            let commit_index = (batch_index * DIFF_BATCH + offset) as u32;
             for message in commit_changes.errors {
                 out.error(&short(&commit.id), &message);
             }
@@ -329,26 +344,19 @@ fn history(
             }
             for (blob, path) in commit_changes.blobs {
                 let next = path_ids.len() as u32;
-                let path_id = *path_ids.entry(path).or_insert_with_key(|path| {
+                let path = *path_ids.entry(path).or_insert_with_key(|path| {
                     catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
                     next
                 });
-                if seen.insert((blob, path_id)) {
-                    let places = blobs.entry(blob).or_insert_with(|| {
-                        blob_order.push(blob);
-                        Vec::new()
-                    });
-                    places.push(Place { path: path_id, commit: Some(commit_index) });
-                }
+                jobs.record(blob, Place { path, commit: Some(commit_index) });
             }
         }
     }
     if let Some(path) = submodule {
         out.note(format!("{path}: submodules are not followed; scan their repositories separately"));
     }
-    drop(seen);
-    let jobs: Vec<(ObjectId, Vec<Place>)> =
-        blob_order.into_iter().map(|blob| (blob, blobs.remove(&blob).unwrap_or_default())).collect();
+    drop(path_ids);
+    let jobs = jobs.finish();
     let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
     out.merge(scanned);
     Ok(out)
