@@ -231,7 +231,7 @@ static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_need
 /// The token needles, then the secret hints.
 static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
     let hints = needles::hint_needles().into_iter().map(String::into_bytes);
-    Literals::new(token_needles().chain(hints).collect::<Vec<_>>())
+    Literals::fat(token_needles().chain(hints).collect::<Vec<_>>())
 });
 
 /// The bare token starting at `start`, if any, and where searching resumes: the end of the run.
