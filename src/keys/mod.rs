@@ -181,7 +181,7 @@ pub struct Window<'a> {
     pub buf: &'a [u8],
     pub first_line: u64,
     pub limit: usize,
-    /// It holds one of `find::needles::hint_needles`.
+    /// It holds a hint word (`find::needles::HINTS`).
     pub hinted: bool,
     /// A token starts in it before `limit`.
     pub holds_token: bool,
