@@ -56,11 +56,6 @@ impl Literals {
         )
     }
 
-    /// `words` as written, Capitalised and in UPPER case, then `exact` as given.
-    pub(crate) fn cased(words: &[&str], exact: &[&str]) -> Literals {
-        Literals::new(cased(words, exact))
-    }
-
     /// The first needle at or after `at`: its span and index.
     pub(crate) fn find(&self, buf: &[u8], at: usize) -> Option<(std::ops::Range<usize>, usize)> {
         let span = Span::from(at.min(buf.len())..buf.len());
@@ -140,7 +135,7 @@ mod tests {
 
     #[test]
     fn cased_words_match_in_lower_capitalised_and_upper_case_only() {
-        let words = Literals::cased(&["secret"], &["kty"]);
+        let words = Literals::new(cased(&["secret"], &["kty"]));
         for text in ["a secret", "jwtSecret", "JWT_SECRET", "\"kty\""] {
             assert!(words.find(text.as_bytes(), 0).is_some(), "{text}");
         }
