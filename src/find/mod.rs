@@ -72,36 +72,52 @@ pub fn find_tokens(buf: &[u8], out: &mut Vec<Candidate>) {
     find_in(buf, false, &mut dec, out);
 }
 
-/// `find_tokens`, and whether `buf` holds one of `needles::hint_needles`.
+/// `find_tokens`, and whether `buf` holds one of a hint word (`needles::HINTS`).
 pub fn find_tokens_and_hint(buf: &[u8], out: &mut Vec<Candidate>) -> bool {
     let mut dec = Decoder::new(layers::DEFAULT_MAX_DEPTH, buf.len());
     find_in(buf, true, &mut dec, out)
 }
 
 /// Appends every token in `buf` to `out`, decoding layers within `dec`'s bounds. With `hints`,
-/// also tells whether `buf` holds one of `needles::hint_needles` (else returns true): they ride
+/// also tells whether `buf` holds a hint word (`needles::HINTS`) (else returns true): they ride
 /// in the same SIMD pass until the first one is seen, which costs far less than a second pass.
 pub fn find_in(buf: &[u8], hints: bool, dec: &mut Decoder, out: &mut Vec<Candidate>) -> bool {
-    let mut walk = Walk::default();
     if !hints {
-        find_from(buf, 0, &PREFILTER, &mut walk, dec, out);
+        find_from(buf, 0, &PREFILTER, needles::hint_start, &mut Walk::default(), dec, out);
         return true;
     }
-    match find_from(buf, 0, &WITH_HINTS, &mut walk, dec, out) {
+    find_hinted(buf, &WITH_HINTS, needles::hint_start, dec, out)
+}
+
+/// Where the hint word of hint needle `index` found at `hit` starts, if it is one and starts at
+/// or after the search's start (`needles::hint_start`).
+type HintStart = fn(buf: &[u8], hit: usize, index: usize, from: usize) -> Option<usize>;
+
+/// `find_in` with hints, over `fused`: the token needles, then the hint needles.
+fn find_hinted(
+    buf: &[u8],
+    fused: &Literals,
+    hint_start: HintStart,
+    dec: &mut Decoder,
+    out: &mut Vec<Candidate>,
+) -> bool {
+    let mut walk = Walk::default();
+    match find_from(buf, 0, fused, hint_start, &mut walk, dec, out) {
         Some(hint) => {
-            find_from(buf, hint + 1, &PREFILTER, &mut walk, dec, out);
+            find_from(buf, hint + 1, &PREFILTER, hint_start, &mut walk, dec, out);
             true
         }
         None => false,
     }
 }
 
-/// Appends the tokens from `at` on; stops at the first needle past the token needles, if the
-/// prefilter has any, and returns its position.
+/// Appends the tokens from `at` on; stops at the first hint word (`needles::HINTS`), if the
+/// prefilter has their needles, and returns where it starts.
 fn find_from(
     buf: &[u8],
     mut at: usize,
     prefilter: &Literals,
+    hint_start: HintStart,
     walk: &mut Walk,
     dec: &mut Decoder,
     out: &mut Vec<Candidate>,
@@ -109,6 +125,7 @@ fn find_from(
     let mut found = Vec::new();
     while let Some((span, needle)) = prefilter.find(buf, at) {
         let hit = span.start;
+        let from = at;
         let resume = match Needle::of(needle) {
             Some(Needle::Bare) => bare_or_split_at(buf, hit, walk, dec, &mut found, out),
             Some(Needle::Wrapped) => match wrapped_at(buf, hit) {
@@ -123,7 +140,11 @@ fn find_from(
                 layers::at_hit(buf, hit, 0, walk, 0, dec, &mut found)
             }
             Some(Needle::Layer(Start::Run)) => hit + 1,
-            None => return Some(hit),
+            // No token needle starts inside a hint word, so tokens before it are all found.
+            None => match hint_start(buf, hit, needle - TOKEN_NEEDLES, from) {
+                Some(start) => return Some(start),
+                None => hit + 1,
+            },
         };
         out.extend(found.drain(..).map(|found| Candidate {
             start: found.start,
@@ -228,10 +249,13 @@ fn token_needles() -> impl Iterator<Item = Vec<u8>> {
 
 static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_needles().collect::<Vec<_>>()));
 
-/// The token needles, then the secret hints.
+/// How many needles `token_needles` gives: the hint needles come after them.
+const TOKEN_NEEDLES: usize = BARE.len() + 1 + layers::NEEDLES.len();
+
+/// The token needles, then the hint needles.
 static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
-    let hints = needles::hint_needles().into_iter().map(String::into_bytes);
-    Literals::new(token_needles().chain(hints).collect::<Vec<_>>())
+    let hints = needles::HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
+    Literals::fat(token_needles().chain(hints).collect::<Vec<_>>())
 });
 
 /// The bare token starting at `start`, if any, and where searching resumes: the end of the run.

@@ -458,10 +458,80 @@ fn the_hint_search_finds_the_same_tokens_and_says_whether_a_hint_is_there() {
     }
 }
 
+/// The hint words as the search once took them, one needle each: what `needles::HINTS` must find.
+const HINT_WORDS: [&str; 17] = [
+    "secret", "Secret", "SECRET", "jwt", "Jwt", "JWT", "hmac", "Hmac", "HMAC", "jose", "Jose", "JOSE", "signing",
+    "Signing", "SIGNING", "BEGIN ", "kty",
+];
+
 #[test]
-fn the_fused_prefilter_stays_within_slim_teddy() {
-    // aho-corasick switches to Fat Teddy (half the bytes per step) above 32 literals; a new needle
-    // past that must be paid for by measuring, not by accident.
-    let fused = token_needles().count() + needles::hint_needles().len();
-    assert!(fused <= 32, "{fused} literals in the token + hint pass");
+fn the_hint_needles_follow_the_token_needles() {
+    assert_eq!(token_needles().count(), TOKEN_NEEDLES);
+}
+
+#[test]
+fn hint_needles_find_what_one_needle_a_word_finds() {
+    // Hint words, pieces that start or end like one or like its needle (`ecret`, `gning`) without
+    // being one, and tokens, whose runs the search passes over whole.
+    let pieces = [
+        "secret",
+        "Secret",
+        "SECRET",
+        "sECRET",
+        "SeCRET",
+        "ecret",
+        "ECRET",
+        "decret",
+        " ecret",
+        "signing",
+        "Signing",
+        "SIGNING",
+        "siGNING",
+        "SIgning",
+        "gning",
+        "GNING",
+        "aligning",
+        "designing",
+        "xsigning",
+        "jwt",
+        "JwT",
+        "hmac",
+        "hMAC",
+        "Jose",
+        "jOSE",
+        "BEGIN ",
+        "BEGIN",
+        "kty",
+        "KTY",
+        " ",
+        "\n",
+        "s",
+        "si",
+        "S",
+        "SI",
+        "=",
+        ".",
+        JWT_IO,
+        UNSIGNED,
+    ];
+    let one_needle_a_word = Literals::new(
+        token_needles().chain(HINT_WORDS.iter().map(|word| word.as_bytes().to_vec())).collect::<Vec<_>>(),
+    );
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..20_000 {
+        let mut text = String::new();
+        for _ in 0..6 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        let mut out = Vec::new();
+        let hinted = find_tokens_and_hint(text.as_bytes(), &mut out);
+        assert_eq!(out, find(text.as_bytes()), "{text}");
+        let mut dec = Decoder::new(layers::DEFAULT_MAX_DEPTH, text.len());
+        let expected =
+            find_hinted(text.as_bytes(), &one_needle_a_word, |_, hit, _, _| Some(hit), &mut dec, &mut Vec::new());
+        assert_eq!(hinted, expected, "{text:?}");
+    }
 }

@@ -46,6 +46,23 @@ impl Target {
     pub(crate) fn stop(&self) -> u64 {
         self.best.load(Ordering::Relaxed).min(self.limit)
     }
+
+    /// `key` as this token's HMAC uses it: hashed when longer than the hash's block, and padded
+    /// with zeros to the block. Two keys with the same block verify the same tokens.
+    pub(crate) fn key_block(&self, key: &[u8]) -> Box<[u8]> {
+        match self.alg {
+            HashAlg::Sha256 => Box::new(sha::key_block256(key)),
+            alg => Box::new(sha::key_block512(key, alg)),
+        }
+    }
+
+    /// Whether `key`'s block (see `key_block`) is `block`; hashes only a key longer than it.
+    pub(crate) fn has_key_block(&self, key: &[u8], block: &[u8]) -> bool {
+        match block.get(key.len()..) {
+            Some(padding) => block.starts_with(key) && padding.iter().all(|&byte| byte == 0),
+            None => *self.key_block(key) == *block,
+        }
+    }
 }
 
 /// MD-style padding of `input` as the tail of a message that starts with one `block`-byte key

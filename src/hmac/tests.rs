@@ -198,3 +198,23 @@ fn targets_need_an_hs_alg_and_a_full_length_signature() {
     assert!(Target::new(&format!("{INPUT}.c2ln")).is_none());
     assert!(Target::new("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.").is_none());
 }
+
+#[test]
+fn keys_with_one_key_block_verify_the_same_tokens() {
+    let target = Target::new(&hs256(b"abc", INPUT)).unwrap();
+    let block = target.key_block(b"abc");
+    assert!(target.has_key_block(b"abc\0\0", &block), "zero padding is the block's own");
+    assert!(!target.has_key_block(b"abcd", &block));
+    assert!(!target.has_key_block(b"ab", &block));
+    // A key longer than the block is its SHA-256.
+    let long = [7u8; 100];
+    let digest: [u8; 32] = <Sha256 as sha2::Digest>::digest(long).into();
+    let block = target.key_block(&long);
+    assert!(target.has_key_block(&digest, &block));
+    for key in [&long[..], &digest[..]] {
+        let token = Target::new(&hs256(key, INPUT)).unwrap();
+        let found = Mutex::new(Vec::new());
+        search(std::slice::from_ref(&token), &[&long[..], &digest[..]], 0, &|_, i| found.lock().unwrap().push(i));
+        assert_eq!(found.into_inner().unwrap(), [0], "the long key verifies what its digest signed");
+    }
+}

@@ -9,9 +9,9 @@ use super::{MAX_STRING, MIN_STRING};
 /// (`"{\"secret\":\"…\"}"`), at the outer literal's offset.
 pub(super) fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn FnMut(usize, &[u8])) {
     let mut i = 0;
-    while let Some(offset) = memchr::memchr3(b'"', b'\'', b'`', &text[i.min(limit)..limit]) {
+    while let Some(offset) = find3(b'"', b'\'', b'`', &text[i.min(limit)..limit]) {
         let open = i + offset;
-        let Some(close) = closing_quote(text, open) else {
+        let Some((close, escaped)) = closing_quote(text, open) else {
             i = open + 1;
             continue;
         };
@@ -19,7 +19,7 @@ pub(super) fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn F
         if (MIN_STRING..=MAX_STRING).contains(&content.len()) {
             keep(open, content);
         }
-        if memchr::memchr(b'\\', content).is_some() {
+        if escaped {
             let unescaped = unescape(content);
             if (MIN_STRING..=MAX_STRING).contains(&unescaped.len()) {
                 keep(open, &unescaped);
@@ -33,21 +33,37 @@ pub(super) fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn F
 }
 
 /// The closing quote of the string opening at `text[open]` on the same line, skipping escaped
-/// quotes; bounded so a line full of unmatched quotes stays linear.
-fn closing_quote(text: &[u8], open: usize) -> Option<usize> {
+/// quotes, and whether the string holds a backslash; bounded so a line full of unmatched quotes
+/// stays linear.
+fn closing_quote(text: &[u8], open: usize) -> Option<(usize, bool)> {
     let quote = text[open];
     let bound = text.len().min(open + 2 * MAX_STRING + 3);
     let mut j = open + 1;
+    let mut escaped = false;
     while j < bound {
-        let at = j + memchr::memchr3(quote, b'\\', b'\n', &text[j..bound])?;
+        let at = j + find3(quote, b'\\', b'\n', &text[j..bound])?;
         match text[at] {
             b'\n' => return None,
             b'\\' if text.get(at + 1) == Some(&b'\n') => return None,
-            b'\\' => j = at + 2,
-            _ => return Some(at),
+            b'\\' => {
+                escaped = true;
+                j = at + 2;
+            }
+            _ => return Some((at, escaped)),
         }
     }
     None
+}
+
+/// `memchr3`, which is slow to start: looked for byte by byte first, as quotes in a line that
+/// names a secret are often a few bytes apart (a minified search index: a million quotes in 5 MB).
+fn find3(a: u8, b: u8, c: u8, haystack: &[u8]) -> Option<usize> {
+    const NEAR: usize = 16;
+    let near = haystack.len().min(NEAR);
+    match haystack[..near].iter().position(|&byte| byte == a || byte == b || byte == c) {
+        Some(at) => Some(at),
+        None => memchr::memchr3(a, b, c, &haystack[near..]).map(|at| near + at),
+    }
 }
 
 /// Undoes the backslash escapes common to JSON, JavaScript, Python and shell strings.

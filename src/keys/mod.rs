@@ -111,7 +111,10 @@ impl KeyOrigin {
 /// `STORE_TOTAL`); a key seen again costs nothing more.
 #[derive(Default, Debug)]
 pub struct KeyStore {
-    keys: HashMap<Box<[u8]>, KeyOrigin>,
+    /// Every literal of a token's window is looked up here, so the hash is a fast one: SipHash
+    /// took a tenth of key collection. Its seed is random per map, so a scanned tree cannot be
+    /// made to collide without seeing it.
+    keys: HashMap<Box<[u8]>, KeyOrigin, foldhash::fast::RandomState>,
     bytes: usize,
     /// Candidates not kept, over `STORE_BUDGET` or `STORE_TOTAL`.
     pub dropped: u64,
@@ -181,7 +184,7 @@ pub struct Window<'a> {
     pub buf: &'a [u8],
     pub first_line: u64,
     pub limit: usize,
-    /// It holds one of `find::needles::hint_needles`.
+    /// It holds a hint word (`find::needles::HINTS`).
     pub hinted: bool,
     /// A token starts in it before `limit`.
     pub holds_token: bool,

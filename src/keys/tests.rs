@@ -98,3 +98,16 @@ fn unmatched_quotes_do_not_hide_later_literals() {
     let found = collected("it's a jwt: \"literal-after-12\"\n");
     assert!(has(&found, "literal-after-12", 1), "{found:?}");
 }
+
+#[test]
+fn literals_are_found_however_far_apart_their_quotes_are() {
+    // Quotes within and past the byte-by-byte look-ahead, and an escape that makes a second form.
+    for gap in [0, 1, 14, 15, 16, 17, 40, 3000] {
+        let text = format!("{}\"near-quote\"{}'far-quote-1' `a\\\"b-escaped`", " ".repeat(gap), "x".repeat(gap));
+        let mut found: Vec<String> = Vec::new();
+        super::literals::literals(text.as_bytes(), text.len(), false, &mut |_, key| {
+            found.push(String::from_utf8_lossy(key).into_owned())
+        });
+        assert_eq!(found, ["near-quote", "far-quote-1", "a\\\"b-escaped", "a\"b-escaped"], "gap {gap}");
+    }
+}

@@ -13,6 +13,7 @@ mod messages;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
@@ -43,6 +44,10 @@ pub(super) struct Match {
     pub(super) secret: Vec<u8>,
     pub(super) source: Source,
 }
+
+/// Keeps a verification (target, candidate index, key, where the key came from) if it is the
+/// target's earliest so far.
+type Record<'a> = dyn Fn(usize, u64, &[u8], Source) + Sync + 'a;
 
 /// Indices of at most `limit` repository keys, the likeliest first (see `KeyOrigin::likelihood`).
 fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize> {
@@ -95,6 +100,10 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let run = || {
         let mut unreadable = Vec::new();
         let mut notes = Vec::new();
+        if weak_on && repo_on && wordlists.is_empty() && !repo_keys.is_empty() {
+            let weak_end = weak_then_repo(&targets, &repo_keys, &record, &mut notes);
+            return (unreadable, notes, weak_end);
+        }
         let mut base = 0u64;
         if weak_on {
             let list = weak_secrets();
@@ -122,27 +131,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         }
         let weak_end = base;
         if repo_on && !repo_keys.is_empty() {
-            // One check of each unsolved token per candidate: the run's repository budget in bytes
-            // says how many candidates they all meet.
-            let per_candidate: u64 =
-                targets.iter().filter(|target| target.stop() > base).map(|target| target.check_bytes).sum();
-            let per_token =
-                ((REPO_HASH_BUDGET / per_candidate.max(1)) as usize).max(REPO_MIN_CANDIDATES).min(repo_keys.len());
-            let order = likely_first(&repo_keys, per_token);
-            if order.len() < repo_keys.len() {
-                notes.push(format!(
-                    "secret-in-repo: {} HS tokens and {} candidate keys are over the check budget; each token was \
-                     tried against the {per_token} most likely (public keys and secret-named values first)",
-                    targets.len(),
-                    repo_keys.len()
-                ));
-            }
-            let keys: Vec<&[u8]> = order.iter().map(|&index| &repo_keys[index].0[..]).collect();
-            search(&targets, &keys, base, &|t, i| {
-                if let Some((key, origin)) = order.get(i).and_then(|&index| repo_keys.get(index)) {
-                    record(t, base + i as u64, key, Source::Repo(origin.clone()))
-                }
-            });
+            let order = likely_first(&repo_keys, repo_keys.len());
+            let per_token = repo_share(&targets, base, &repo_keys, &mut notes);
+            search_repo(&targets, &repo_keys, &order[..per_token], base, &record);
         }
         (unreadable, notes, weak_end)
     };
@@ -191,6 +182,89 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             share >> 20
         ));
     }
+}
+
+/// How many repository candidates each token still unsolved at `base` meets: one check of each
+/// per candidate, within `REPO_HASH_BUDGET` in all; when that is fewer than all, a note says so.
+fn repo_share(targets: &[Target], base: u64, repo_keys: &[(Box<[u8]>, KeyOrigin)], notes: &mut Vec<String>) -> usize {
+    let per_candidate: u64 =
+        targets.iter().filter(|target| target.stop() > base).map(|target| target.check_bytes).sum();
+    let per_token = ((REPO_HASH_BUDGET / per_candidate.max(1)) as usize).max(REPO_MIN_CANDIDATES).min(repo_keys.len());
+    if per_token < repo_keys.len() {
+        notes.push(format!(
+            "secret-in-repo: {} HS tokens and {} candidate keys are over the check budget; each token was \
+             tried against the {per_token} most likely (public keys and secret-named values first)",
+            targets.len(),
+            repo_keys.len()
+        ));
+    }
+    per_token
+}
+
+/// Checks the repository keys `order[i]` (candidate index `base + i`) against every target.
+fn search_repo(
+    targets: &[Target],
+    repo_keys: &[(Box<[u8]>, KeyOrigin)],
+    order: &[usize],
+    base: u64,
+    record: &Record<'_>,
+) {
+    let keys: Vec<&[u8]> = order.iter().map(|&index| &repo_keys[index].0[..]).collect();
+    search(targets, &keys, base, &|t, i| {
+        if let Some((key, origin)) = order.get(i).and_then(|&index| repo_keys.get(index)) {
+            record(t, base + i as u64, key, Source::Repo(origin.clone()))
+        }
+    });
+}
+
+/// The built-in list's first entries that are tried on every token before the repository keys.
+const WEAK_HEAD: usize = 1_024;
+
+/// The built-in list then the repository keys, with the result of trying them in that order, but
+/// without checking the whole list against a token that a repository key verifies: a test signs
+/// its tokens with the key it defines, and each such token cost a pass over the list. The common
+/// weak secrets (`WEAK_HEAD`) are tried first; the repository keys that the whole order would
+/// have reached are tried next, on the tokens still unsolved; a token one of them verifies is
+/// then matched to the list by key equality (`Target::key_block`), not by HMAC, and the rest of
+/// the list is checked against the others only. Returns where the list ends in candidate indices.
+fn weak_then_repo(
+    targets: &[Target],
+    repo_keys: &[(Box<[u8]>, KeyOrigin)],
+    record: &Record<'_>,
+    notes: &mut Vec<String>,
+) -> u64 {
+    let list = weak_secrets();
+    let head = list.len().min(WEAK_HEAD);
+    let weak_end = list.len() as u64;
+    search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
+    let order = likely_first(repo_keys, repo_keys.len());
+    // The tokens unsolved now include all those unsolved after the whole list, so they meet no
+    // more candidates than those will: the probe is a prefix of what the whole order tries.
+    let probed = repo_share(targets, weak_end, repo_keys, &mut Vec::new());
+    search_repo(targets, repo_keys, &order[..probed], weak_end, record);
+    let mut verified = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        let best = target.best.load(Ordering::Relaxed);
+        let Some(&index) = best.checked_sub(weak_end).and_then(|i| order.get(i as usize)) else { continue };
+        let block = target.key_block(&repo_keys[index].0);
+        let until = usize::try_from(target.limit).unwrap_or(usize::MAX).min(list.len());
+        let weak = (head..until).find(|&i| target.has_key_block(list[i], &block));
+        if let Some(i) = weak {
+            record(t, i as u64, list[i], Source::BuiltIn);
+        }
+        verified.push((t, weak.map_or(best, |i| i as u64)));
+        // Out of the rest of the list's search: its result is known.
+        target.best.store(0, Ordering::Relaxed);
+    }
+    search(targets, &list[head..], head as u64, &|t, i| record(t, (head + i) as u64, list[head + i], Source::BuiltIn));
+    for (t, best) in verified {
+        targets[t].best.store(best, Ordering::Relaxed);
+    }
+    let per_token = repo_share(targets, weak_end, repo_keys, notes);
+    if per_token > probed {
+        search_repo(targets, repo_keys, &order[probed..per_token], weak_end + probed as u64, record);
+    }
+    weak_end
 }
 
 /// The finding for a token whose budget ran out before the weak list and wordlists did: not
@@ -344,6 +418,40 @@ mod tests {
         let findings = crate::scan_text(&hs256_token(r#"{"sub":"1"}"#, b"secret"), &settings);
         let found = findings.iter().find(|f| f.rule == "weak-secret").unwrap();
         assert!(found.evidence.get("result").is_none(), "{found:?}");
+    }
+
+    /// A built-in secret past `WEAK_HEAD` that a string literal can hold as is.
+    fn listed_past_the_head() -> &'static str {
+        let list = weak_secrets();
+        let found = (WEAK_HEAD..list.len())
+            .map(|i| list[i])
+            .find(|secret| (8..=64).contains(&secret.len()) && secret.iter().all(|b| b.is_ascii_alphanumeric()));
+        std::str::from_utf8(found.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_listed_secret_also_defined_in_the_tree_is_weak_secret_with_where_it_is_defined() {
+        let secret = listed_past_the_head();
+        let text = format!("const key = \"{secret}\";\n{}\n", hs256_token(r#"{"sub":"1"}"#, secret.as_bytes()));
+        let findings = crate::scan_text(&text, &Settings::default());
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule.as_str()).filter(|r| r.contains("secret")).collect();
+        assert_eq!(rules, ["weak-secret"], "{findings:?}");
+        let found = findings.iter().find(|f| f.rule == "weak-secret").unwrap();
+        assert_eq!(found.evidence["secret_line"], 1, "{found:?}");
+    }
+
+    #[test]
+    fn a_tree_key_that_pads_a_listed_secret_with_zeros_finds_the_listed_secret() {
+        // HMAC pads a short key with zeros: `secret\0` signs as `secret` does, so the list wins.
+        let secret = listed_past_the_head();
+        let token = hs256_token(r#"{"sub":"1"}"#, secret.as_bytes());
+        let findings = crate::scan_text(&format!("key = \"{secret}\0\"\n{token}\n"), &Settings::default());
+        let found = findings.iter().find(|f| f.rule.contains("secret")).unwrap();
+        assert_eq!(found.rule, "weak-secret", "{findings:?}");
+        // Signed with a key only the tree defines, the token is `secret-in-repo`.
+        let token = hs256_token(r#"{"sub":"1"}"#, b"only-in-this-tree-4f1c");
+        let findings = crate::scan_text(&format!("key = \"only-in-this-tree-4f1c\"\n{token}\n"), &Settings::default());
+        assert!(findings.iter().any(|f| f.rule == "secret-in-repo"), "{findings:?}");
     }
 
     #[test]
