@@ -84,8 +84,9 @@ pub fn findings_budget() -> usize {
 /// What scanning produced; one per worker, merged at the end.
 #[derive(Default, Debug)]
 pub struct Collector {
-    /// Findings not yet spilled, in the order they were made.
-    pub findings: Vec<Finding>,
+    /// Findings not yet spilled, in the order they were made; added by `push_finding` only, so
+    /// that the budget sees every one.
+    findings: Vec<Finding>,
     /// Findings past `findings_budget()`.
     pub spilled: Spilled,
     /// Findings of a scan whose places are decided later (`Scanner::placing_later`).
@@ -110,9 +111,8 @@ pub struct Collector {
 pub struct Spilled {
     sorter: Option<Sorter<Finding>>,
     parts: Vec<Sorted<Finding>>,
-    /// Bytes of the findings in memory, measured up to index `measured`.
+    /// Bytes of the findings in memory.
     bytes: usize,
-    measured: usize,
 }
 
 impl Spilled {
@@ -158,6 +158,7 @@ impl std::fmt::Display for Problem {
 impl Collector {
     pub fn merge(&mut self, other: Collector) {
         self.findings.extend(other.findings);
+        self.spilled.bytes += other.spilled.bytes;
         self.spilled.absorb(other.spilled);
         self.bound_findings();
         self.unplaced.extend(other.unplaced);
@@ -172,15 +173,20 @@ impl Collector {
         self.problems.extend(other.problems);
     }
 
-    /// Moves the findings in memory to sorted runs on disk once they pass `findings_budget()`;
-    /// cheap when they do not (only findings added since the last call are measured).
-    pub fn bound_findings(&mut self) {
+    /// Adds a finding; past `findings_budget()` the findings in memory go to sorted runs on disk.
+    pub fn push_finding(&mut self, finding: Finding) {
+        self.spilled.bytes += crate::spill::Spill::mem_size(&finding);
+        self.findings.push(finding);
+        self.bound_findings();
+    }
+
+    /// The findings still in memory, in the order they were made.
+    pub fn findings_in_memory(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    fn bound_findings(&mut self) {
         let spilled = &mut self.spilled;
-        spilled.bytes += self.findings[spilled.measured.min(self.findings.len())..]
-            .iter()
-            .map(crate::spill::Spill::mem_size)
-            .sum::<usize>();
-        spilled.measured = self.findings.len();
         if spilled.bytes <= findings_budget() {
             return;
         }
@@ -189,7 +195,6 @@ impl Collector {
             sorter.push(finding);
         }
         spilled.bytes = 0;
-        spilled.measured = 0;
     }
 
     /// Keeps the findings, spilled or not, that `keep` accepts. Spilled ones are read back and
@@ -202,10 +207,7 @@ impl Collector {
         let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
         for finding in merged.iter() {
             match finding {
-                Ok(finding) if keep(&finding) => {
-                    self.findings.push(finding.into_owned());
-                    self.bound_findings();
-                }
+                Ok(finding) if keep(&finding) => self.push_finding(finding.into_owned()),
                 Ok(_) => {}
                 Err(err) => {
                     self.problems.push(Problem::Note(format!(

@@ -97,7 +97,7 @@ impl<'s> Scanner<'s> {
             let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
             let mut finding = Finding::new(hit, &site, &subject, self.settings.show_secrets);
             finding.clues = clues.clone();
-            out.findings.push(finding);
+            out.push_finding(finding);
         }
     }
 
@@ -166,7 +166,6 @@ impl<'s> Scanner<'s> {
         let candidates = std::mem::take(&mut self.candidates);
         // The last line whose ignore comments were read: tokens on one long line share one reading.
         let mut checked_line: Option<(std::ops::Range<usize>, Directive)> = None;
-        let mut since_bound = 0;
         let surroundings = context::Surroundings::new(buf);
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
@@ -252,14 +251,7 @@ impl<'s> Scanner<'s> {
             if hmac {
                 out.hmac_tokens.push(occurrence);
             }
-            // A window can hold 100,000 tokens: its findings are bounded as they come.
-            since_bound += 1;
-            if since_bound == 256 {
-                since_bound = 0;
-                out.bound_findings();
-            }
         }
-        out.bound_findings();
         self.candidates = candidates;
     }
 
@@ -359,7 +351,7 @@ mod tests {
     fn a_token_repeated_in_a_file_is_listed_up_to_the_cap_and_the_rest_counted() {
         let out = scan(format!("{UNSIGNED}\n").repeat(1_000).as_bytes());
         assert_eq!(out.tokens, 1_000);
-        let listed: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
+        let listed: Vec<_> = out.findings_in_memory().iter().filter(|f| f.rule == "alg-none").collect();
         assert_eq!(listed.len() as u64, REPEATS_LISTED);
         assert_eq!(listed.iter().map(|f| f.line).max(), Some(REPEATS_LISTED), "the first ones are listed");
         let notes: Vec<String> = out.problems.iter().map(ToString::to_string).collect();
@@ -372,7 +364,7 @@ mod tests {
     #[test]
     fn finds_the_position_of_a_token_after_multibyte_text() {
         let out = scan(format!("é\n€€ {UNSIGNED}\n").as_bytes());
-        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        let finding = out.findings_in_memory().iter().find(|f| f.rule == "alg-none").unwrap();
         assert_eq!((finding.line, finding.column), (2, 4));
         assert_eq!((finding.end_line, finding.end_column), (2, 4 + UNSIGNED.len() as u64));
     }
@@ -381,7 +373,7 @@ mod tests {
     fn inline_ignore_silences_only_its_line() {
         let out = scan(format!("{UNSIGNED} # jwtscan:ignore\n{UNSIGNED}\n").as_bytes());
         assert_eq!(out.tokens, 2);
-        assert!(out.findings.iter().all(|f| f.line == 2));
+        assert!(out.findings_in_memory().iter().all(|f| f.line == 2));
     }
 
     #[test]
@@ -394,7 +386,7 @@ mod tests {
         let lines_before = text.len() as u64 / 100;
         text.extend_from_slice(format!("ab {UNSIGNED}").as_bytes());
         let out = scan(&text);
-        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        let finding = out.findings_in_memory().iter().find(|f| f.rule == "alg-none").unwrap();
         assert_eq!((finding.line, finding.column), (lines_before + 1, 4));
         assert_eq!(out.bytes_scanned, text.len() as u64);
     }
@@ -407,7 +399,7 @@ mod tests {
         text.push(b' ');
         text.extend(std::iter::repeat_n(b'y', WINDOW));
         let out = scan(&text);
-        let found: Vec<_> = out.findings.iter().filter(|f| f.rule == "alg-none").collect();
+        let found: Vec<_> = out.findings_in_memory().iter().filter(|f| f.rule == "alg-none").collect();
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].line, found[0].column), (1, WINDOW as u64 - 100 + 2));
     }
@@ -426,7 +418,7 @@ mod tests {
         text.extend_from_slice(token.as_bytes());
         let out = scan(&text);
         assert_eq!(out.tokens, 1);
-        let finding = out.findings.iter().find(|f| f.rule == "alg-none").unwrap();
+        let finding = out.findings_in_memory().iter().find(|f| f.rule == "alg-none").unwrap();
         assert_eq!((finding.line, finding.column), (2, column));
         assert_eq!(finding.end_column, column + token.len() as u64);
     }

@@ -198,7 +198,7 @@ pub(super) fn scan_blobs(
             keep_oldest(&mut hmac, key, order, list);
         }
     }
-    total.findings.extend(findings.into_values().flat_map(|(_, list)| list));
+    findings.into_values().flat_map(|(_, list)| list).for_each(|finding| total.push_finding(finding));
     total.hmac_tokens.extend(hmac.into_values().flat_map(|(_, list)| list));
     total
 }

@@ -163,7 +163,7 @@ fn gate_changes(
         }
         for change in changes {
             if reported.insert(change.path.clone()) {
-                out.findings.push(crate::gate::finding(&change, &base.to_string(), &tip.to_string()));
+                out.push_finding(crate::gate::finding(&change, &base.to_string(), &tip.to_string()));
             }
         }
     }

@@ -172,7 +172,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             }
             let mut finding = occurrence.finding(hit.clone(), settings.show_secrets);
             finding.clues.published = finding.clues.published.or(published_key);
-            collector.findings.push(finding);
+            collector.push_finding(finding);
         }
     }
     if unknown > 0 {
