@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use hmac::{Hmac, Mac};
+use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
+
+use crate::cli::util::{b64, signed_hs256};
 
 /// Size of a read window in `src/scan.rs`.
 const WINDOW: usize = 16 << 20;
@@ -52,19 +53,15 @@ fn scan_json(args: &[&str], dir: &Path) -> Run {
     Run { code, json, stdout: output.stdout, stderr }
 }
 
-fn b64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// A compact JWS from header and claims JSON text, with a 256-byte RS256-sized signature so the
 /// token is not an HMAC one (which would send it through the secrets pass).
 fn jws(header: &str, claims: &str) -> String {
-    format!("{}.{}.{}", b64url(header.as_bytes()), b64url(claims.as_bytes()), b64url(&[7; 256]))
+    format!("{}.{}.{}", b64(header.as_bytes()), b64(claims.as_bytes()), b64([7; 256]))
 }
 
 /// An unsigned (`alg: none`) token: the signature part is empty.
 fn unsigned(claims: &str) -> String {
-    format!("{}.{}.", b64url(br#"{"alg":"none"}"#), b64url(claims.as_bytes()))
+    format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(claims.as_bytes()))
 }
 
 fn rs256(claims: &str) -> String {
@@ -73,10 +70,7 @@ fn rs256(claims: &str) -> String {
 
 /// An HS256 token signed with `secret`.
 fn hs256(claims: &str, secret: &[u8]) -> String {
-    let input = format!("{}.{}", b64url(br#"{"alg":"HS256","typ":"JWT"}"#), b64url(claims.as_bytes()));
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(input.as_bytes());
-    format!("{input}.{}", b64url(&mac.finalize().into_bytes()))
+    signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, claims, secret)
 }
 
 fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) {
@@ -573,8 +567,7 @@ fn leaky_tree() -> Leaks {
     let admin = unsigned(r#"{"sub":"admin"}"#);
     let short_unsigned = unsigned("{}");
     let signed = rs256(r#"{"sub":"rs","password":"hunter2-canary"}"#);
-    let jwe =
-        format!("{}..aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFn", b64url(br#"{"alg":"dir","enc":"A128GCM"}"#));
+    let jwe = format!("{}..aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFn", b64(br#"{"alg":"dir","enc":"A128GCM"}"#));
     let wrapped = STANDARD.encode(signed.as_bytes());
     let private_d = "bGVhay1jYW5hcnktcHJpdmF0ZS1rZXktZA";
     // Issue 17: secrets inside a token's own header and claims (an embedded JWK's `k`, a whole

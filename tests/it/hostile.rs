@@ -9,10 +9,9 @@ use std::process::Command as StdCommand;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde_json::Value;
+
+use crate::cli::util::{b64, signed_hs256};
 
 fn jwtscan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_jwtscan"));
@@ -51,20 +50,13 @@ fn scan_json(args: &[&str], dir: &Path) -> Run {
     run
 }
 
-fn b64url(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn unsigned(claims: &str) -> String {
-    format!("{}.{}.", b64url(br#"{"alg":"none"}"#), b64url(claims.as_bytes()))
+    format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(claims.as_bytes()))
 }
 
 /// An HS256 token with `header` signed under a secret in no list.
 fn hs256_with(header: &str, claims: &str) -> String {
-    let input = format!("{}.{}", b64url(header.as_bytes()), b64url(claims.as_bytes()));
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"no-list-holds-this-9f8e7d6c5b4a").expect("any key length");
-    mac.update(input.as_bytes());
-    format!("{input}.{}", b64url(&mac.finalize().into_bytes()))
+    signed_hs256(header, claims, b"no-list-holds-this-9f8e7d6c5b4a")
 }
 
 fn hs256(claims: &str) -> String {

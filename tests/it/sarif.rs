@@ -10,7 +10,7 @@ use jwtscan::config::Settings;
 use jwtscan::finding::Finding;
 use jwtscan::report::{self, Report, Summary};
 use jwtscan::severity::Severity;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
 
@@ -220,25 +220,16 @@ fn absolute_paths_inside_the_working_folder_are_relative() {
 }
 
 fn synthetic(index: usize, severity: Severity) -> Finding {
+    let path = format!("src/module{}/file{index}.env", index % 97);
     Finding {
         rule: if severity == Severity::Critical { "alg-none" } else { "leaked-token" }.to_string(),
-        severity,
-        message: "a JSON Web Token is committed".to_string(),
-        path: format!("src/module{}/file{index}.env", index % 97),
         line: index as u64 + 1,
         column: 5,
         end_line: index as u64 + 1,
         end_column: 90,
-        token: "eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]".to_string(),
         token_sha256: format!("{index:064x}"),
         fingerprint: format!("{index:032x}"),
-        evidence: Map::new(),
-        commit: None,
-        compact: None,
-        context: jwtscan::context::Context::Source,
-        clues: jwtscan::context::Clues::default(),
-        fails: true,
-        counts: true,
+        ..crate::github::finding(severity, "a JSON Web Token is committed", &path)
     }
 }
 

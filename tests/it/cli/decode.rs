@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::cli::util::{Fixture, NOW, b64, hs256, json, jwt, unsigned};
+use crate::cli::util::{Fixture, NOW, b64, hs256, json, jwt, signed_hs256, unsigned};
 
 #[test]
 fn decode_prints_header_claims_dates_signature_and_findings_and_exits_0() {
@@ -133,11 +133,7 @@ fn decode_escapes_control_characters_in_claims() {
 
 #[test]
 fn decode_names_a_guessable_hmac_secret_masked() {
-    use hmac::{Hmac, Mac};
-    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64(r#"{"sub":"dave"}"#));
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
-    mac.update(input.as_bytes());
-    let token = format!("{input}.{}", b64(mac.finalize().into_bytes()));
+    let token = signed_hs256(r#"{"alg":"HS256"}"#, r#"{"sub":"dave"}"#, b"secret");
     let fixture = Fixture::new();
     let output = fixture.cmd().args(["decode", &token]).output().unwrap();
     let text = String::from_utf8(output.stdout).unwrap();

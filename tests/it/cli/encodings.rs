@@ -4,18 +4,13 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, Mac};
 use serde_json::Value;
 
-use crate::cli::util::{Fixture, NOW, b64, sha256_hex, stdout_json, unsigned};
+use crate::cli::util::{Fixture, NOW, sha256_hex, signed_hs256, stdout_json, unsigned};
 
 /// HS256 signed with `secret`: `weak-secret` fires on it wherever it is found.
 fn weak() -> String {
-    let signing_input =
-        format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(r#"{"sub":"dev","iat":1700000000}"#));
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"secret").unwrap();
-    mac.update(signing_input.as_bytes());
-    format!("{signing_input}.{}", b64(mac.finalize().into_bytes()))
+    signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"dev","iat":1700000000}"#, b"secret")
 }
 
 fn percent_encode(text: &str) -> String {
@@ -137,10 +132,7 @@ fn a_helm_release_secret_yields_the_tokens_of_its_manifest() {
 
 /// HS256 signed with `key`.
 fn hs256(key: &[u8], sub: &str) -> String {
-    let signing_input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(format!(r#"{{"sub":"{sub}"}}"#)));
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
-    mac.update(signing_input.as_bytes());
-    format!("{signing_input}.{}", b64(mac.finalize().into_bytes()))
+    signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, &format!(r#"{{"sub":"{sub}"}}"#), key)
 }
 
 #[test]

@@ -1,17 +1,12 @@
 //! Past the findings memory budget, findings go to sorted runs in a temporary file and are merged
 //! back for the report: every format must read byte for byte as when they all stay in memory.
 
-use hmac::{Hmac, Mac};
-
-use crate::cli::util::{Fixture, NOW, b64, hs256, unsigned, unsigned_other, without_timing};
+use crate::cli::util::{Fixture, NOW, hs256, signed_hs256, unsigned, unsigned_other, without_timing};
 
 /// HS256 signed with `secret`, which the built-in list holds: the cross-file pass adds a
 /// `weak-secret` finding after the walk.
 fn weak_hs256(sub: &str) -> String {
-    let input = format!("{}.{}", b64(r#"{"alg":"HS256","typ":"JWT"}"#), b64(format!(r#"{{"sub":"{sub}"}}"#)));
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"secret").unwrap();
-    mac.update(input.as_bytes());
-    format!("{input}.{}", b64(mac.finalize().into_bytes()))
+    signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, &format!(r#"{{"sub":"{sub}"}}"#), b"secret")
 }
 
 #[test]

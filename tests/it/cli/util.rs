@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use base64::Engine as _;
+use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Digest as _;
 
@@ -47,6 +48,14 @@ impl Fixture {
 
 pub fn b64(bytes: impl AsRef<[u8]>) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// `header` and `claims` signed with HS256 under `key`.
+pub fn signed_hs256(header: &str, claims: &str, key: &[u8]) -> String {
+    let input = format!("{}.{}", b64(header), b64(claims));
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(input.as_bytes());
+    format!("{input}.{}", b64(mac.finalize().into_bytes()))
 }
 
 pub fn jwt(header: &str, claims: &str, signature: &[u8]) -> String {
