@@ -36,18 +36,10 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
     let cwd = std::env::current_dir().ok();
     let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|path| !path.is_empty());
     let mut shown = Shown::default();
-    let mut run: Vec<Vec<Finding>> = Vec::new();
-    report.findings.try_for_each(|finding| {
-        if run.first().is_some_and(|group| !same_place(&group[0], finding)) {
-            shown.offer_all(&mut run);
-        }
-        match run.iter_mut().find(|group| same_occurrence(&group[0], finding)) {
-            Some(group) => group.push(finding.clone()),
-            None => run.push(vec![finding.clone()]),
-        }
+    report.findings.try_for_each_occurrence(|group| {
+        shown.offer(group);
         Ok(())
     })?;
-    shown.offer_all(&mut run);
     let (mut hidden_occurrences, mut hidden_findings) = (0usize, 0usize);
     for level in 0..3 {
         for group in &shown.kept[level] {
@@ -99,10 +91,9 @@ fn level(severity: Severity) -> usize {
     }
 }
 
-/// The token occurrences a report annotates, chosen while its findings stream by so that only
-/// one place's findings and the shown groups are held: the groups most severe first and
-/// otherwise in report order, each level up to its cap. Report order sorts by place first, so a
-/// place's findings arrive together and a group (place, token, commit) never spans two places.
+/// The token occurrences a report annotates, chosen while its findings stream by (one place's
+/// findings at a time, see `Findings::try_for_each_occurrence`) so that only the shown groups are
+/// held: the groups most severe first and otherwise in report order, each level up to its cap.
 #[derive(Default)]
 struct Shown {
     /// Per level, the groups that pass its cap so far.
@@ -120,28 +111,23 @@ struct Group {
 }
 
 impl Shown {
-    /// Takes the groups of one place, in the order they first appeared.
-    fn offer_all(&mut self, run: &mut Vec<Vec<Finding>>) {
-        for mut findings in run.drain(..) {
-            findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
-            let level = level(findings[0].severity);
-            self.groups[level] += 1;
-            self.findings[level] += findings.len();
-            self.seen += 1;
-            let kept = &mut self.kept[level];
-            kept.push(Group { findings, seen: self.seen });
-            kept.sort_by_key(|group| (std::cmp::Reverse(group.findings[0].severity), group.seen));
-            kept.truncate([MAX_ERRORS, MAX_WARNINGS, MAX_NOTICES][level]);
+    /// Takes the next occurrence in report order, its findings most severe first.
+    fn offer(&mut self, group: &[&Finding]) {
+        let level = level(group[0].severity);
+        self.groups[level] += 1;
+        self.findings[level] += group.len();
+        self.seen += 1;
+        let cap = [MAX_ERRORS, MAX_WARNINGS, MAX_NOTICES][level];
+        let kept = &mut self.kept[level];
+        // A later group ranks after every kept one at least as severe: when the last of a full
+        // level is, this one would be cut at once.
+        if kept.len() == cap && kept.last().is_some_and(|last| last.findings[0].severity >= group[0].severity) {
+            return;
         }
+        kept.push(Group { findings: group.iter().map(|&finding| finding.clone()).collect(), seen: self.seen });
+        kept.sort_by_key(|group| (std::cmp::Reverse(group.findings[0].severity), group.seen));
+        kept.truncate(cap);
     }
-}
-
-fn same_place(a: &Finding, b: &Finding) -> bool {
-    a.path == b.path && a.line == b.line && a.column == b.column
-}
-
-fn same_occurrence(a: &Finding, b: &Finding) -> bool {
-    same_place(a, b) && a.token_sha256 == b.token_sha256 && a.commit == b.commit
 }
 
 /// The workflow command for one token occurrence: `group` holds its findings, most severe first.

@@ -187,15 +187,15 @@ impl<'s> Findings<'s> {
             place.clear();
             Ok(())
         };
-        self.try_for_each(|finding| {
+        for finding in self.iter() {
+            let finding = finding?;
             if place.first().is_some_and(|first| {
                 (&first.path, first.line, first.column) != (&finding.path, finding.line, finding.column)
             }) {
                 flush(&mut place)?;
             }
-            place.push(finding.clone());
-            Ok(())
-        })?;
+            place.push(finding.into_owned());
+        }
         flush(&mut place)
     }
 
