@@ -68,55 +68,47 @@ pub fn run(cli: Cli) -> Result<Exit> {
 /// policy) and the gate's verdict on the rest.
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report<'_> {
     rules::forgery::pass(&mut collector, settings);
-    let spilled = collector.spilled.any();
-    let mut parts = collector.take_findings();
+    let merged = spill::Sorted::merge(collector.take_findings(), report::report_order);
     let Collector { tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, ignored_inline, .. } =
         collector;
+    problems.extend(merged.warnings().iter().cloned().map(collect::Problem::Note));
+    let unreadable = |err: std::io::Error| {
+        collect::Problem::Note(format!("findings written to a temporary file could not be read back: {err}"))
+    };
+    let mut wanted = verify::Wanted::default();
+    if settings.verify.is_some()
+        && let Err(err) = merged.iter().try_for_each(|finding| finding.map(|finding| wanted.offer(&finding, settings)))
+    {
+        problems.push(unreadable(err));
+    }
+    let (outcomes, verification) = verify::pass(wanted, settings).unzip();
+    let judge = report::Judge::new(settings, outcomes.unwrap_or_default());
     let mut tally = report::Tally::default();
-    let (findings, verification) = if !spilled && let Some(part) = parts.pop() {
-        // The usual case: every finding is in memory, in one part.
-        let findings: Vec<finding::Finding> = part.into_memory().into_iter().flatten().collect();
-        let mut wanted = verify::Wanted::default();
-        if settings.verify.is_some() {
-            findings.iter().for_each(|finding| wanted.offer(finding, settings));
+    // Judging keeps the report order, so the findings are judged in the order they are sorted.
+    let findings = match merged.into_memory() {
+        // The usual case: every finding is in memory, in one sorted list, judged once.
+        Ok(sorted) => {
+            let mut kept = Vec::with_capacity(sorted.len());
+            for finding in sorted {
+                let judged = judge.apply(finding);
+                tally.add(&judged, settings.statistics);
+                kept.extend(judged.ok());
+            }
+            report::Findings::from(kept)
         }
-        let (outcomes, verification) = verify::pass(wanted, settings).unzip();
-        let judge = report::Judge::new(settings, outcomes.unwrap_or_default());
-        let mut kept = Vec::with_capacity(findings.len());
-        for finding in findings {
-            let judged = judge.apply(finding);
-            tally.add(&judged, settings.statistics);
-            kept.extend(judged.ok());
-        }
-        kept.sort_by(report::report_order);
-        (report::Findings::from(kept), verification)
-    } else {
-        // Judging keeps the report order: the merged runs are judged as they are read, once here
-        // to count, then again by the report writer.
-        let merged = spill::Sorted::merge(parts, report::report_order);
-        problems.extend(merged.warnings().iter().cloned().map(collect::Problem::Note));
-        let unreadable = |err: std::io::Error| {
-            collect::Problem::Note(format!("findings written to a temporary file could not be read back: {err}"))
-        };
-        let mut wanted = verify::Wanted::default();
-        if settings.verify.is_some()
-            && let Err(err) =
-                merged.iter().try_for_each(|finding| finding.map(|finding| wanted.offer(&finding, settings)))
-        {
-            problems.push(unreadable(err));
-        }
-        let (outcomes, verification) = verify::pass(wanted, settings).unzip();
-        let judge = report::Judge::new(settings, outcomes.unwrap_or_default());
-        for finding in merged.iter() {
-            match finding {
-                Ok(finding) => tally.add(&judge.apply(finding.into_owned()), settings.statistics),
-                Err(err) => {
-                    problems.push(unreadable(err));
-                    break;
+        // Merged from disk: judged as they are read, once here to count, then again by the writer.
+        Err(merged) => {
+            for finding in merged.iter() {
+                match finding {
+                    Ok(finding) => tally.add(&judge.apply(finding.into_owned()), settings.statistics),
+                    Err(err) => {
+                        problems.push(unreadable(err));
+                        break;
+                    }
                 }
             }
+            report::Findings::judged(merged, judge, tally.findings as usize)
         }
-        (report::Findings::judged(merged, judge, tally.findings as usize), verification)
     };
     problems.sort_by_cached_key(ToString::to_string);
     problems.dedup();

@@ -221,11 +221,17 @@ impl<T: Spill> Sorted<T> {
         self.len == 0
     }
 
-    /// The items when they are all in memory in one list (a `from_vec` or `in_order`), else `None`.
-    pub fn into_memory(mut self) -> Option<Vec<T>> {
-        match self.sources[..] {
-            [Source::Memory(index)] => Some(std::mem::take(&mut self.memory[index])),
-            _ => None,
+    /// The items when they are all in memory in one list (a `from_vec` or `in_order`, alone or
+    /// merged with empty parts), else the sequence unchanged.
+    pub fn into_memory(mut self) -> Result<Vec<T>, Self> {
+        let mut lists = self.sources.iter().filter_map(|source| match source {
+            Source::Memory(index) => Some(*index),
+            Source::Run { .. } => None,
+        });
+        match (lists.next(), lists.next(), self.spilled()) {
+            (Some(index), None, false) => Ok(std::mem::take(&mut self.memory[index])),
+            (None, None, false) => Ok(Vec::new()),
+            _ => Err(self),
         }
     }
 
