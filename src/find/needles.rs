@@ -134,6 +134,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_hint_word_counts_only_where_its_prefix_precedes_the_needle_within_the_search() {
+        let ecret = HINTS.iter().position(|hint| hint.needle == "ecret").unwrap();
+        let buf = b"a Secret, a decret";
+        assert_eq!(hint_start(buf, 3, ecret, 0), Some(2));
+        // `decret` is no hint word: its needle follows no `s`.
+        assert_eq!(hint_start(buf, 13, ecret, 0), None);
+        // A search resuming inside `Secret` did not see its start: that word is not this search's.
+        assert_eq!(hint_start(buf, 3, ecret, 3), None);
+        let kty = HINTS.iter().position(|hint| hint.needle == "kty").unwrap();
+        assert_eq!(hint_start(b"\"kty\"", 1, kty, 1), Some(1));
+    }
+
+    #[test]
     fn cased_words_match_in_lower_capitalised_and_upper_case_only() {
         let words = Literals::new(cased(&["secret"], &["kty"]));
         for text in ["a secret", "jwtSecret", "JWT_SECRET", "\"kty\""] {
