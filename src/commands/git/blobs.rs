@@ -48,25 +48,6 @@ impl Catalog<'_> {
     }
 }
 
-/// The blobs `scan_blobs` reads, in order, each with every place it was seen at, oldest first.
-pub(super) trait BlobJobs: Sync {
-    fn count(&self) -> usize;
-    /// Job `job`'s blob, its first place and the places after it.
-    fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)>;
-}
-
-impl BlobJobs for Vec<(ObjectId, Vec<Place>)> {
-    fn count(&self) -> usize {
-        self.len()
-    }
-
-    fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)> {
-        let (blob, places) = self.get(job)?;
-        let (first, more) = places.split_first()?;
-        Some((*blob, *first, more.iter().copied()))
-    }
-}
-
 /// The history's blobs as the diff records them: each distinct blob once, in the order first
 /// seen, with its first place (32 bytes, and a 4-byte slot of the index that finds it by id).
 /// The places after the first at another path (a copy, a rename) are rarer and kept apart. The
@@ -108,17 +89,19 @@ impl JobTable {
     }
 }
 
-/// The blobs to scan (see `JobTable`): `more` sorted by job.
+/// The blobs `scan_blobs` reads, in order, each with every place it was seen at, oldest first
+/// (see `JobTable`): `more` sorted by job.
 pub(super) struct Jobs {
     firsts: Vec<(ObjectId, Place)>,
     more: Vec<(u32, Place)>,
 }
 
-impl BlobJobs for Jobs {
+impl Jobs {
     fn count(&self) -> usize {
         self.firsts.len()
     }
 
+    /// Job `job`'s blob, its first place and the places after it.
     fn job(&self, job: usize) -> Option<(ObjectId, Place, impl Iterator<Item = Place> + '_)> {
         let &(blob, first) = self.firsts.get(job)?;
         let start = self.more.partition_point(|&(other, _)| (other as usize) < job);
@@ -148,7 +131,7 @@ pub(super) fn scan_blobs(
     pages: &super::PackPages,
     settings: &Settings,
     catalog: &Catalog<'_>,
-    jobs: &impl BlobJobs,
+    jobs: &Jobs,
     pool: &rayon::ThreadPool,
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
@@ -317,7 +300,7 @@ mod tests {
         Place { path, commit: Some(commit) }
     }
 
-    fn places(jobs: &impl BlobJobs) -> Vec<(ObjectId, Vec<Place>)> {
+    fn places(jobs: &Jobs) -> Vec<(ObjectId, Vec<Place>)> {
         (0..jobs.count())
             .filter_map(|job| jobs.job(job))
             .map(|(blob, first, more)| (blob, std::iter::once(first).chain(more).collect()))
@@ -372,12 +355,5 @@ mod tests {
             }
         }
         assert_eq!(places(&table.finish()), expected);
-    }
-
-    #[test]
-    fn grouped_place_lists_are_jobs_too_and_an_empty_list_is_no_job() {
-        let id = ObjectId::from_bytes_or_panic(&[1; 20]);
-        let jobs = vec![(id, vec![place(0, 1), place(1, 2)]), (id, Vec::new())];
-        assert_eq!(places(&jobs), [(id, vec![place(0, 1), place(1, 2)])]);
     }
 }

@@ -10,7 +10,7 @@ use gix::ObjectId;
 use gix::objs::tree::EntryMode;
 use gix::objs::{Find as _, Kind, TreeRefIter};
 
-use super::blobs::{Catalog, Place, scan_blobs};
+use super::blobs::{Catalog, JobTable, Place, scan_blobs};
 use super::{MAX_TREE_DEPTH, PathFilter, short};
 use crate::collect::Collector;
 use crate::config::Settings;
@@ -46,7 +46,7 @@ pub(super) fn staged(
         flatten_tree(repo, tree, &mut path, 0, &mut buf, &mut head_files, &mut out);
     }
     let mut catalog = Catalog::default();
-    let mut jobs: HashMap<ObjectId, Vec<Place>> = HashMap::new();
+    let mut jobs = JobTable::default();
     let mut unmerged = false;
     for entry in index.entries() {
         if entry.stage_raw() != 0 {
@@ -63,12 +63,12 @@ pub(super) fn staged(
         }
         let path_id = catalog.paths.len() as u32;
         catalog.paths.push(Arc::from(String::from_utf8_lossy(path).as_ref()));
-        jobs.entry(entry.id).or_default().push(Place { path: path_id, commit: None });
+        jobs.record(entry.id, Place { path: path_id, commit: None });
     }
     if unmerged {
         out.note("the index has unmerged entries: only resolved files are scanned".to_string());
     }
-    let jobs: Vec<(ObjectId, Vec<Place>)> = jobs.into_iter().collect();
+    let jobs = jobs.finish();
     let mut scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
     let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
     let mut buf = Vec::new();
