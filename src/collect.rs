@@ -205,6 +205,7 @@ impl Collector {
             return;
         }
         let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
+        self.problems.extend(merged.warnings().iter().cloned().map(Problem::Note));
         for finding in merged.iter() {
             match finding {
                 Ok(finding) if keep(&finding) => self.push_finding(finding.into_owned()),
