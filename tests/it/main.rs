@@ -12,4 +12,5 @@ mod readme;
 mod rule_examples;
 mod sarif;
 mod secrets;
+mod skip;
 mod verify;
