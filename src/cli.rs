@@ -1,9 +1,10 @@
 //! The command line as clap sees it. These are raw arguments; `config` resolves them, together
 //! with `jwtscan.toml`, into the immutable `Settings` the scan runs on.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use crate::severity::{FailOn, Severity};
 
@@ -22,6 +23,47 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+/// `jwtscan --fail-on high scan config`, `jwtscan -v git`: options typed before the subcommand,
+/// as ripgrep and ruff users type them, are moved after it, where clap reads a subcommand's
+/// options. Only the leading options the bare form (`jwtscan [OPTIONS] [PATH]...`) knows are
+/// recognised, so a value is never taken for the subcommand; the subcommand then accepts or
+/// rejects each option with its usual message. Anything else is left as it was.
+pub fn hoist_options(mut args: Vec<OsString>) -> Vec<OsString> {
+    let command = Cli::command();
+    let mut at = 1;
+    while let Some(word) = args.get(at).and_then(|word| word.to_str()) {
+        if word == "--" || word == "-" || !word.starts_with('-') {
+            break;
+        }
+        at += if value_follows(&command, word) { 2 } else { 1 };
+    }
+    let is_subcommand =
+        args.get(at).and_then(|word| word.to_str()).is_some_and(|word| command.find_subcommand(word).is_some());
+    if at > 1 && is_subcommand {
+        args[1..=at].rotate_right(1);
+    }
+    args
+}
+
+/// Whether the option `word` takes its value from the next argument (`--format json`, `-j 4`),
+/// not from itself (`--format=json`, `-j4`) or not at all (`-v`).
+fn value_follows(command: &clap::Command, word: &str) -> bool {
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    if let Some(long) = word.strip_prefix("--") {
+        return !long.contains('=')
+            && command.get_arguments().any(|arg| arg.get_long() == Some(long) && takes_value(arg));
+    }
+    let shorts: Vec<char> = word.chars().skip(1).collect();
+    for (index, short) in shorts.iter().enumerate() {
+        if let Some(arg) = command.get_arguments().find(|arg| arg.get_short() == Some(*short))
+            && takes_value(arg)
+        {
+            return index + 1 == shorts.len();
+        }
+    }
+    false
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,6 +86,10 @@ pub struct ScanArgs {
     /// Also scan files excluded by .gitignore and .ignore (config excludes still apply)
     #[arg(long)]
     pub no_ignore: bool,
+    /// Exit 0 even when files could not be read or were over --max-file-size (by default a scan
+    /// that could not read everything it was given fails the run)
+    #[arg(long)]
+    pub allow_incomplete: bool,
     #[command(flatten)]
     pub options: ScanOptions,
 }
@@ -97,8 +143,9 @@ pub struct ScanOptions {
     /// Also exclude paths matching GLOB, as the config's `exclude` does (repeatable)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Also turn RULE off, as the config's `rules.disable` does (repeatable; see `jwtscan rules`)
-    #[arg(long, value_name = "RULE")]
+    /// Also turn RULE off, as the config's `rules.disable` does (repeatable, or comma-separated;
+    /// see `jwtscan rules`)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub disable: Vec<String>,
     /// A previous JSON report: findings whose fingerprint is in it are not reported
     #[arg(long, value_name = "FILE")]

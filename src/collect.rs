@@ -101,6 +101,9 @@ pub struct Collector {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
+    /// Of `skipped`, the files over `--max-file-size`: content the scan did not see, which makes
+    /// a `scan` incomplete (a FIFO or a socket is not content).
+    pub oversized: u64,
     pub errors: u64,
     pub problems: Vec<Problem>,
 }
@@ -169,6 +172,7 @@ impl Collector {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
+        self.oversized += other.oversized;
         self.errors += other.errors;
         self.problems.extend(other.problems);
     }
