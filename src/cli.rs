@@ -125,6 +125,10 @@ pub struct ScanOptions {
     /// Write the report to FILE instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the SARIF log of the same run to FILE (one scan for annotations and code
+    /// scanning)
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
     /// Exit 1 if any finding is at or above SEVERITY: info, low, medium, high, critical, or never
     /// [default: low, or fail_on in the config]
     #[arg(long, value_name = "SEVERITY")]

@@ -24,6 +24,8 @@ pub struct Settings {
     pub config: Option<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// `--sarif-output`: the SARIF log of the same run, beside the report in `format`.
+    pub sarif_output: Option<PathBuf>,
     pub fail_on: Option<Severity>,
     pub min_severity: Severity,
     pub now: i64,
@@ -77,6 +79,7 @@ impl Default for Settings {
             config: None,
             format: Format::Text,
             output: None,
+            sarif_output: None,
             fail_on: Some(Severity::Low),
             min_severity: Severity::Info,
             now: now_from_clock(),
@@ -415,6 +418,7 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
     settings.show_secrets = options.show_secrets;
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();
+    settings.sarif_output = options.sarif_output.clone();
     settings.color = color_enabled(options.color, options.output.is_none());
     settings.policy.strict |= options.strict;
     settings.verbose = options.verbose;

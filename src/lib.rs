@@ -153,6 +153,12 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
             out.flush()?;
         }
     }
+    if let Some(path) = &settings.sarif_output {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        report::sarif::write(report, settings, &mut out)?;
+        out.flush()?;
+    }
     let Some(line) = failure_line(report, settings) else { return Ok(Exit::Clean) };
     let _ = writeln!(stderr, "{line}");
     Ok(Exit::Findings)
