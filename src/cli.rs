@@ -255,6 +255,10 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab's secret-detection report (`artifacts: reports: secret_detection`)
+    Gitlab,
+    /// JUnit XML: one failed test case per failing finding, one test suite per file
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
