@@ -107,11 +107,7 @@ fn write_case(finding: &Finding, out: &mut dyn Write) -> std::io::Result<()> {
 
 /// The summary line and the warnings, for a run without failing findings.
 fn write_system_out(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
-    let summary = &report.summary;
-    let mut body = format!(
-        "{} findings, {} failing the run, in {} files ({} tokens, {} skipped, {} errors)\n",
-        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
-    );
+    let mut body = format!("{}\n", super::github::counts(&report.summary));
     for problem in &report.problems {
         body.push_str(&format!("warning: {problem}\n"));
     }
