@@ -76,6 +76,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// List every rule, or show one rule's full help
     Rules(RulesArgs),
+    /// Server-side git hooks: refuse a push that adds a failing finding
+    Hook(HookArgs),
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -238,6 +240,51 @@ pub struct RulesArgs {
     /// Output format (`markdown`: the rule reference in docs/rules.md)
     #[arg(long, value_enum, default_value = "text")]
     pub format: RulesFormat,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub kind: HookKind,
+    /// The repository receiving the push [default: the hook's working folder, the git dir]
+    #[arg(long, value_name = "REPO", default_value = ".", global = true)]
+    pub repo: PathBuf,
+    /// Refuse the push if a finding in the commits it adds is at or above SEVERITY [default:
+    /// low, or fail_on in the config]
+    #[arg(long, value_name = "SEVERITY", global = true)]
+    pub fail_on: Option<FailOn>,
+    /// Config file [default: jwtscan.toml or .jwtscan.toml in the tree of the repository's HEAD
+    /// before the push, so a push cannot change its own gate]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Every context counts, not only source (tests, docs, examples too)
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// Time budget for the scan, with an s, m or h unit
+    #[arg(long, value_name = "DURATION", default_value = "60s", global = true)]
+    pub timeout: String,
+    /// Accept the push when it could not be scanned in full (time budget spent, objects unreadable).
+    /// By default such a push is refused (fail closed)
+    #[arg(long, global = true)]
+    pub fail_open: bool,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum HookKind {
+    /// As `hooks/pre-receive`: reads `OLD NEW REF` lines on standard input, one per updated ref
+    PreReceive,
+    /// As `hooks/update`: one ref, given as arguments
+    Update {
+        /// The ref being updated
+        #[arg(value_name = "REF")]
+        refname: String,
+        /// Its old value (all zeros: the ref is created)
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// Its new value (all zeros: the ref is deleted)
+        #[arg(value_name = "NEW")]
+        new: String,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -41,7 +41,7 @@ use anyhow::{Context as _, Result};
 
 use crate::cli::{Cli, Command};
 use crate::collect::Collector;
-use crate::commands::{decode, git, rules as rules_command, scan};
+use crate::commands::{decode, git, hook, rules as rules_command, scan};
 use crate::config::Settings;
 use crate::report::{Report, Summary};
 
@@ -60,6 +60,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
+        Some(Command::Hook(args)) => hook::run(args),
     }
 }
 

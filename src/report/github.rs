@@ -193,7 +193,7 @@ pub fn step_summary(report: &Report) -> String {
     text.push_str("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n");
     // Failing findings first, most severe first, report order among equals: the rows a reader
     // acts on lead, and the cap cuts the least important. Only the rows that can be shown are kept.
-    let mut rows: Vec<((bool, std::cmp::Reverse<Severity>, usize), String)> = Vec::new();
+    let mut rows: Vec<(RowRank, String)> = Vec::new();
     for (index, finding) in report.findings.iter().map_while(Result::ok).enumerate() {
         let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
         let row = format!(
@@ -231,6 +231,9 @@ pub fn step_summary(report: &Report) -> String {
     text.push('\n');
     text
 }
+
+/// Where a job summary row goes: not failing after failing, then most severe, then report order.
+type RowRank = (bool, std::cmp::Reverse<Severity>, usize);
 
 /// `3 findings (2 failing the run) in 1 file (1 token, 0 skipped, 0 errors)`: the closing line of
 /// the annotations, the job summary's and the JUnit report's.

@@ -7,6 +7,7 @@ mod cli;
 mod git;
 mod github;
 mod gitlab;
+mod hook;
 mod hostile;
 mod junit;
 mod precommit;
