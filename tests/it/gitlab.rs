@@ -93,3 +93,67 @@ fn the_schema_check_rejects_a_broken_report() {
     let broken = serde_json::json!({"version": "15.1.0", "scan": {}, "vulnerabilities": [{"id": ""}]});
     assert!(!VALIDATOR.is_valid(&broken));
 }
+
+/// The `script` of the GitLab CI template, as the runner's shell gets it.
+fn template_script() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/gitlab/jwtscan.gitlab-ci.yml");
+    let template = std::fs::read_to_string(path).unwrap();
+    let start = template.find("  script:\n    - |\n").expect("a script block") + "  script:\n    - |\n".len();
+    template[start..]
+        .lines()
+        .take_while(|line| line.is_empty() || line.starts_with("      "))
+        .map(|line| line.strip_prefix("      ").unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(unix)]
+#[test]
+fn the_ci_template_scans_a_merge_requests_commits_and_writes_the_report() {
+    let fixture = Fixture::new();
+    let git = |args: &[&str]| -> String {
+        let output = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(fixture.path())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&output.stdout).trim().to_string()
+    };
+    git(&["init", "--quiet"]);
+    fixture.write("old.env", format!("T={}\n", unsigned()));
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "before the merge request"]);
+    let base = git(&["rev-parse", "HEAD"]);
+    fixture.write("src/lib.rs", "pub fn f() {}\n");
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "clean change"]);
+    let head = git(&["rev-parse", "HEAD"]);
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_jwtscan")).parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-ec", &template_script()]).current_dir(fixture.path()).env("PATH", &path);
+        for (key, value) in vars {
+            cmd.env(key, value);
+        }
+        let status = cmd.status().unwrap();
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(fixture.join("gl-secret-detection-report.json")).unwrap()).unwrap();
+        assert_valid(&report);
+        (status.code(), report["vulnerabilities"].as_array().unwrap().len())
+    };
+    // A merge request: only its commits, which add no token. The token before it does not count.
+    let (code, found) = run(&[("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base), ("CI_COMMIT_SHA", &head)]);
+    assert_eq!((code, found), (Some(0), 0));
+    // The default branch: the work tree, token included.
+    let (code, found) = run(&[("CI_COMMIT_SHA", &head)]);
+    assert_eq!(code, Some(1));
+    assert!(found > 0);
+    let (code, _) = run(&[("CI_COMMIT_SHA", &head), ("JWTSCAN_FAIL_ON", "never")]);
+    assert_eq!(code, Some(0));
+}
