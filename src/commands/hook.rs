@@ -83,10 +83,11 @@ pub fn run(args: HookArgs) -> Result<Exit> {
     let verdict = match receiver.recv_timeout(Duration::from_secs(budget.unsigned_abs())) {
         Ok(Ok(verdict)) => verdict,
         Ok(Err(err)) => return Ok(incomplete(&args, &format!("{err:#}"))),
-        Err(_) => {
+        Err(mpsc::RecvTimeoutError::Timeout) => {
             let reason = format!("the scan did not finish within --timeout {}", args.timeout);
             return Ok(incomplete(&args, &reason));
         }
+        Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(incomplete(&args, "the scan stopped unexpectedly")),
     };
     for warning in &verdict.warnings {
         eprintln!("jwtscan: warning: {warning}");
