@@ -8,9 +8,9 @@
 
 use std::collections::HashSet;
 
+use crate::catalog::{Hit, id};
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::hex::sha256_hex;
-use crate::rules::{Hit, id};
 use gix::ObjectId;
 use gix::objs::{Find as _, Kind, TreeRefIter};
 use ignore::gitignore::GitignoreBuilder;
