@@ -4,16 +4,19 @@
 
 use std::sync::Arc;
 
+use crate::catalog::Hit;
 use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
-use crate::rules::Hit;
+use crate::provenance::Chain;
 use crate::spill::{Sorted, Sorter};
 
 /// One place a token was seen, kept for findings made after the walk (the forgery pass).
 #[derive(Clone, Debug)]
 pub struct Occurrence {
     pub path: Arc<str>,
+    /// The members of `path` the token is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub compact: Arc<str>,
@@ -34,6 +37,7 @@ impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
         let site = Site {
             path: &self.path,
+            member: &self.member,
             start: self.start,
             end: self.end,
             commit: self.commit.as_deref(),
@@ -48,6 +52,7 @@ impl Occurrence {
     pub fn whole(compact: &str) -> Occurrence {
         Occurrence {
             path: Arc::from("input"),
+            member: Chain::NONE,
             start: Position { line: 1, column: 1 },
             end: Position { line: 1, column: 1 + compact.chars().count() as u64 },
             compact: Arc::from(compact),
@@ -74,6 +79,8 @@ impl Occurrence {
 #[derive(Clone, Debug)]
 pub struct Unplaced {
     pub hit: Hit,
+    /// The members below the scanned blob the finding is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub subject: Subject,
@@ -203,7 +210,7 @@ impl Collector {
         if spilled.bytes <= findings_budget() {
             return;
         }
-        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::report::report_order));
+        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::finding::report_order));
         for finding in self.findings.drain(..) {
             sorter.push(finding);
         }
@@ -217,7 +224,7 @@ impl Collector {
             self.findings.retain(|finding| keep(finding));
             return;
         }
-        let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
+        let merged = Sorted::merge(self.take_findings(), crate::finding::report_order);
         self.problems.extend(merged.warnings().iter().cloned().map(Problem::Note));
         for finding in merged.iter() {
             match finding {
@@ -237,7 +244,7 @@ impl Collector {
     pub fn take_findings(&mut self) -> Vec<Sorted<Finding>> {
         let mut parts = std::mem::take(&mut self.spilled.parts);
         parts.extend(self.spilled.sorter.take().map(Sorter::finish));
-        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::report::report_order));
+        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::finding::report_order));
         self.spilled = Spilled::default();
         parts
     }

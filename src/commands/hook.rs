@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow, bail};
 use gix::ObjectId;
 
+use super::Exit;
 use crate::cli::{HookArgs, HookKind, ScanOptions};
+use crate::commands::report::build_report;
+use crate::config;
 use crate::report::escape_visible;
-use crate::{Exit, build_report, config};
 
 /// Failing findings the refusal lists; the count says how many more there are.
 const SHOWN: usize = 10;

@@ -156,6 +156,10 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }
+    // Annotations attach to the file in the checkout; the member inside it is named here.
+    if !finding.member.is_empty() {
+        let _ = write!(message, "\nin: {}", finding.location());
+    }
     line.push_str(&escape_data(&message));
     line
 }
@@ -195,7 +199,7 @@ pub fn step_summary(report: &Report) -> String {
     // acts on lead, and the cap cuts the least important. Only the rows that can be shown are kept.
     let mut rows: Vec<(RowRank, String)> = Vec::new();
     for (index, finding) in report.findings.iter().map_while(Result::ok).enumerate() {
-        let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
+        let location = format!("{}:{}:{}", finding.location(), finding.line, finding.column);
         let row = format!(
             "| {} | {} | {} | {} | {} |\n",
             finding.severity,

@@ -67,7 +67,7 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
 
 /// One finding as a GitLab vulnerability.
 pub fn vulnerability(finding: &Finding) -> Value {
-    let meta = crate::rules::meta(&finding.rule);
+    let meta = crate::catalog::meta(&finding.rule);
     let name = meta.map_or_else(|| finding.rule.clone(), |meta| meta.summary.trim().to_string());
     let mut location = json!({
         "file": finding.path,

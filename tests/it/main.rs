@@ -10,6 +10,8 @@ mod gitlab;
 mod hook;
 mod hostile;
 mod junit;
+mod layers;
+mod member;
 mod precommit;
 mod readme;
 mod rule_examples;
