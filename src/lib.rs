@@ -4,6 +4,7 @@
 //! forgery pass → verification pass (opt-in) → sort, baseline and severity filters → report →
 //! exit code.
 
+pub mod artifact;
 pub mod baseline;
 pub mod budget;
 pub mod cli;
