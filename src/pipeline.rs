@@ -60,6 +60,10 @@ impl<'s> Scanner<'s> {
         }
     }
 
+    pub fn settings(&self) -> &'s Settings {
+        self.settings
+    }
+
     /// Ends a file: repeats past `REPEATS_LISTED` are counted in one note per token.
     fn finish_file(&mut self, path: &str, out: &mut Collector) {
         let mut unlisted: Vec<u64> = self

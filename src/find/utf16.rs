@@ -20,13 +20,22 @@ const MIN_UNITS: usize = 16;
 /// is UTF-16: a mark (`FF FE`, `FE FF`, not the UTF-32 one `FF FE 00 00`), or at least 16 code
 /// units of which nine in ten are printable ASCII or whitespace with a NUL beside them.
 pub fn detect(head: &[u8]) -> Option<(Order, usize)> {
-    match head {
-        [0xFF, 0xFE, 0, 0, ..] => return None,
-        [0xFF, 0xFE, ..] => return Some((Order::Little, 2)),
-        [0xFE, 0xFF, ..] => return Some((Order::Big, 2)),
-        _ => {}
-    }
     let head = &head[..head.len().min(HEAD)];
+    let marked = match head {
+        [0xFF, 0xFE, 0, 0, ..] => return None,
+        [0xFF, 0xFE, rest @ ..] => Some((Order::Little, rest)),
+        [0xFE, 0xFF, rest @ ..] => Some((Order::Big, rest)),
+        _ => None,
+    };
+    // Invalid UTF-8 can start with a mark too: the text after it must hold a line break or
+    // other ASCII (a NUL beside it), and no surrogate out of place.
+    if let Some((order, rest)) = marked {
+        let units = || rest.chunks_exact(2).map(|unit| unit_of(unit, order));
+        let ascii = rest.len() < 2 || units().any(|unit| unit < 0x80);
+        // One error is a pair cut by the end of `head`.
+        let paired = char::decode_utf16(units()).filter(Result::is_err).count() <= 1;
+        return (ascii && paired).then_some((order, 2));
+    }
     let units = head.len() / 2;
     if units < MIN_UNITS {
         return None;
@@ -47,10 +56,7 @@ pub fn detect(head: &[u8]) -> Option<(Order, usize)> {
 /// last byte becomes U+FFFD, as a text editor would show it.
 pub fn decode(bytes: &[u8], order: Order, out: &mut Vec<u8>) {
     out.reserve(bytes.len() / 2);
-    let units = bytes.chunks_exact(2).map(|unit| match order {
-        Order::Little => u16::from_le_bytes([unit[0], unit[1]]),
-        Order::Big => u16::from_be_bytes([unit[0], unit[1]]),
-    });
+    let units = bytes.chunks_exact(2).map(|unit| unit_of(unit, order));
     let mut utf8 = [0u8; 4];
     for decoded in char::decode_utf16(units) {
         let ch = decoded.unwrap_or(char::REPLACEMENT_CHARACTER);
@@ -58,6 +64,13 @@ pub fn decode(bytes: &[u8], order: Order, out: &mut Vec<u8>) {
     }
     if bytes.len() % 2 == 1 {
         out.extend_from_slice(char::REPLACEMENT_CHARACTER.encode_utf8(&mut utf8).as_bytes());
+    }
+}
+
+fn unit_of(unit: &[u8], order: Order) -> u16 {
+    match order {
+        Order::Little => u16::from_le_bytes([unit[0], unit[1]]),
+        Order::Big => u16::from_be_bytes([unit[0], unit[1]]),
     }
 }
 
@@ -107,6 +120,7 @@ mod tests {
         assert_eq!(detect(&binary), None);
         assert_eq!(detect(&[0u8; 512]), None);
         assert_eq!(detect(&[0xFF, 0xFE, 0, 0, b'a', 0, 0, 0]), None);
+        assert_eq!(detect(b"\xff\xfe\xc3(\x80 key=eyJhbGciOiJSUzI1NiJ9"), None, "invalid UTF-8 after a mark");
         assert_eq!(detect(&encode("short", Order::Little, false)), None);
     }
 

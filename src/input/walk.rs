@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::artifact::{self, Budget};
 use crate::collect::Collector;
 use crate::config::Settings;
+use crate::input::artifacts;
 use crate::pipeline::Scanner;
 
 pub fn scan_paths(settings: &Settings) -> Collector {
@@ -65,8 +67,10 @@ pub fn scan_paths(settings: &Settings) -> Collector {
         .filter_entry(|entry| entry.file_name() != ".git");
 
     let results = Mutex::new(Vec::new());
+    let budget = Budget::new(settings.archives.run_bytes);
     builder.build_parallel().run(|| {
-        let mut worker = Worker { scanner: Scanner::new(settings), out: Collector::default(), results: &results };
+        let scanner = Scanner::new(settings);
+        let mut worker = Worker { scanner, out: Collector::default(), results: &results, budget: &budget };
         Box::new(move |entry| {
             if let Ok(entry) = &entry
                 && is_excluded(entry.path())
@@ -87,6 +91,7 @@ struct Worker<'s, 'r> {
     scanner: Scanner<'s>,
     out: Collector,
     results: &'r Mutex<Vec<Collector>>,
+    budget: &'r Budget,
 }
 
 impl Worker<'_, '_> {
@@ -124,7 +129,7 @@ impl Worker<'_, '_> {
             self.out.skip(&display, "not a regular file");
             return;
         }
-        let file = match File::open(path) {
+        let mut file = match File::open(path) {
             Ok(file) => file,
             Err(err) => {
                 self.out.error(&display, &format!("cannot open: {err}"));
@@ -132,7 +137,9 @@ impl Worker<'_, '_> {
             }
         };
         match file.metadata() {
-            Ok(metadata) if metadata.len() > settings.max_file_size => {
+            // An archive (an image tarball is often larger) is opened whatever its size: its
+            // members stream, within the archive bounds.
+            Ok(metadata) if metadata.len() > settings.max_file_size && !is_archive(&mut file, settings) => {
                 let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
                 self.out.skip(&display, &reason);
                 return;
@@ -148,9 +155,9 @@ impl Worker<'_, '_> {
 
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
     /// error; findings from the windows already scanned are kept.
-    fn scan_file(&mut self, display: &str, reader: impl std::io::Read) {
+    fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read + std::io::Seek) {
         let path: Arc<str> = Arc::from(display);
-        if let Err(err) = self.scanner.scan_reader(&path, None, reader, &mut self.out) {
+        if let Err(err) = artifacts::scan_source(&mut self.scanner, &path, &mut reader, self.budget, &mut self.out) {
             self.out.error(display, &format!("read error: {err}"));
         }
     }
@@ -162,6 +169,15 @@ impl Drop for Worker<'_, '_> {
         let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         results.push(out);
     }
+}
+
+/// Whether `file` starts like an archive that would be opened (and is rewound for reading).
+fn is_archive(file: &mut File, settings: &Settings) -> bool {
+    use std::io::{Read as _, Seek as _};
+    let mut head = Vec::with_capacity(artifact::HEAD);
+    let read = file.by_ref().take(artifact::HEAD as u64).read_to_end(&mut head);
+    let rewound = file.rewind();
+    settings.archives.max_depth > 0 && read.is_ok() && rewound.is_ok() && artifact::detect(&head).is_some()
 }
 
 fn walk_error_path(err: &ignore::Error) -> String {
@@ -181,6 +197,12 @@ mod tests {
         data: &'a [u8],
     }
 
+    impl std::io::Seek for FailingReader<'_> {
+        fn seek(&mut self, _: std::io::SeekFrom) -> std::io::Result<u64> {
+            Err(std::io::Error::other("not seekable"))
+        }
+    }
+
     impl std::io::Read for FailingReader<'_> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             if self.data.is_empty() {
@@ -197,7 +219,9 @@ mod tests {
     fn a_read_error_mid_file_is_counted_and_named_in_a_warning() {
         let settings = Settings::default();
         let results = Mutex::new(Vec::new());
-        let mut worker = Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results };
+        let budget = Budget::new(settings.archives.run_bytes);
+        let scanner = Scanner::new(&settings);
+        let mut worker = Worker { scanner, out: Collector::default(), results: &results, budget: &budget };
         worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
         drop(worker);
         let out = results.into_inner().unwrap().pop().unwrap();
