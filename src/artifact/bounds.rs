@@ -10,6 +10,7 @@ use super::{Budget, Limits};
 #[derive(Default)]
 pub(super) struct Counters {
     pub(super) members: Cell<u64>,
+    pub(super) leaves: Cell<u64>,
     pub(super) bytes: Cell<u64>,
     /// Set when the archive's or the run's bytes are spent: no further member is opened.
     pub(super) stopped: Cell<bool>,

@@ -137,6 +137,9 @@ pub trait Visitor {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
     pub incomplete: bool,
+    /// Nothing could be read as the archive its magic bytes promised (a warning said why): the
+    /// caller scans it as raw bytes, as it would any file.
+    pub unopened: bool,
 }
 
 /// A source that can be read at any offset: a file on disk, a blob in memory.
@@ -156,13 +159,14 @@ pub fn expand(
     let mut expander = Expander { limits, budget, counters: &counters, visitor, chain: Vec::new(), incomplete: false };
     if budget.spent() {
         expander.warn("not opened: the run's archive budget is spent");
-        return Outcome { incomplete: true };
+        return Outcome { incomplete: true, unopened: true };
     }
     match kind {
         Kind::Zip => expander.zip(source, 1),
         _ => expander.stream(kind, source, name, 1),
     }
-    Outcome { incomplete: expander.incomplete }
+    let unopened = expander.incomplete && counters.members.get() == 0 && counters.leaves.get() == 0;
+    Outcome { incomplete: expander.incomplete, unopened }
 }
 
 /// One expansion: the chain of the member being read, and what it has cost.
@@ -244,6 +248,7 @@ impl Expander<'_> {
     fn leaf_of(&mut self, head: &[u8], rest: &mut dyn Read) {
         let cap = self.limits.member_bytes.saturating_sub(head.len() as u64);
         let mut capped = Capped::new(rest, cap);
+        self.counters.leaves.set(self.counters.leaves.get() + 1);
         self.visitor.leaf(&self.chain, head, &mut capped);
         if capped.cut() {
             let cap = self.limits.member_bytes;

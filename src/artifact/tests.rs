@@ -337,3 +337,14 @@ fn truncated_and_corrupted_archives_warn_and_never_panic() {
     }
     assert!(found > 10 && warned > 10, "{found} found, {warned} warnings");
 }
+
+#[test]
+fn content_that_only_looks_like_an_archive_is_left_to_be_scanned_raw() {
+    for fake in [&b"PK\x03\x04 not a zip at all"[..], b"\x1f\x8b\x08 not gzip", b"\x28\xb5\x2f\xfd not zstd"] {
+        let (seen, outcome) = expand_with(fake, "fake", &Limits::default());
+        assert!(outcome.incomplete && outcome.unopened, "{:?}", seen.warnings);
+        assert_eq!(seen.warnings.len(), 1, "{:?}", seen.warnings);
+    }
+    let (_, outcome) = expand_with(&zip_of(&[("a", SECRET)]), "real.zip", &Limits::default());
+    assert!(!outcome.unopened);
+}

@@ -61,9 +61,12 @@ pub fn scan_source(
         Route::Utf16(order, mark) => scan_utf16(scanner, path, head, source, (order, mark), out),
         Route::Archive(kind) => {
             source.seek(SeekFrom::Start(0))?;
-            out.files_scanned += 1;
             let mut leaves = Leaves { scanner, path, out };
-            artifact::expand(source, kind, path, &settings.archives, budget, &mut leaves);
+            if artifact::expand(source, kind, path, &settings.archives, budget, &mut leaves).unopened {
+                source.seek(SeekFrom::Start(0))?;
+                return scanner.scan_reader(path, None, source, out);
+            }
+            out.files_scanned += 1;
             Ok(())
         }
     }
