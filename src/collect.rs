@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
+use crate::provenance::Chain;
 use crate::rules::Hit;
 use crate::spill::{Sorted, Sorter};
 
@@ -14,6 +15,8 @@ use crate::spill::{Sorted, Sorter};
 #[derive(Clone, Debug)]
 pub struct Occurrence {
     pub path: Arc<str>,
+    /// The members of `path` the token is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub compact: Arc<str>,
@@ -29,8 +32,14 @@ pub struct Occurrence {
 
 impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
-        let site =
-            Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
+        let site = Site {
+            path: &self.path,
+            member: &self.member,
+            start: self.start,
+            end: self.end,
+            commit: self.commit.as_deref(),
+            history: None,
+        };
         let mut finding = Finding::new(hit, &site, &self.subject(), show_secrets);
         finding.clues = self.clues.clone();
         finding
@@ -40,6 +49,7 @@ impl Occurrence {
     pub fn whole(compact: &str) -> Occurrence {
         Occurrence {
             path: Arc::from("input"),
+            member: Chain::NONE,
             start: Position { line: 1, column: 1 },
             end: Position { line: 1, column: 1 + compact.chars().count() as u64 },
             compact: Arc::from(compact),
@@ -65,6 +75,8 @@ impl Occurrence {
 #[derive(Clone, Debug)]
 pub struct Unplaced {
     pub hit: Hit,
+    /// The members below the scanned blob the finding is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub subject: Subject,

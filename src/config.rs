@@ -59,6 +59,9 @@ pub struct Settings {
     /// How archives, compressed streams and images are opened, and their bounds
     /// (`[archives] max_depth`; the rest are not settings: tests shrink them).
     pub archives: crate::artifact::Limits,
+    /// Decompressed bytes the run's archives may still produce, shared by its threads (starts
+    /// at `archives.run_bytes`).
+    pub archive_budget: crate::artifact::Budget,
     /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
     pub hash_budget: crate::budget::HashBudget,
     /// Verification against the issuers' published keys; `None`: off, no network at all.
@@ -106,6 +109,7 @@ impl Default for Settings {
             statistics: false,
             max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
             archives: crate::artifact::Limits::default(),
+            archive_budget: crate::artifact::Budget::new(crate::artifact::Limits::default().run_bytes),
             hash_budget: crate::budget::HashBudget::default(),
             verify: None,
         }

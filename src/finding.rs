@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::context::{Clues, Context};
 use crate::hex::hex;
+use crate::provenance::Chain;
 use crate::rules::Hit;
 use crate::severity::Severity;
 
@@ -20,7 +21,12 @@ pub struct Finding {
     #[serde(default)]
     pub context: Context,
     pub message: String,
+    /// The file on disk (or in the commit's tree); a finding inside an archive names the archive.
     pub path: String,
+    /// The members inside `path` the finding is in, outside in (`provenance::render` shows them);
+    /// empty, and left out of the JSON, for a finding in the file itself.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub member: Vec<String>,
     pub line: u64,
     pub column: u64,
     pub end_line: u64,
@@ -78,6 +84,7 @@ impl Subject {
 /// Where a finding is.
 pub struct Site<'a> {
     pub path: &'a str,
+    pub member: &'a Chain,
     pub start: Position,
     pub end: Position,
     pub commit: Option<&'a str>,
@@ -112,19 +119,27 @@ impl Finding {
             evidence.insert("commit_time".into(), Value::from(crate::time::format_time(time)));
             evidence.insert("author".into(), Value::from(author));
         }
+        // A member name is text from inside the scanned bytes: it may quote a token.
+        let member: Vec<String> = site
+            .member
+            .names()
+            .iter()
+            .map(|name| if show_secrets { name.to_string() } else { crate::redact::scrub(name).into_owned() })
+            .collect();
         Finding {
             rule: hit.rule.to_string(),
             severity: hit.severity,
             context: Context::Source,
             message: hit.message,
             path: site.path.to_string(),
+            fingerprint: fingerprint(&hit.rule, site.path, &member, sha256),
+            member,
             line: site.start.line,
             column: site.start.column,
             end_line: site.end.line,
             end_column: site.end.column,
             token,
             token_sha256: sha256.to_string(),
-            fingerprint: fingerprint(&hit.rule, site.path, sha256),
             evidence,
             commit: site.commit.map(str::to_string),
             compact,
@@ -134,9 +149,19 @@ impl Finding {
         }
     }
 
-    /// The order every report uses, whatever the thread count.
-    pub fn sort_key(&self) -> (&str, u64, u64, &str, &str) {
-        (&self.path, self.line, self.column, &self.rule, &self.token_sha256)
+    /// The order every report uses, whatever the thread count: the members of one file follow
+    /// the file itself, each in name order.
+    pub fn sort_key(&self) -> (&str, &[String], u64, u64, &str, &str) {
+        (&self.path, &self.member, self.line, self.column, &self.rule, &self.token_sha256)
+    }
+
+    /// The file and the member chain as every report shows them (`provenance::render`).
+    pub fn location(&self) -> std::borrow::Cow<'_, str> {
+        if self.member.is_empty() {
+            std::borrow::Cow::Borrowed(&self.path)
+        } else {
+            std::borrow::Cow::Owned(crate::provenance::render(&self.path, &self.member))
+        }
     }
 }
 
@@ -214,10 +239,12 @@ pub fn char_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
-/// Stable across edits that move lines and across commits: rule, path and token only.
-fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
+/// Stable across edits that move lines and across commits: rule, path, member chain and token
+/// only. The members come after the path and only when there are some, so a finding in a file
+/// itself keeps the fingerprint it had before members existed (baselines stay valid).
+fn fingerprint(rule: &str, path: &str, member: &[String], token_sha256: &str) -> String {
     let mut hasher = Sha256::new();
-    for part in [rule, path, token_sha256] {
+    for part in [rule, path].into_iter().chain(member.iter().map(String::as_str)).chain([token_sha256]) {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
@@ -269,10 +296,26 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_location_but_not_rule_path_or_token() {
-        let a = fingerprint("alg-none", "a.txt", "00");
-        assert_eq!(a, fingerprint("alg-none", "a.txt", "00"));
-        assert_ne!(a, fingerprint("no-expiry", "a.txt", "00"));
-        assert_ne!(a, fingerprint("alg-none", "b.txt", "00"));
+        let a = fingerprint("alg-none", "a.txt", &[], "00");
+        assert_eq!(a, fingerprint("alg-none", "a.txt", &[], "00"));
+        assert_ne!(a, fingerprint("no-expiry", "a.txt", &[], "00"));
+        assert_ne!(a, fingerprint("alg-none", "b.txt", &[], "00"));
+    }
+
+    #[test]
+    fn a_fingerprint_without_members_is_the_one_made_before_members_existed() {
+        // The value of rule, path and token alone, as 0.1 reports and baselines hold it.
+        assert_eq!(fingerprint("alg-none", "a.txt", &[], "00"), "120266f1ea512098198e4658bba7cdbe");
+    }
+
+    #[test]
+    fn a_fingerprint_tells_members_apart_from_the_file_and_from_each_other() {
+        let file = fingerprint("alg-none", "a.zip", &[], "00");
+        let member = fingerprint("alg-none", "a.zip", &["b.env".to_string()], "00");
+        let deeper = fingerprint("alg-none", "a.zip", &["b.zip".to_string(), "b.env".to_string()], "00");
+        assert_ne!(file, member);
+        assert_ne!(member, deeper);
+        assert_ne!(member, fingerprint("alg-none", "a.zip", &["c.env".to_string()], "00"));
     }
 
     #[test]

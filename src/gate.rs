@@ -231,7 +231,8 @@ pub fn finding(change: &Change, base: &str, commit: &str) -> Finding {
     let sha256 = change.blob.map_or_else(|| sha256_hex(b""), |blob| blob.to_string());
     let subject = Subject::Key { redacted: String::new(), full: String::new(), sha256 };
     let at = Position { line: 1, column: 1 };
-    let site = Site { path: &change.path, start: at, end: at, commit: Some(commit), history: None };
+    let member = crate::provenance::Chain::NONE;
+    let site = Site { path: &change.path, member: &member, start: at, end: at, commit: Some(commit), history: None };
     Finding::new(hit, &site, &subject, false)
 }
 

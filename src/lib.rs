@@ -23,6 +23,7 @@ pub mod inline_ignore;
 pub mod input;
 pub mod keys;
 pub mod pipeline;
+pub mod provenance;
 pub mod redact;
 pub mod report;
 pub mod rules;
@@ -200,7 +201,11 @@ pub fn scan_text(text: &str, settings: &Settings) -> Vec<finding::Finding> {
 pub fn scan_text_at(path: &str, text: &str, settings: &Settings) -> Vec<finding::Finding> {
     let mut scanner = pipeline::Scanner::new(settings);
     let mut collector = Collector::default();
-    scanner.scan_bytes(&std::sync::Arc::from(path), None, text.as_bytes(), &mut collector);
+    let from = provenance::Provenance::file(std::sync::Arc::from(path));
+    let content = input::source::Content::Bytes(text.as_bytes());
+    if let Err(err) = input::source::scan(&mut scanner, &from, content, &mut collector) {
+        collector.error(path, &format!("read error: {err}"));
+    }
     // Findings of one text are few: they never leave memory.
     build_report(collector, settings, Instant::now()).findings.to_vec().unwrap_or_default()
 }

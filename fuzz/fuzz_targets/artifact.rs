@@ -4,7 +4,7 @@
 
 use std::io::{Cursor, Read};
 
-use jwtscan::artifact::{Budget, Limits, Visitor, detect, expand};
+use jwtscan::artifact::{Budget, Limits, Source, Visitor, detect, expand};
 use libfuzzer_sys::fuzz_target;
 
 struct Leaves {
@@ -36,6 +36,6 @@ fuzz_target!(|data: &[u8]| {
     };
     let budget = Budget::new(limits.run_bytes);
     let mut leaves = Leaves { max_depth: usize::from(limits.max_depth), bytes: 0 };
-    expand(&mut Cursor::new(data), kind, "fuzz", &limits, &budget, &mut leaves);
+    expand(Source::Seekable(&mut Cursor::new(data)), kind, "fuzz", &limits, &budget, &mut leaves);
     assert!(leaves.bytes <= limits.members * limits.member_bytes);
 });

@@ -16,9 +16,10 @@ fuzz_target!(|data: &[u8]| {
     let path: Arc<str> = Arc::from("fuzz");
     let mut scanner = Scanner::new(&SETTINGS);
     let mut whole = Collector::default();
-    scanner.scan_bytes(&path, None, data, &mut whole);
+    let from = jwtscan::provenance::Provenance::file(path);
+    scanner.scan_bytes(&from, data, &mut whole);
     let mut streamed = Collector::default();
-    scanner.scan_reader(&path, None, data, &mut streamed).expect("reading a slice cannot fail");
+    scanner.scan_reader(&from, data, &mut streamed).expect("reading a slice cannot fail");
     assert_eq!(whole.findings, streamed.findings);
     assert_eq!(whole.tokens, streamed.tokens);
 

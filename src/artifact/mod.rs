@@ -146,9 +146,18 @@ pub struct Outcome {
 pub trait ReadSeek: Read + Seek {}
 impl<T: Read + Seek> ReadSeek for T {}
 
+/// Where an archive's bytes are read from.
+pub enum Source<'a> {
+    /// A file or a blob in memory: a zip is read where its directory points.
+    Seekable(&'a mut dyn ReadSeek),
+    /// A stream (standard input): a zip in it is read into memory first, up to
+    /// `Limits::buffered`.
+    Stream(&'a mut dyn Read),
+}
+
 /// Expands `source`, an archive of `kind` named `name` (its path or blob path), into `visitor`.
 pub fn expand(
-    source: &mut dyn ReadSeek,
+    source: Source<'_>,
     kind: Kind,
     name: &str,
     limits: &Limits,
@@ -161,9 +170,10 @@ pub fn expand(
         expander.warn("not opened: the run's archive budget is spent");
         return Outcome { incomplete: true, unopened: true };
     }
-    match kind {
-        Kind::Zip => expander.zip(source, 1),
-        _ => expander.stream(kind, source, name, 1),
+    match (kind, source) {
+        (Kind::Zip, Source::Seekable(source)) => expander.zip(source, 1),
+        (_, Source::Seekable(source)) => expander.stream(kind, source, name, 1),
+        (_, Source::Stream(source)) => expander.stream(kind, source, name, 1),
     }
     let unopened = expander.incomplete && counters.members.get() == 0 && counters.leaves.get() == 0;
     Outcome { incomplete: expander.incomplete, unopened }

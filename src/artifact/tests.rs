@@ -39,7 +39,7 @@ fn expand_with(bytes: &[u8], name: &str, limits: &Limits) -> (Seen, Outcome) {
     let kind = detect(bytes).expect("an archive");
     let mut seen = Seen::default();
     let budget = Budget::new(limits.run_bytes);
-    let outcome = expand(&mut Cursor::new(bytes), kind, name, limits, &budget, &mut seen);
+    let outcome = expand(Source::Seekable(&mut Cursor::new(bytes)), kind, name, limits, &budget, &mut seen);
     (seen, outcome)
 }
 
@@ -293,10 +293,14 @@ fn the_archive_and_run_byte_bounds_stop_decompression() {
     let per_run = Limits { run_bytes: 250_000, ratio: u64::MAX, ..Limits::default() };
     let budget = Budget::new(per_run.run_bytes);
     let mut seen = Seen::default();
-    let outcome = expand(&mut Cursor::new(&archive), Kind::Zip, "a.zip", &per_run, &budget, &mut seen);
+    let outcome =
+        expand(Source::Seekable(&mut Cursor::new(&archive)), Kind::Zip, "a.zip", &per_run, &budget, &mut seen);
     assert!(outcome.incomplete && seen.warned("spent"), "{:?}", seen.warnings);
     let mut later = Seen::default();
-    assert!(expand(&mut Cursor::new(&archive), Kind::Zip, "b.zip", &per_run, &budget, &mut later).incomplete);
+    assert!(
+        expand(Source::Seekable(&mut Cursor::new(&archive)), Kind::Zip, "b.zip", &per_run, &budget, &mut later)
+            .incomplete
+    );
     assert!(later.leaves.is_empty() && later.warned("spent"), "{:?}", later.warnings);
 }
 
@@ -330,7 +334,7 @@ fn truncated_and_corrupted_archives_warn_and_never_panic() {
             let Some(kind) = detect(&bytes) else { continue };
             let mut seen = Seen::default();
             let budget = Budget::new(1 << 30);
-            expand(&mut Cursor::new(&bytes), kind, "x", &Limits::default(), &budget, &mut seen);
+            expand(Source::Seekable(&mut Cursor::new(&bytes)), kind, "x", &Limits::default(), &budget, &mut seen);
             found += seen.leaves.iter().filter(|(_, content)| content == SECRET).count();
             warned += seen.warnings.len();
         }

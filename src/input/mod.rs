@@ -1,6 +1,6 @@
-//! Where bytes come from: the file walker and bounded windowed reads (git history blobs are read
-//! by `commands::git`), and the routing of archives and UTF-16 text before the scanner.
+//! Where bytes come from: the file walker, bounded windowed reads, and `source`, the one door
+//! every source (files, standard input, git blobs, staged blobs) goes through to the scanner.
 
-pub mod artifacts;
+pub mod source;
 pub mod walk;
 pub mod windows;

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::artifact::{self, Budget};
+use crate::artifact;
 use crate::collect::Collector;
 use crate::config::Settings;
-use crate::input::artifacts;
+use crate::input::source::{self, Content};
 use crate::pipeline::Scanner;
+use crate::provenance::Provenance;
 
 pub fn scan_paths(settings: &Settings) -> Collector {
     let mut total = Collector::default();
@@ -21,7 +22,10 @@ pub fn scan_paths(settings: &Settings) -> Collector {
     for path in &settings.paths {
         if path == Path::new("-") {
             let mut scanner = Scanner::new(settings);
-            if let Err(err) = scanner.scan_reader(&Arc::from("-"), None, std::io::stdin().lock(), &mut total) {
+            let stdin = &mut std::io::stdin().lock();
+            if let Err(err) =
+                source::scan(&mut scanner, &Provenance::file(Arc::from("-")), Content::Reader(stdin), &mut total)
+            {
                 total.error("-", &format!("cannot read standard input: {err}"));
             }
         } else {
@@ -67,10 +71,8 @@ pub fn scan_paths(settings: &Settings) -> Collector {
         .filter_entry(|entry| entry.file_name() != ".git");
 
     let results = Mutex::new(Vec::new());
-    let budget = Budget::new(settings.archives.run_bytes);
     builder.build_parallel().run(|| {
-        let scanner = Scanner::new(settings);
-        let mut worker = Worker { scanner, out: Collector::default(), results: &results, budget: &budget };
+        let mut worker = Worker { scanner: Scanner::new(settings), out: Collector::default(), results: &results };
         Box::new(move |entry| {
             if let Ok(entry) = &entry
                 && is_excluded(entry.path())
@@ -91,7 +93,6 @@ struct Worker<'s, 'r> {
     scanner: Scanner<'s>,
     out: Collector,
     results: &'r Mutex<Vec<Collector>>,
-    budget: &'r Budget,
 }
 
 impl Worker<'_, '_> {
@@ -119,7 +120,10 @@ impl Worker<'_, '_> {
             match std::fs::read_link(path) {
                 Ok(target) => {
                     let text = target.as_os_str().as_encoded_bytes();
-                    self.scanner.scan_bytes(&Arc::from(display.as_str()), None, text, &mut self.out);
+                    let from = Provenance::file(Arc::from(display.as_str()));
+                    if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(text), &mut self.out) {
+                        self.out.error(&display, &format!("read error: {err}"));
+                    }
                 }
                 Err(err) => self.out.error(&display, &format!("cannot read symbolic link: {err}")),
             }
@@ -156,8 +160,8 @@ impl Worker<'_, '_> {
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
     /// error; findings from the windows already scanned are kept.
     fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read + std::io::Seek) {
-        let path: Arc<str> = Arc::from(display);
-        if let Err(err) = artifacts::scan_source(&mut self.scanner, &path, &mut reader, self.budget, &mut self.out) {
+        let from = Provenance::file(Arc::from(display));
+        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Seekable(&mut reader), &mut self.out) {
             self.out.error(display, &format!("read error: {err}"));
         }
     }
@@ -219,9 +223,7 @@ mod tests {
     fn a_read_error_mid_file_is_counted_and_named_in_a_warning() {
         let settings = Settings::default();
         let results = Mutex::new(Vec::new());
-        let budget = Budget::new(settings.archives.run_bytes);
-        let scanner = Scanner::new(&settings);
-        let mut worker = Worker { scanner, out: Collector::default(), results: &results, budget: &budget };
+        let mut worker = Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results };
         worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
         drop(worker);
         let out = results.into_inner().unwrap().pop().unwrap();

@@ -160,6 +160,10 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }
+    // Annotations attach to the file in the checkout; the member inside it is named here.
+    if !finding.member.is_empty() {
+        let _ = write!(message, "\nin: {}", finding.location());
+    }
     line.push_str(&escape_data(&message));
     line
 }
@@ -201,7 +205,7 @@ pub fn step_summary(report: &Report) -> String {
     text.push_str("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n");
     let mut listed = 0;
     for finding in report.findings.iter().take(MAX_SUMMARY_ROWS).map_while(Result::ok) {
-        let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
+        let location = format!("{}:{}:{}", finding.location(), finding.line, finding.column);
         let row = format!(
             "| {} | {} | {} | {} | {} |\n",
             finding.severity,

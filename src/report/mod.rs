@@ -190,7 +190,8 @@ impl<'s> Findings<'s> {
         for finding in self.iter() {
             let finding = finding?;
             if place.first().is_some_and(|first| {
-                (&first.path, first.line, first.column) != (&finding.path, finding.line, finding.column)
+                (&first.path, &first.member, first.line, first.column)
+                    != (&finding.path, &finding.member, finding.line, finding.column)
             }) {
                 flush(&mut place)?;
             }
@@ -342,6 +343,7 @@ impl Spill for Finding {
         std::mem::size_of::<Self>()
             + strings.iter().map(|text| text.capacity()).sum::<usize>()
             + self.commit.as_ref().map_or(0, String::capacity)
+            + self.member.iter().map(|name| std::mem::size_of::<String>() + name.capacity()).sum::<usize>()
             + self.evidence.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum::<usize>()
             // The whole token is shared by the findings of one occurrence: each counts its part.
             + self.compact.as_ref().map_or(0, |compact| compact.0.len() / std::sync::Arc::strong_count(&compact.0))
@@ -372,15 +374,16 @@ fn value_size(value: &Value) -> usize {
         }
 }
 
-/// The findings grouped by token occurrence (path, position, token, commit): groups in report
+/// The findings grouped by token occurrence (path, member, position, token, commit): groups in report
 /// order, each most severe first.
 pub(crate) fn group_by_occurrence(findings: &[Finding]) -> Vec<Vec<&Finding>> {
-    let mut index: std::collections::HashMap<(&str, u64, u64, &str, Option<&str>), usize> =
-        std::collections::HashMap::new();
+    type Key<'a> = (&'a str, &'a [String], u64, u64, &'a str, Option<&'a str>);
+    let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
     let mut groups: Vec<Vec<&Finding>> = Vec::new();
     for finding in findings {
         let key = (
             finding.path.as_str(),
+            finding.member.as_slice(),
             finding.line,
             finding.column,
             finding.token_sha256.as_str(),

@@ -246,10 +246,19 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
     if let Some(commit) = &finding.commit {
         properties.insert("commit".to_string(), json!(commit));
     }
+    // The physical location is the file a viewer can open; the member inside it is named in the
+    // message and here.
+    let message = if finding.member.is_empty() {
+        crate::escape::sarif(&finding.message)
+    } else {
+        properties.insert("member".to_string(), json!(finding.member));
+        let text = format!("{} (in {})", finding.message, finding.location());
+        std::borrow::Cow::Owned(crate::escape::sarif(&text).into_owned())
+    };
     let mut result = SarifResult::builder()
         .rule_id(&finding.rule)
         .level(if finding.counts { result_level(finding.severity) } else { ResultLevel::Note })
-        .message(Message::builder().text(crate::escape::sarif(&finding.message)).build())
+        .message(Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
         .properties(
@@ -401,6 +410,7 @@ mod tests {
             severity,
             message: "a JSON Web Token is committed".to_string(),
             path: path.to_string(),
+            member: Vec::new(),
             line,
             column: 1,
             end_line: line,

@@ -38,12 +38,14 @@ fn tar_entry(name: &str, content: &[u8], typeflag: u8, link: &str) -> Vec<u8> {
     let mut header = [0u8; 512];
     header[..name.len()].copy_from_slice(name.as_bytes());
     header[100..108].copy_from_slice(b"0000644\0");
-    header[108..124].copy_from_slice(b"0000000\00000000\0");
+    header[108..116].copy_from_slice(b"0000000\0");
+    header[116..124].copy_from_slice(b"0000000\0");
     header[124..136].copy_from_slice(format!("{:011o}\0", content.len()).as_bytes());
     header[136..148].copy_from_slice(b"00000000000\0");
     header[156] = typeflag;
     header[157..157 + link.len()].copy_from_slice(link.as_bytes());
-    header[257..265].copy_from_slice(b"ustar\x0000");
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
     header[148..156].copy_from_slice(b"        ");
     let sum: u32 = header.iter().map(|&b| u32::from(b)).sum();
     header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());

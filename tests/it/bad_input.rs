@@ -295,7 +295,7 @@ fn claims_nested_100000_deep_stay_a_token_and_do_not_overflow_the_stack() {
     assert_eq!(run.summary("tokens"), 2);
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
     out.extend(miniz_oxide::deflate::compress_to_vec(data, 9));
     out.extend([0; 8]);

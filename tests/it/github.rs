@@ -26,6 +26,7 @@ pub(crate) fn finding(severity: Severity, message: &str, path: &str) -> Finding 
         severity,
         message: message.to_string(),
         path: path.to_string(),
+        member: Vec::new(),
         line: 3,
         column: 11,
         end_line: 3,
