@@ -373,3 +373,86 @@ fn archives_max_depth_0_scans_archives_as_raw_bytes() {
     let places: Vec<String> = leaked(&report).iter().map(|f| place(f)).collect();
     assert_eq!(places, ["a.tar"], "a tar stores its members raw; the zip's is deflated: {stderr}");
 }
+
+/// Runs `git` in `dir` with a fixed identity and no user or system config.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn scan_git(fixture: &Fixture, args: &[&str]) -> (Option<i32>, Value, String) {
+    let output = fixture
+        .cmd()
+        .args(["git", "--format", "json", "--now", "1700000100"])
+        .args(args)
+        .arg(".")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code(), report, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn an_archive_committed_in_history_is_opened_at_the_commit_that_added_it() {
+    let fixture = Fixture::new();
+    git(fixture.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    let inner = zip_of(&[("deep/secret.env", &env_of("history"))]);
+    fixture.write("dist/bundle.zip", zip_of(&[("inner.zip", &inner)]));
+    let added = commit_all(fixture.path(), "add the bundle");
+    std::fs::remove_file(fixture.join("dist/bundle.zip")).unwrap();
+    commit_all(fixture.path(), "remove it");
+    let (_, report, stderr) = scan_git(&fixture, &[]);
+    let found = leaked(&report);
+    assert_eq!(found.len(), 1, "{stderr}");
+    assert_eq!(found[0]["path"], "dist/bundle.zip");
+    assert_eq!(found[0]["member"], serde_json::json!(["inner.zip", "deep/secret.env"]));
+    assert_eq!(found[0]["commit"], added.as_str());
+}
+
+#[test]
+fn a_staged_archive_is_opened_and_a_committed_one_is_not_reported_again() {
+    let fixture = Fixture::new();
+    git(fixture.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    fixture.write("old.tgz", gzip(&tar_of(&[("etc/old.env", &env_of("committed"))])));
+    commit_all(fixture.path(), "an archive with a token");
+    fixture.write("old.tgz", gzip(&tar_of(&[("etc/old.env", &env_of("committed")), ("etc/readme", b"hi")])));
+    fixture.write("new.jar", zip_of(&[("app.properties", &env_of("staged"))]));
+    git(fixture.path(), &["add", "-A"]);
+    let (code, report, stderr) = scan_git(&fixture, &["--staged"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(leaked(&report).iter().map(|f| place(f)).collect::<Vec<_>>(), ["new.jar!app.properties"], "{stderr}");
+}
+
+#[test]
+fn a_bomb_in_a_range_fails_the_run_as_incomplete() {
+    let fixture = Fixture::new();
+    git(fixture.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    fixture.write("README", "base\n");
+    let base = commit_all(fixture.path(), "base");
+    fixture.write("assets/bomb.zip", zip_of(&[("zeros.bin", &vec![0u8; 64 << 20])]));
+    commit_all(fixture.path(), "a bomb");
+    let (code, report, stderr) = scan_git(&fixture, &["--range", &format!("{base}..HEAD")]);
+    assert_eq!(report["summary"]["errors"], 1, "{stderr}");
+    assert!(stderr.contains("assets/bomb.zip!zeros.bin") && stderr.contains("incomplete"), "{stderr}");
+    assert_eq!(code, Some(1), "{stderr}");
+    let (code, _, stderr) = scan_git(&fixture, &["--range", &format!("{base}..HEAD"), "--allow-incomplete"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
