@@ -35,14 +35,27 @@ impl Read for Counted<'_> {
 /// The output of a decompressor (a stream or a zip entry): it ends early, with the reason left
 /// in `cut`, when the stream outgrows its ratio or the archive or run runs out of bytes.
 pub(super) struct Inflated<'a> {
-    pub(super) inner: &'a mut dyn Read,
+    inner: &'a mut dyn Read,
     /// Compressed bytes behind the output so far (or the entry's whole compressed size).
-    pub(super) compressed: &'a Cell<u64>,
-    pub(super) produced: u64,
-    pub(super) limits: &'a Limits,
-    pub(super) budget: &'a Budget,
-    pub(super) counters: &'a Counters,
-    pub(super) cut: &'a Cell<Option<String>>,
+    compressed: &'a Cell<u64>,
+    produced: u64,
+    limits: &'a Limits,
+    budget: &'a Budget,
+    counters: &'a Counters,
+    cut: &'a Cell<Option<String>>,
+    /// A bound was hit: the stream reads as ended from then on.
+    stopped: bool,
+}
+
+impl<'a> Inflated<'a> {
+    pub(super) fn new(
+        inner: &'a mut dyn Read,
+        compressed: &'a Cell<u64>,
+        (limits, budget, counters): (&'a Limits, &'a Budget, &'a Counters),
+        cut: &'a Cell<Option<String>>,
+    ) -> Self {
+        Inflated { inner, compressed, produced: 0, limits, budget, counters, cut, stopped: false }
+    }
 }
 
 /// Bytes asked of a decompressor at once: the bounds are checked at this grain.
@@ -50,7 +63,7 @@ const CHUNK: usize = 64 << 10;
 
 impl Read for Inflated<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.cut_reason().is_some() {
+        if self.stopped {
             return Ok(0);
         }
         let len = buf.len().min(CHUNK);
@@ -80,20 +93,13 @@ impl Read for Inflated<'_> {
         };
         match reason {
             Some(reason) => {
+                self.stopped = true;
                 self.counters.cuts.set(self.counters.cuts.get() + 1);
                 self.cut.set(Some(reason));
                 Ok(0)
             }
             None => Ok(n),
         }
-    }
-}
-
-impl Inflated<'_> {
-    fn cut_reason(&self) -> Option<String> {
-        let reason = self.cut.take();
-        self.cut.set(reason.clone());
-        reason
     }
 }
 

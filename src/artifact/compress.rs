@@ -58,9 +58,8 @@ impl Expander<'_> {
             Kind::Zip | Kind::Tar => return self.stream(kind, &mut counted, name, depth),
         };
         let cut = Cell::new(None);
-        let (limits, budget, counters) = (self.limits, self.budget, self.counters);
-        let mut inflated =
-            Inflated { inner: &mut decoder, compressed: &compressed, produced: 0, limits, budget, counters, cut: &cut };
+        let bounds = (self.limits, self.budget, self.counters);
+        let mut inflated = Inflated::new(&mut decoder, &compressed, bounds, &cut);
         let mut head = [0u8; HEAD];
         let len = match read_head(&mut inflated, &mut head) {
             Ok(len) => len,

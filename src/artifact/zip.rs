@@ -41,16 +41,8 @@ impl Expander<'_> {
                 break;
             }
             let compressed = Cell::new(file.compressed_size());
-            let (limits, budget, counters) = (self.limits, self.budget, self.counters);
-            let mut inflated = Inflated {
-                inner: &mut file,
-                compressed: &compressed,
-                produced: 0,
-                limits,
-                budget,
-                counters,
-                cut: &cuts,
-            };
+            let bounds = (self.limits, self.budget, self.counters);
+            let mut inflated = Inflated::new(&mut file, &compressed, bounds, &cuts);
             self.chain.push(name.clone());
             self.content(&mut inflated, &name, depth);
             if let Some(reason) = cuts.take() {
