@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use crate::catalog::Hit;
 use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
 use crate::provenance::Chain;
-use crate::rules::Hit;
 use crate::spill::{Sorted, Sorter};
 
 /// One place a token was seen, kept for findings made after the walk (the forgery pass).
@@ -202,7 +202,7 @@ impl Collector {
         if spilled.bytes <= findings_budget() {
             return;
         }
-        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::report::report_order));
+        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::finding::report_order));
         for finding in self.findings.drain(..) {
             sorter.push(finding);
         }
@@ -216,7 +216,7 @@ impl Collector {
             self.findings.retain(|finding| keep(finding));
             return;
         }
-        let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
+        let merged = Sorted::merge(self.take_findings(), crate::finding::report_order);
         self.problems.extend(merged.warnings().iter().cloned().map(Problem::Note));
         for finding in merged.iter() {
             match finding {
@@ -236,7 +236,7 @@ impl Collector {
     pub fn take_findings(&mut self) -> Vec<Sorted<Finding>> {
         let mut parts = std::mem::take(&mut self.spilled.parts);
         parts.extend(self.spilled.sorter.take().map(Sorter::finish));
-        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::report::report_order));
+        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::finding::report_order));
         self.spilled = Spilled::default();
         parts
     }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::cli::{ColorChoice, Format, ScanOptions};
 use crate::context::{ContextSection, Overrides, Policy};
-use crate::rules;
+use crate::discover::normalize;
 use crate::severity::{FailOn, Severity};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
@@ -117,7 +117,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+    pub fn rule_enabled(&self, rule: crate::catalog::RuleId) -> bool {
         !self.disabled_rules.contains(rule.as_str())
     }
 }
@@ -141,22 +141,6 @@ impl Exclude {
     pub fn matches(&self, relative: &Path) -> bool {
         self.globs.is_match(relative)
     }
-}
-
-/// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -240,7 +224,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
     crate::wordlist::check_wordlists(&settings.wordlists)?;
     if options.verbose {
         match &settings.config {
-            Some(path) => eprintln!("jwtscan: config: {}", crate::report::escape_visible(&path.display().to_string())),
+            Some(path) => eprintln!("jwtscan: config: {}", crate::escape::terminal(&path.display().to_string())),
             None => eprintln!("jwtscan: config: none"),
         }
     }
@@ -305,7 +289,7 @@ pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, te
     settings.exclude = excludes.build()?;
     crate::wordlist::check_wordlists(&settings.wordlists)?;
     if options.verbose {
-        eprintln!("jwtscan: config: {}", crate::report::escape_visible(display));
+        eprintln!("jwtscan: config: {}", crate::escape::terminal(display));
     }
     Ok(settings)
 }
@@ -397,7 +381,11 @@ fn apply_config_text(
 }
 
 fn check_rule_id(id: &str) -> std::result::Result<(), String> {
-    if rules::meta(id).is_some() { Ok(()) } else { Err(format!("unknown rule id `{id}` (see `jwtscan rules`)")) }
+    if crate::catalog::meta(id).is_some() {
+        Ok(())
+    } else {
+        Err(format!("unknown rule id `{id}` (see `jwtscan rules`)"))
+    }
 }
 
 fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut ExcludePatterns) -> Result<()> {

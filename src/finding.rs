@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::catalog::Hit;
 use crate::context::{Clues, Context};
 use crate::hex::hex;
 use crate::provenance::Chain;
-use crate::rules::Hit;
 use crate::severity::Severity;
+use crate::spill::Spill;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -255,6 +256,51 @@ fn fingerprint(rule: &str, path: &str, member: &[String], token_sha256: &str) ->
 /// carries (see `redact::token`).
 pub fn redact_token(compact: &str) -> String {
     crate::redact::token(compact)
+}
+
+/// The order every report uses, whatever the thread count.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.sort_key().cmp(&b.sort_key())
+}
+
+/// A finding on disk is its JSON form, the whole token the text report decodes again (which JSON
+/// skips) and the clues its context is decided by. The file is unnamed, readable by this process
+/// only, and gone when it exits.
+impl Spill for Finding {
+    fn mem_size(&self) -> usize {
+        let strings = [&self.rule, &self.message, &self.path, &self.token, &self.token_sha256, &self.fingerprint];
+        std::mem::size_of::<Self>()
+            + strings.iter().map(|text| text.capacity()).sum::<usize>()
+            + self.commit.as_ref().map_or(0, String::capacity)
+            + self.member.iter().map(|name| std::mem::size_of::<String>() + name.capacity()).sum::<usize>()
+            + self.evidence.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum::<usize>()
+            // The whole token is shared by the findings of one occurrence: each counts its part.
+            + self.compact.as_ref().map_or(0, |compact| compact.0.len() / std::sync::Arc::strong_count(&compact.0))
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let compact = self.compact.as_ref().map(|compact| &*compact.0);
+        serde_json::to_writer(&mut *out, &(self, compact, self.clues.stored())).map_err(std::io::Error::other)
+    }
+
+    fn decode(bytes: &[u8]) -> std::io::Result<Self> {
+        let (mut finding, compact, clues): (Finding, Option<String>, crate::context::StoredClues) =
+            serde_json::from_slice(bytes).map_err(std::io::Error::other)?;
+        finding.compact = compact.map(|compact| WholeToken(std::sync::Arc::from(compact)));
+        finding.clues = crate::context::Clues::restore(&clues);
+        Ok(finding)
+    }
+}
+
+/// Bytes a JSON value holds, roughly.
+fn value_size(value: &Value) -> usize {
+    std::mem::size_of::<Value>()
+        + match value {
+            Value::String(text) => text.capacity(),
+            Value::Array(items) => items.iter().map(value_size).sum(),
+            Value::Object(map) => map.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum(),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
     let mut hits = Vec::new();
     rules::check_token(&token, &ctx, &mut hits);
     for hit in &hits {
-        assert!(rules::meta(hit.rule.as_str()).is_some(), "hit for unknown rule {}", hit.rule.as_str());
+        assert!(jwtscan::catalog::meta(hit.rule.as_str()).is_some(), "hit for unknown rule {}", hit.rule.as_str());
         let evidence = format!("{:?}", hit.evidence);
         assert!(!evidence.contains(&compact), "evidence of {} holds the whole token", hit.rule);
     }

@@ -5,9 +5,15 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 
+use super::Exit;
+use super::report::{build_report, emit};
 use crate::cli::ScanArgs;
+use crate::collect::Collector;
+use crate::config::Settings;
+use crate::input::source::{self, Content};
 use crate::input::walk;
-use crate::{Exit, build_report, config, emit, suggest};
+use crate::provenance::Provenance;
+use crate::{config, pipeline, suggest};
 
 /// The subcommands, for "did you mean" when a PATH that does not exist is one of them mistyped.
 const COMMANDS: [&str; 4] = ["scan", "git", "decode", "rules"];
@@ -31,4 +37,24 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
     let collector = walk::scan_paths(&settings);
     let report = build_report(collector, &settings, started);
     emit(&report, &settings)
+}
+
+/// Scans one in-memory text with `settings` and returns the sorted findings: the entry point for
+/// tests and the rule self-test.
+pub fn scan_text(text: &str, settings: &Settings) -> Vec<crate::finding::Finding> {
+    scan_text_at("input", text, settings)
+}
+
+/// `scan_text` as if the text were the file at `path` (relative to the scanned folder), for
+/// tests of contexts.
+pub fn scan_text_at(path: &str, text: &str, settings: &Settings) -> Vec<crate::finding::Finding> {
+    let mut scanner = pipeline::Scanner::new(settings);
+    let mut collector = Collector::default();
+    let from = Provenance::file(std::sync::Arc::from(path));
+    let content = Content::Bytes(text.as_bytes());
+    if let Err(err) = source::scan(&mut scanner, &from, content, &mut collector) {
+        collector.error(path, &format!("read error: {err}"));
+    }
+    // Findings of one text are few: they never leave memory.
+    build_report(collector, settings, Instant::now()).findings.to_vec().unwrap_or_default()
 }

@@ -25,10 +25,10 @@ use serde_sarif::sarif::{
 };
 
 use super::Report;
+use crate::catalog::{self, RuleMeta};
 use crate::collect::Problem;
 use crate::config::Settings;
 use crate::finding::Finding;
-use crate::rules::{self, RuleMeta};
 use crate::severity::Severity;
 
 /// The `partialFingerprints` key; bump the version if the fingerprint recipe ever changes.
@@ -68,7 +68,7 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
 
 /// Builds the log. `cwd` is the folder relative URIs are relative to.
 pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: Limits) -> std::io::Result<Sarif> {
-    let all_rules = rules::all();
+    let all_rules = catalog::all();
     let driver = ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
         .version(env!("CARGO_PKG_VERSION"))
@@ -323,7 +323,7 @@ pub fn artifact_uri(path: &str, cwd: Option<&Path>) -> (String, bool) {
     }
     let climbs = native.components().any(|component| component == Component::ParentDir);
     match (climbs, cwd) {
-        (true, Some(cwd)) => (file_uri(&crate::config::normalize(&cwd.join(native))), false),
+        (true, Some(cwd)) => (file_uri(&crate::discover::normalize(&cwd.join(native))), false),
         _ => (encode_components(native), true),
     }
 }

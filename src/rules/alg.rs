@@ -106,7 +106,7 @@ mod tests {
         assert!(hit_jwe_missing().is_none());
     }
 
-    fn hit_jwe_missing() -> Option<crate::rules::Hit> {
+    fn hit_jwe_missing() -> Option<crate::catalog::Hit> {
         rule_hit(&jwe(r#"{"alg":"dir","enc":"A128GCM"}"#), "missing-signature")
     }
 }

@@ -53,7 +53,7 @@ pub fn long_lifetime(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
 mod tests {
     use crate::rules::test_support::*;
 
-    fn claims_hit(claims: &str, rule: &str) -> Option<crate::rules::Hit> {
+    fn claims_hit(claims: &str, rule: &str) -> Option<crate::catalog::Hit> {
         rule_hit(&jws(r#"{"alg":"HS256"}"#, claims, &[1; 32]), rule)
     }
 

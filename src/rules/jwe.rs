@@ -69,7 +69,7 @@ mod tests {
         assert!(rule_hit(&jws(r#"{"alg":"HS256","zip":"DEF"}"#, "{}", &[1; 32]), "jwe-compression").is_none());
     }
 
-    fn pbes2(p2c: &str) -> Option<crate::rules::Hit> {
+    fn pbes2(p2c: &str) -> Option<crate::catalog::Hit> {
         let header = format!(r#"{{"alg":"PBES2-HS256+A128KW","enc":"A128GCM","p2s":"c2FsdHNhbHQ"{p2c}}}"#);
         rule_hit(&jwe(&header), "pbes2-iterations")
     }

@@ -8,6 +8,7 @@ mod cli;
 mod git;
 mod github;
 mod hostile;
+mod layers;
 mod member;
 mod precommit;
 mod readme;

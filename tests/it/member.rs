@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
+use jwtscan::catalog::{Hit, id};
 use jwtscan::cli::Format;
 use jwtscan::config::Settings;
 use jwtscan::finding::{Finding, Position, Site, Subject};
 use jwtscan::provenance::Provenance;
 use jwtscan::report::{Report, Summary};
-use jwtscan::rules::{Hit, id};
 use serde_json::Value;
 
 const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
@@ -130,7 +130,7 @@ fn members_sort_after_their_file_and_group_apart() {
     let file = finding_in(&Provenance::file(Arc::from("bundle.zip")));
     let member = finding_in(&nested());
     let mut findings = vec![member.clone(), file.clone()];
-    findings.sort_by(jwtscan::report::report_order);
+    findings.sort_by(jwtscan::finding::report_order);
     assert_eq!(findings, [file, member]);
     let text = render(findings, Format::Text);
     assert!(text.contains("bundle.zip:3:11  "), "{text}");

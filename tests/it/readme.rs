@@ -1,7 +1,7 @@
 //! README.md and docs/ promise what the binary does (and that `jwtscan scan .` on this repository
 //! is clean); these tests keep the promises from drifting apart.
 
-use jwtscan::rules::{self, RuleMeta};
+use jwtscan::catalog::{self, RuleMeta};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
@@ -12,7 +12,7 @@ fn the_rule_reference_in_docs_is_generated_from_rules_toml() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).expect("docs/rules.md");
     let start = doc.find("<!-- rules:start -->\n").expect("rules:start marker") + "<!-- rules:start -->\n".len();
     let end = doc.find("<!-- rules:end -->").expect("rules:end marker");
-    let all: Vec<&RuleMeta> = rules::all().iter().collect();
+    let all: Vec<&RuleMeta> = catalog::all().iter().collect();
     let expected = jwtscan::commands::rules::markdown(&all);
     assert!(
         doc[start..end] == expected,

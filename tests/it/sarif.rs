@@ -86,7 +86,7 @@ fn a_scan_without_findings_is_valid_and_still_lists_every_rule() {
     assert_eq!(driver["semanticVersion"], env!("CARGO_PKG_VERSION"));
     assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
     let ids: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|rule| rule["id"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = jwtscan::rules::all().iter().map(|rule| rule.id.as_str()).collect();
+    let expected: Vec<&str> = jwtscan::catalog::all().iter().map(|rule| rule.id.as_str()).collect();
     assert_eq!(ids, expected);
 }
 
@@ -101,7 +101,7 @@ fn every_rule_descriptor_has_help_levels_tags_and_a_numeric_security_severity() 
         }
         assert!(!rule["help"]["text"].as_str().unwrap().trim().is_empty(), "{id}: empty help.text");
         assert!(!rule["help"]["markdown"].as_str().unwrap().trim().is_empty(), "{id}: empty help.markdown");
-        let severity = jwtscan::rules::meta(id).unwrap().severity;
+        let severity = jwtscan::catalog::meta(id).unwrap().severity;
         let level = match severity {
             Severity::Critical | Severity::High => "error",
             Severity::Medium => "warning",

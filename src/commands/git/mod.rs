@@ -19,9 +19,9 @@ use anyhow::{Context as _, Result, anyhow};
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use crate::Exit;
 use crate::cli::GitArgs;
 use crate::collect::Collector;
+use crate::commands::Exit;
 use crate::config::Settings;
 use blobs::{Catalog, JobTable, Place, scan_blobs};
 use diff::{Changes, Differ};
@@ -92,8 +92,8 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     if let Some(base) = base_commit(&repo, args)? {
         gate_changes(&repo, &root, args, base, &mut collector)?;
     }
-    let report = crate::build_report(collector, &settings, started);
-    let exit = crate::emit(&report, &settings)?;
+    let report = crate::commands::report::build_report(collector, &settings, started);
+    let exit = crate::commands::report::emit(&report, &settings)?;
     if report.summary.errors > 0 && !args.allow_incomplete {
         eprintln!(
             "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned (see the \
