@@ -268,7 +268,7 @@ impl Expander<'_> {
 }
 
 /// Reads up to `head.len()` bytes, fewer only at the end of `source`.
-fn read_head(source: &mut dyn Read, head: &mut [u8]) -> io::Result<usize> {
+pub fn read_head(source: &mut dyn Read, head: &mut [u8]) -> io::Result<usize> {
     let mut len = 0;
     while len < head.len() {
         match source.read(&mut head[len..]) {

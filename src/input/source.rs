@@ -56,7 +56,7 @@ pub fn scan(
         }
         Content::Seekable(source) => {
             let mut head = [0u8; artifact::HEAD];
-            let len = read_head(source, &mut head)?;
+            let len = artifact::read_head(source, &mut head)?;
             let head = &head[..len];
             if let Some(kind) = artifact::detect(head).filter(|_| archives) {
                 source.seek(SeekFrom::Start(0))?;
@@ -70,7 +70,7 @@ pub fn scan(
         }
         Content::Reader(source) => {
             let mut head = [0u8; artifact::HEAD];
-            let len = read_head(source, &mut head)?;
+            let len = artifact::read_head(source, &mut head)?;
             let head = &head[..len];
             if let Some(kind) = artifact::detect(head).filter(|_| archives) {
                 // Not rewound: a stream that turns out not to be the archive it began like is
@@ -137,19 +137,6 @@ fn scan_utf16(
     scanner.scan_bytes(from, &text, out);
     out.bytes_scanned += mark.len() as u64;
     read.map(|_| ())
-}
-
-fn read_head(source: &mut dyn Read, head: &mut [u8]) -> io::Result<usize> {
-    let mut len = 0;
-    while len < head.len() {
-        match source.read(&mut head[len..]) {
-            Ok(0) => break,
-            Ok(n) => len += n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
-        }
-    }
-    Ok(len)
 }
 
 /// Scans each leaf member of an archive as a file of its own; bounds hit and members that
