@@ -119,7 +119,7 @@ fn unwrap_base64(text: &str) -> Option<String> {
 /// guessable. `leaked-token` is about a token sitting in a file, so it is left out here.
 fn findings(token: &Token<'_>, compact: &str, settings: &Settings) -> Vec<Hit> {
     let mut hits = Vec::new();
-    rules::check_token(token, &rules::Context::new(settings), &mut hits);
+    rules::check_token(token, &rules::CheckSettings::new(settings), &mut hits);
     hits.retain(|hit| hit.rule != "leaked-token");
     // The forgery pass over this token alone, with the same severity, allowlist and baseline
     // filters as a scan.

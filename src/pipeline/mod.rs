@@ -40,7 +40,7 @@ struct Seen {
 
 pub struct Scanner<'s> {
     settings: &'s Settings,
-    ctx: rules::Context,
+    ctx: rules::CheckSettings,
     candidates: Vec<Candidate>,
     hits: Vec<Hit>,
     buf: Vec<u8>,
@@ -57,7 +57,7 @@ impl<'s> Scanner<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         Scanner {
             settings,
-            ctx: rules::Context::new(settings),
+            ctx: rules::CheckSettings::new(settings),
             candidates: Vec::new(),
             hits: Vec::new(),
             buf: Vec::new(),

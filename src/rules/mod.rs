@@ -1,8 +1,9 @@
 //! The registry of per-token checks (rule metadata, ids and `Hit` are in `catalog`, below every
 //! layer that reports).
 //!
-//! Each check is a small pure function over a decoded token and the per-thread `Context`; adding
-//! a rule means an entry in `rules/rules.toml`, a check in this folder and one line in `CHECKS`.
+//! Each check is a small pure function over a decoded token and the per-thread `CheckSettings`
+//! (named apart from `context::Context`, where a finding lives); adding a rule means an entry in
+//! `rules/rules.toml`, a check in this folder and one line in `CHECKS`.
 
 mod alg;
 mod claims;
@@ -26,15 +27,15 @@ pub use leaked_token::public_example;
 
 /// What the checks need besides the token: the clock, the lifetime limit and the claim lists.
 /// Built once per worker thread, so building may allocate; checking should not need to.
-pub struct Context {
+pub struct CheckSettings {
     pub now: i64,
     pub max_lifetime: i64,
     pub claims: ClaimNames,
 }
 
-impl Context {
+impl CheckSettings {
     pub fn new(settings: &Settings) -> Self {
-        Context {
+        CheckSettings {
             now: settings.now,
             max_lifetime: settings.max_lifetime,
             claims: ClaimNames::new(&settings.extra_sensitive_claims, &settings.extra_pii_claims),
@@ -42,7 +43,7 @@ impl Context {
     }
 }
 
-type Check = fn(&Token<'_>, &Context, &mut Vec<Hit>);
+type Check = fn(&Token<'_>, &CheckSettings, &mut Vec<Hit>);
 
 /// Every single-token check. `weak-secret`, `secret-in-repo` and `private-jwk` are not here: they
 /// need the wordlists, the whole tree or JWK objects rather than one token.
@@ -64,7 +65,7 @@ const CHECKS: &[Check] = &[
 ];
 
 /// Runs every single-token check.
-pub fn check_token(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
+pub fn check_token(token: &Token<'_>, ctx: &CheckSettings, out: &mut Vec<Hit>) {
     for check in CHECKS {
         check(token, ctx, out);
     }
@@ -106,7 +107,7 @@ pub(crate) mod test_support {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    use super::{Context, Hit, check_token};
+    use super::{CheckSettings, Hit, check_token};
     use crate::config::Settings;
     use crate::token;
 
@@ -126,8 +127,8 @@ pub(crate) mod test_support {
         format!("{}.ZW5jcnlwdGVka2V5.aXZpdml2aXZpdml2.Y2lwaGVydGV4dA.dGFndGFndGFndGFndGFn", b64(header.as_bytes()))
     }
 
-    pub fn context() -> Context {
-        Context::new(&Settings { now: NOW, ..Settings::default() })
+    pub fn context() -> CheckSettings {
+        CheckSettings::new(&Settings { now: NOW, ..Settings::default() })
     }
 
     /// Every hit all checks produce for `compact`.
@@ -135,7 +136,7 @@ pub(crate) mod test_support {
         hits_with(compact, &context())
     }
 
-    pub fn hits_with(compact: &str, ctx: &Context) -> Vec<Hit> {
+    pub fn hits_with(compact: &str, ctx: &CheckSettings) -> Vec<Hit> {
         let token = token::decode(compact).expect("test token decodes");
         let mut out = Vec::new();
         check_token(&token, ctx, &mut out);
