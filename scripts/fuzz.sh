@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 fuzz=$root/fuzz
 
-ALL_TARGETS=(find token scan config baseline time jwk layers ignore)
+ALL_TARGETS=(find token scan config baseline time jwk layers ignore artifact)
 
 seconds=60
 seed_only=false
@@ -90,6 +90,18 @@ EOF
     printf '{"tokens":["%s","%s","%s"],"zip":"%s","pbes":"%s"}' "$rs" "$es" "$jku" "$zip" "$pbes" | seed scan json
     printf 'é€ %s\n%s.%s\n%s' "$jwk" "$none" "$none" "$big" | seed scan mixed
     printf '%s' "$hs" | iconv -f utf-8 -t utf-16le | seed scan utf16
+    local work
+    work=$(mktemp -d)
+    mkdir -p "$work/app" "$work/layer"
+    printf 'TOKEN=%s\n' "$hs" >"$work/app/.env"
+    (cd "$work" && tar -cf layer/layer.tar app && zip -qr bundle.zip app layer && tar -czf site.tgz app)
+    cat "$work/bundle.zip" | seed artifact zip
+    cat "$work/layer/layer.tar" | seed artifact tar
+    cat "$work/site.tgz" | seed artifact tgz
+    printf 'TOKEN=%s\n' "$hs" | bzip2 -c | seed artifact bz2
+    printf 'TOKEN=%s\n' "$hs" | xz -c | seed artifact xz
+    if command -v zstd >/dev/null; then printf 'TOKEN=%s\n' "$hs" | zstd -qc | seed artifact zst; fi
+    rm -rf "$work"
     printf '{"keys":[{"kty":"RSA","kid":"1","n":"sXch","e":"AQAB","d":"X4cT"},{"kty":"EC","crv":"P-256","x":"f83O","y":"x_FE"}]}' |
         seed jwk jwks
     printf 'jwt:\n  key:\n    kty: oct\n    k: AyM1SysPpbyDfgZld3umj1qz\n' | seed jwk yaml

@@ -58,6 +58,12 @@ pub struct Settings {
     /// How many layers of encoding (base64, percent, JSON escapes, gzip/zlib) are decoded around a
     /// hit; 0 turns layer decoding off (`[decode] max_depth`).
     pub max_depth: u8,
+    /// How archives, compressed streams and images are opened, and their bounds
+    /// (`[archives] max_depth`; the rest are not settings: tests shrink them).
+    pub archives: crate::artifact::Limits,
+    /// Decompressed bytes the run's archives may still produce, shared by its threads (starts
+    /// at `archives.run_bytes`).
+    pub archive_budget: crate::artifact::Budget,
     /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
     pub hash_budget: crate::budget::HashBudget,
     /// Verification against the issuers' published keys; `None`: off, no network at all.
@@ -105,6 +111,8 @@ impl Default for Settings {
             verbose: false,
             statistics: false,
             max_depth: crate::find::layers::DEFAULT_MAX_DEPTH,
+            archives: crate::artifact::Limits::default(),
+            archive_budget: crate::artifact::Budget::new(crate::artifact::Limits::default().run_bytes),
             hash_budget: crate::budget::HashBudget::default(),
             verify: None,
         }
@@ -159,6 +167,14 @@ struct ConfigFile {
     context: Option<ContextSection>,
     #[serde(default)]
     decode: DecodeSection,
+    #[serde(default)]
+    archives: ArchivesSection,
+}
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+struct ArchivesSection {
+    max_depth: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -389,6 +405,13 @@ fn apply_config_text(
                 || bad("decode.max_depth", format!("expected a whole number from 0 to {limit}, got {value}")),
             )?;
     }
+    if let Some(value) = &file.archives.max_depth {
+        let limit = crate::artifact::MAX_DEPTH_LIMIT;
+        settings.archives.max_depth =
+            value.as_integer().and_then(|depth| u8::try_from(depth).ok()).filter(|&depth| depth <= limit).ok_or_else(
+                || bad("archives.max_depth", format!("expected a whole number from 0 to {limit}, got {value}")),
+            )?;
+    }
     settings.extra_sensitive_claims = file.claims.sensitive;
     settings.extra_pii_claims = file.claims.pii;
     if let Some(section) = &file.context {
@@ -567,6 +590,21 @@ pii = ["employee_id"]
         }
         let options = ScanOptions { threads: Some(MAX_THREADS), ..ScanOptions::default() };
         assert_eq!(resolve(&[], &options).unwrap().threads, MAX_THREADS);
+    }
+
+    #[test]
+    fn archives_max_depth_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap();
+        assert_eq!(settings.archives.max_depth, crate::artifact::DEFAULT_MAX_DEPTH);
+        write_config(dir.path(), "[archives]\nmax_depth = 0\n");
+        let settings = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap();
+        assert_eq!(settings.archives.max_depth, 0);
+        for bad in ["-1", "17", "\"4\"", "2.5"] {
+            write_config(dir.path(), &format!("[archives]\nmax_depth = {bad}\n"));
+            let err = resolve(&[dir.path().to_path_buf()], &ScanOptions::default()).unwrap_err().to_string();
+            assert!(err.contains("archives.max_depth") && err.contains("0 to 16"), "{err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! imports only the rows below its own in the layer table of docs/architecture.md (checked by
 //! the `layers` test); `commands` runs the subcommands.
 
+pub mod artifact;
 pub mod baseline;
 pub mod budget;
 pub mod catalog;

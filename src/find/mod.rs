@@ -29,11 +29,14 @@
 //!   may be indented, as in a YAML block scalar) is joined and reported over all its lines.
 //! - Headers that begin with whitespace after the `{` (`eyAi` = `{ "`, `ewo…` = `{\n`, `ew0K` =
 //!   `{\r\n`) are found too: they ride in the same packed SIMD search at no measurable cost.
+//! - In binary data (a buffer holding a NUL), a plain `eyJ` token may follow a letter or digit
+//!   directly: dex strings follow their length byte, SQLite values the previous column's bytes.
 //! - Tokens inside other encodings (base64 at any alignment, percent, JSON escapes, gzip/zlib,
 //!   split string literals) are found by [`layers`], from needles in the same pass, where a hit
 //!   is neither a bare token nor a whole-value wrapper.
 
 pub(crate) mod needles;
+pub mod utf16;
 
 use std::sync::LazyLock;
 
@@ -180,7 +183,7 @@ fn bare_or_split_at(
             Err(walked) => walk.joined_until = walked,
         }
     }
-    if let Some(bare) = bare {
+    if let Some(bare) = bare.or_else(|| packed_at(buf, hit, walk)) {
         out.push(bare);
         return end;
     }
@@ -266,6 +269,22 @@ fn bare_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
     }
     let found = chain.token_end().filter(|&end| is_token(buf, start, end));
     (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() }), chain.end)
+}
+
+/// In binary data, a token packed against the bytes before it: a dex string after its length
+/// byte, a SQLite value after the previous column's bytes. There the byte before is often a
+/// letter or digit, so the left boundary is waived, but only in a buffer holding a NUL (text keeps
+/// `x<jws>` silent), only for the plain `eyJ` header, and only after a dot-free byte (a dotted
+/// prefix still makes a file name).
+fn packed_at(buf: &[u8], start: usize, walk: &mut Walk) -> Option<Candidate> {
+    if !buf[start..].starts_with(b"eyJ") || left_boundary(buf, start, URL) || buf[start - 1] == b'.' {
+        return None;
+    }
+    if !*walk.binary.get_or_insert_with(|| memchr::memchr(0, buf).is_some()) {
+        return None;
+    }
+    let found = Chain::walk(buf, start).token_end().filter(|&end| is_token(buf, start, end));
+    found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() })
 }
 
 /// Up to this many segment separators are remembered; a longer chain is never a token.

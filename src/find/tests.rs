@@ -535,3 +535,30 @@ fn hint_needles_find_what_one_needle_a_word_finds() {
         assert_eq!(hinted, expected, "{text:?}");
     }
 }
+
+#[test]
+fn in_binary_data_a_token_right_after_a_letter_or_digit_is_found() {
+    // A dex string: NUL of the one before, a one-byte length that is a letter, the token.
+    let mut dex = vec![0x00, b'd'];
+    dex.extend_from_slice(JWT_IO.as_bytes());
+    dex.push(0x00);
+    assert_eq!(spans(&dex), vec![(2, 2 + JWT_IO.len())]);
+    // A SQLite record: header varints, an integer, a text column, then the token.
+    let mut row = vec![0x04, 0x01, 0x1b, 0x81, 0x03, 0x2a, b'a', b'l', b'i', b'c', b'e'];
+    let start = row.len();
+    row.extend_from_slice(JWT_IO.as_bytes());
+    row.extend_from_slice(&[0x00, 0x00]);
+    assert_eq!(spans(&row), vec![(start, start + JWT_IO.len())]);
+}
+
+#[test]
+fn in_binary_data_a_dotted_prefix_or_a_non_token_still_holds_nothing() {
+    for prefix in [&b"\x00abc."[..], b"\x00x.", b"\x00eyJ"] {
+        let mut buf = prefix.to_vec();
+        buf.extend_from_slice(JWT_IO.as_bytes());
+        assert!(find(&buf).is_empty(), "{:?}", String::from_utf8_lossy(&buf));
+    }
+    let mut buf = b"\x00xeyJhbGciOiJIUzI1NiJ9".to_vec();
+    buf.extend_from_slice(b".notatoken");
+    assert!(find(&buf).is_empty());
+}

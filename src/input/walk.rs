@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::artifact;
 use crate::collect::Collector;
 use crate::config::Settings;
 use crate::input::source::{self, Content};
@@ -132,7 +133,7 @@ impl Worker<'_, '_> {
             self.out.skip(&display, "not a regular file");
             return;
         }
-        let file = match File::open(path) {
+        let mut file = match File::open(path) {
             Ok(file) => file,
             Err(err) => {
                 self.out.error(&display, &format!("cannot open: {err}"));
@@ -140,7 +141,9 @@ impl Worker<'_, '_> {
             }
         };
         match file.metadata() {
-            Ok(metadata) if metadata.len() > settings.max_file_size => {
+            // An archive (an image tarball is often larger) is opened whatever its size: its
+            // members stream, within the archive bounds.
+            Ok(metadata) if metadata.len() > settings.max_file_size && !is_archive(&mut file, settings) => {
                 let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
                 self.out.skip(&display, &reason);
                 self.out.oversized += 1;
@@ -157,9 +160,9 @@ impl Worker<'_, '_> {
 
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
     /// error; findings from the windows already scanned are kept.
-    fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read) {
+    fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read + std::io::Seek) {
         let from = Provenance::file(Arc::from(display));
-        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Reader(&mut reader), &mut self.out) {
+        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Seekable(&mut reader), &mut self.out) {
             self.out.error(display, &format!("read error: {err}"));
         }
     }
@@ -171,6 +174,15 @@ impl Drop for Worker<'_, '_> {
         let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         results.push(out);
     }
+}
+
+/// Whether `file` starts like an archive that would be opened (and is rewound for reading).
+fn is_archive(file: &mut File, settings: &Settings) -> bool {
+    use std::io::{Read as _, Seek as _};
+    let mut head = Vec::with_capacity(artifact::HEAD);
+    let read = file.by_ref().take(artifact::HEAD as u64).read_to_end(&mut head);
+    let rewound = file.rewind();
+    settings.archives.max_depth > 0 && read.is_ok() && rewound.is_ok() && artifact::detect(&head).is_some()
 }
 
 fn walk_error_path(err: &ignore::Error) -> String {
@@ -188,6 +200,12 @@ mod tests {
     /// Yields `data`, then fails, like a file truncated or removed under the reader.
     struct FailingReader<'a> {
         data: &'a [u8],
+    }
+
+    impl std::io::Seek for FailingReader<'_> {
+        fn seek(&mut self, _: std::io::SeekFrom) -> std::io::Result<u64> {
+            Err(std::io::Error::other("not seekable"))
+        }
     }
 
     impl std::io::Read for FailingReader<'_> {

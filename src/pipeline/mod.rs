@@ -67,6 +67,10 @@ impl<'s> Scanner<'s> {
         }
     }
 
+    pub fn settings(&self) -> &'s Settings {
+        self.settings
+    }
+
     /// This scanner with `jwtscan:ignore` comments not read: for telling what a committed file
     /// already holds (`git --staged`), where a silenced token is still one it holds.
     pub fn reading_every_token(self) -> Self {

@@ -102,14 +102,13 @@ fn a_token_between_nul_bytes_is_found() {
     assert_eq!(run.summary("tokens"), 1);
 }
 
-/// A decision, not an accident: jwtscan matches tokens as ASCII bytes, so a UTF-16 file is
-/// scanned (counted) but its tokens are not found. Tokens live in UTF-8/ASCII config and source;
-/// decoding every file as UTF-16 too would double the work for a case not seen in practice.
+/// UTF-16 text (with a mark, or told by its NULs) is decoded before tokens are looked for; the
+/// columns count characters of the decoded text (docs/artifacts.md).
 #[test]
-fn a_utf16_file_is_scanned_but_its_tokens_are_not_found() {
+fn a_utf16_file_is_decoded_and_its_tokens_found_at_their_columns() {
     let dir = tempfile::tempdir().unwrap();
     let token = rs256(r#"{"sub":"1"}"#);
-    for (name, bom, big_endian) in [("le.txt", [0xff, 0xfe], false), ("be.txt", [0xfe, 0xff], true)] {
+    for (name, bom, big_endian) in [("le.txt", &[0xff, 0xfe][..], false), ("be.txt", &[][..], true)] {
         let mut bytes = bom.to_vec();
         for unit in format!("token={token}\n").encode_utf16() {
             bytes.extend_from_slice(&if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() });
@@ -118,8 +117,9 @@ fn a_utf16_file_is_scanned_but_its_tokens_are_not_found() {
     }
     let run = scan_json(&[], dir.path());
     assert_eq!(run.summary("files_scanned"), 2);
-    assert_eq!(run.summary("tokens"), 0);
+    assert_eq!(run.summary("tokens"), 2);
     assert_eq!(run.summary("skipped") + run.summary("errors"), 0);
+    assert!(run.findings().iter().all(|finding| finding["column"] == 7), "{:?}", run.findings());
 }
 
 #[test]
@@ -319,6 +319,59 @@ fn a_gzip_bomb_in_base64_stops_at_the_inflate_cap_with_a_counted_warning() {
         "{}",
         run.stderr
     );
+}
+
+/// A zip whose central directory lists `copies` entries (named apart) that all point at one
+/// deflated local entry of 1 MiB: the trick of the 42 KB → petabyte bombs, in small.
+fn overlapping_zip(copies: u16) -> Vec<u8> {
+    let data = vec![b'a'; 1 << 20];
+    let deflated = miniz_oxide::deflate::compress_to_vec(&data, 9);
+    let crc = {
+        let mut hasher = flate2::Crc::new();
+        hasher.update(&data);
+        hasher.sum()
+    };
+    let sizes = |out: &mut Vec<u8>| {
+        out.extend(crc.to_le_bytes());
+        out.extend((deflated.len() as u32).to_le_bytes());
+        out.extend((data.len() as u32).to_le_bytes());
+    };
+    let mut zip = b"PK\x03\x04\x14\x00\x00\x00\x08\x00\x00\x00\x00\x00".to_vec();
+    sizes(&mut zip);
+    zip.extend([5, 0, 0, 0]);
+    zip.extend(b"00000");
+    zip.extend(&deflated);
+    let directory = zip.len();
+    for copy in 0..copies {
+        zip.extend(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x08\x00\x00\x00\x00\x00");
+        sizes(&mut zip);
+        zip.extend([5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        zip.extend(format!("{copy:05}").as_bytes());
+    }
+    let size = zip.len() - directory;
+    zip.extend(b"PK\x05\x06\x00\x00\x00\x00");
+    zip.extend(copies.to_le_bytes());
+    zip.extend(copies.to_le_bytes());
+    zip.extend((size as u32).to_le_bytes());
+    zip.extend((directory as u32).to_le_bytes());
+    zip.extend([0, 0]);
+    zip
+}
+
+#[test]
+fn a_zip_bomb_of_overlapping_entries_is_refused_with_a_counted_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // 60,000 entries × 1 MiB each from one 1 KB deflate stream: 60 GB if inflated.
+    let bomb = overlapping_zip(60_000);
+    assert!(bomb.len() < 4 << 20, "{}", bomb.len());
+    write(dir.path(), "release.zip", &bomb);
+    write(dir.path(), "next.txt", unsigned(r#"{"sub":"after"}"#));
+    let started = std::time::Instant::now();
+    let run = scan_json(&[], dir.path());
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    assert_eq!(run.summary("errors"), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("release.zip: entries overlap"), "{}", run.stderr);
+    assert_eq!(run.summary("tokens"), 1, "the rest of the tree is scanned");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// module that needs one above it is in the wrong row, or the item it needs is.
 const LAYERS: &[&[&str]] = &[
     &[
+        "artifact",
         "baseline",
         "budget",
         "discover",

@@ -2,6 +2,7 @@
 //! area, as ripgrep does. Fixtures are in `tests/fixtures`, snapshots beside their module.
 
 mod action;
+mod artifacts;
 mod bad_input;
 mod cli;
 mod git;

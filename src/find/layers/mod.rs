@@ -172,6 +172,8 @@ pub(super) struct Walk {
     plain_until: usize,
     /// Literals up to here were walked by a join that spelt no token: not walked again.
     pub(super) joined_until: usize,
+    /// Whether the buffer holds a NUL byte (binary data), once a hit has needed to know.
+    pub(super) binary: Option<bool>,
 }
 
 /// Decodes the value around a hit whose base64 group starts `back` bytes before `hit`, in a
