@@ -23,11 +23,16 @@ pub struct Clues {
     pub profile: Option<&'static Profile>,
 }
 
-/// The first test marker in a text.
+/// The first test marker in a text that is an attribute: first on its line. The same text in a
+/// string literal (`"#[cfg(test)]"`) or after code marks nothing.
 pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
     DATA.test_markers
         .iter()
-        .filter_map(|marker| memchr::memmem::find(text, marker.marker.as_bytes()).map(|at| (at, marker)))
+        .filter_map(|marker| {
+            memchr::memmem::find_iter(text, marker.marker.as_bytes())
+                .find(|&at| comments::starts_line(text, at))
+                .map(|at| (at, marker))
+        })
         .min_by_key(|(at, _)| *at)
 }
 
@@ -168,6 +173,17 @@ mod tests {
         assert_eq!(clues.test_marker_for("src/a.rs"), Some("#[cfg(test)]"));
         assert_eq!(clues.test_marker_for("src/a.py"), None);
         assert_eq!(Clues::of_token("00", None, NOW, &text, 0).test_marker, None);
+    }
+
+    #[test]
+    fn a_test_marker_in_a_string_literal_or_after_code_marks_nothing() {
+        for text in ["let m = \"#[cfg(test)]\";\nTOKEN", "x(); #[cfg(test)]\nTOKEN", "// see #[cfg(test)]\nTOKEN"] {
+            let at = text.find("TOKEN").unwrap();
+            assert_eq!(Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), at).test_marker, None, "{text}");
+        }
+        let text = "const A: &str = \"#[cfg(test)]\";\n\n    #[cfg(test)]\nmod t { TOKEN }";
+        let clues = Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), text.find("TOKEN").unwrap());
+        assert!(clues.test_marker.is_some());
     }
 
     #[test]
