@@ -105,7 +105,8 @@ pub struct HeldBack {
     pub min_severity: u64,
     /// On a `jwtscan:ignore` line.
     pub inline_ignore: u64,
-    /// In a context whose policy is `ignore`.
+    /// Kept from failing the run by their context: held back under an `ignore` policy, or
+    /// reported at or above `--fail-on` in a context that does not count (`report`).
     pub context_policy: u64,
 }
 
@@ -297,6 +298,9 @@ impl<'s> Judge<'s> {
 /// The counts a summary gives of what the report holds and what it held back.
 #[derive(Default)]
 pub struct Tally {
+    /// `--fail-on`: a reported finding at or above it that does not count was held back from
+    /// failing by its context.
+    pub fail_on: Option<crate::severity::Severity>,
     pub findings: u64,
     pub failing: u64,
     pub contexts: ContextCounts,
@@ -310,6 +314,9 @@ impl Tally {
             Ok(finding) => {
                 self.findings += 1;
                 self.failing += u64::from(finding.fails);
+                if !finding.counts && self.fail_on.is_some_and(|threshold| finding.severity >= threshold) {
+                    self.held_back.context_policy += 1;
+                }
                 self.contexts.add(finding.context);
                 if statistics {
                     self.statistics.entry(finding.rule.clone()).or_default().add(finding.context);
