@@ -24,7 +24,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use claims::{looks_real, names_example, reserved_name};
-pub use clues::{Clues, StoredClues, Surroundings};
+pub use clues::{Clues, StoredClues, Surroundings, TokenFacts};
 pub use comments::in_doc_comment;
 pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};

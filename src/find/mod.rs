@@ -53,6 +53,9 @@ pub struct Candidate {
     pub end: usize,
     pub inner: Option<String>,
     pub encoding: Vec<Layer>,
+    /// The registry key of the pull-secret entry holding it inside a decoded layer; one in the
+    /// text itself is read by the caller (`registry_key`).
+    pub registry: Option<Box<str>>,
 }
 
 impl Candidate {
@@ -151,6 +154,7 @@ fn find_from(
             end: found.end,
             inner: Some(found.token),
             encoding: found.encoding,
+            registry: found.registry,
         }));
         walk.floor = walk.floor.max(resume);
         at = resume.max(hit + 1);
@@ -265,7 +269,7 @@ fn bare_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
         return (None, chain.end);
     }
     let found = chain.token_end().filter(|&end| is_token(buf, start, end));
-    (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() }), chain.end)
+    (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new(), registry: None }), chain.end)
 }
 
 /// Up to this many segment separators are remembered; a longer chain is never a token.
@@ -448,11 +452,11 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
     if lines_end > first_end {
         let joined: Vec<u8> = buf[start..lines_end].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         if let Some(inner) = unwrap_token(&joined) {
-            return (Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new() }), lines_end);
+            return (Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new(), registry: None }), lines_end);
         }
     }
     match unwrap_token(first_line) {
-        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new() }), first_end),
+        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new(), registry: None }), first_end),
         None => (None, lines_end),
     }
 }

@@ -283,10 +283,15 @@ impl<'s> Judge<'s> {
         if finding.severity < settings.min_severity {
             return Err(Held::MinSeverity);
         }
-        let real = finding.clues.looks_real || crate::verify::is_live(&finding);
+        let live = crate::verify::is_live(&finding);
+        let real = finding.clues.looks_real || live;
         let published = finding.clues.published.is_some();
         let verdict = settings.policy.decide(settings.fail_on, finding.context, finding.severity, real, published);
         finding.fails = verdict.fails();
+        if finding.fails {
+            let why = settings.policy.fail_reason(finding.context, finding.clues.why_real.as_deref(), live);
+            finding.evidence.insert("verdict_reason".into(), why.into());
+        }
         finding.counts = settings.policy.effective(finding.context, real, published) == crate::context::Action::Fail;
         if verdict == crate::context::Verdict::Held {
             return Err(Held::ContextPolicy);

@@ -209,6 +209,9 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     if let Some(product) = first.evidence.get("product").and_then(Value::as_str) {
         writeln!(out, "    {} {}", paint.apply("2", "product"), escape_visible(product))?;
     }
+    if let Some(why) = group.iter().find_map(|finding| finding.evidence.get("verdict_reason").and_then(Value::as_str)) {
+        writeln!(out, "    {}   {}", paint.apply("2", "fails"), escape_visible(why))?;
+    }
     if let Some((outcome, reason)) = verification(first) {
         let style = match outcome {
             "live" => "1;31",
@@ -252,11 +255,13 @@ fn verification(finding: &Finding) -> Option<(&str, &str)> {
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    // The encoding chain, the context and the product are the occurrence's, shown once above; the
-    // verification outcome has its own line.
+    // The encoding chain, the context, the product and why it fails are the occurrence's, shown
+    // once above; the verification outcome has its own line.
     for (key, value) in evidence
         .iter()
-        .filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification"))
+        .filter(|(key, _)| {
+            !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification" | "verdict_reason")
+        })
     {
         if !text.is_empty() {
             text.push_str(", ");
