@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::data::{DATA, TestMarker};
 use super::issuers::Profile;
-use super::{claims, comments, examples, issuers};
+use super::{cite, claims, comments, examples, issuers};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Clues {
@@ -21,6 +21,8 @@ pub struct Clues {
     pub looks_real: bool,
     /// Why it looks real, when it does: said in `evidence.verdict_reason` when it fails.
     pub why_real: Option<String>,
+    /// The RFC or draft section cited just before it (`rfc7520#section-5.7`): a published vector.
+    pub citation: Option<String>,
     /// The product that minted the token.
     pub profile: Option<&'static Profile>,
 }
@@ -62,10 +64,18 @@ const FIXTURE_WORDS: [&str; 9] =
 /// How far before and after a token its fixture words are looked for.
 const FIXTURE_BEFORE: usize = 2048;
 const FIXTURE_AFTER: usize = 512;
+/// How far before a token or key a citation of its RFC section is looked for.
+const CITATION_BEFORE: usize = 1024;
 
 impl<'a> Surroundings<'a> {
     pub fn new(text: &'a [u8]) -> Surroundings<'a> {
         Surroundings { text, comments: comments::CommentIndex::new(text), marker: first_test_marker(text) }
+    }
+
+    /// The RFC or IETF draft section cited in the stretch before `offset`, the closest first.
+    fn citation(&self, offset: usize) -> Option<String> {
+        let from = offset.saturating_sub(CITATION_BEFORE);
+        cite::last_citation(self.text.get(from..offset.min(self.text.len()))?)
     }
 
     /// The first fixture word within a short stretch around `offset`.
@@ -138,6 +148,7 @@ impl Clues {
             example_names: claims.is_some_and(claims::names_example),
             looks_real: why_real.is_some(),
             why_real,
+            citation: text.citation(offset),
             profile,
         }
     }
@@ -148,6 +159,7 @@ impl Clues {
             published: examples::example_key(sha256),
             test_marker: text.marker_before(offset),
             doc_comment: text.comments.in_doc_comment(offset),
+            citation: text.citation(offset),
             ..Clues::default()
         }
     }
@@ -158,6 +170,7 @@ impl Clues {
         Clues {
             test_marker: text.marker_before(offset),
             doc_comment: text.comments.in_doc_comment(offset),
+            citation: text.citation(offset),
             ..self.clone()
         }
     }
@@ -183,6 +196,8 @@ pub struct StoredClues {
     profile: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     why_real: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    citation: Option<String>,
     #[serde(default)]
     flags: u8,
 }
@@ -202,6 +217,7 @@ impl Clues {
                 .profile
                 .and_then(|profile| issuers::profiles().iter().position(|known| std::ptr::eq(known, profile))),
             why_real: self.why_real.clone(),
+            citation: self.citation.clone(),
             flags: [
                 (self.doc_comment, DOC_COMMENT),
                 (self.example_names, EXAMPLE_NAMES),
@@ -222,6 +238,7 @@ impl Clues {
             example_names: stored.flags & EXAMPLE_NAMES != 0,
             looks_real: stored.flags & LOOKS_REAL != 0,
             why_real: stored.why_real.clone(),
+            citation: stored.citation.clone(),
             profile: stored.profile.and_then(|index| issuers::profiles().get(index)),
         }
     }

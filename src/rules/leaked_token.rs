@@ -38,7 +38,8 @@ pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
             .with("expired_at", crate::time::format_time(exp)),
         _ => Hit::new(id::LEAKED_TOKEN, format!("{alg} {kind} token is committed")).with("alg", alg),
     };
-    out.push(hit);
+    let draft = token.alg().is_some_and(super::alg::is_draft_alg);
+    out.push(if draft { hit.with("alg_status", "IETF draft") } else { hit });
 }
 
 #[cfg(test)]
