@@ -8,7 +8,8 @@ const MAX_PART: usize = 48;
 /// The last citation of an RFC section or appendix, or of an IETF draft, in `text`.
 pub fn last_citation(text: &[u8]) -> Option<String> {
     let lowered = text.to_ascii_lowercase();
-    let rfc = memchr::memmem::rfind_iter(&lowered, b"rfc").find_map(|at| rfc_section(&lowered, at).map(|cite| (at, cite)));
+    let rfc =
+        memchr::memmem::rfind_iter(&lowered, b"rfc").find_map(|at| rfc_section(&lowered, at).map(|cite| (at, cite)));
     let draft = memchr::memmem::rfind(&lowered, b"draft-ietf-").map(|at| (at, draft_name(&lowered[at..])));
     match (rfc, draft) {
         (Some((rfc_at, cite)), Some((draft_at, _))) if rfc_at > draft_at => Some(cite),
@@ -66,7 +67,10 @@ mod tests {
 
     #[test]
     fn rfc_sections_and_appendices_are_cited() {
-        assert_eq!(cite("// https://www.rfc-editor.org/rfc/rfc7520#section-5.7\n").as_deref(), Some("RFC 7520 section 5.7"));
+        assert_eq!(
+            cite("// https://www.rfc-editor.org/rfc/rfc7520#section-5.7\n").as_deref(),
+            Some("RFC 7520 section 5.7")
+        );
         assert_eq!(cite("# RFC 7515, Appendix A.1: ").as_deref(), Some("RFC 7515 appendix A.1"));
         assert_eq!(cite("/* from RFC8037 \u{a7}A.4 */").as_deref(), Some("RFC 8037 section A.4"));
         assert_eq!(cite("see draft-ietf-cose-dilithium-05 for").as_deref(), Some("draft-ietf-cose-dilithium-05"));

@@ -269,7 +269,11 @@ mod tests {
     fn a_test_marker_in_a_string_literal_or_after_code_marks_nothing() {
         for text in ["let m = \"#[cfg(test)]\";\nTOKEN", "x(); #[cfg(test)]\nTOKEN", "// see #[cfg(test)]\nTOKEN"] {
             let at = text.find("TOKEN").unwrap();
-            assert_eq!(Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), at).test_marker, None, "{text}");
+            assert_eq!(
+                Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), at).test_marker,
+                None,
+                "{text}"
+            );
         }
         let text = "const A: &str = \"#[cfg(test)]\";\n\n    #[cfg(test)]\nmod t { TOKEN }";
         let clues = Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), text.find("TOKEN").unwrap());
@@ -282,7 +286,14 @@ mod tests {
         let rs1024 = TokenFacts { alg: Some("RS256"), signature_len: 128, registry: None };
         let beside = |text: &str| {
             let at = text.find("TOKEN").unwrap();
-            Clues::of_token_with("00", Some(&fixture), &TokenFacts::default(), NOW, &Surroundings::new(text.as_bytes()), at)
+            Clues::of_token_with(
+                "00",
+                Some(&fixture),
+                &TokenFacts::default(),
+                NOW,
+                &Surroundings::new(text.as_bytes()),
+                at,
+            )
         };
         assert!(beside("t := TOKEN").looks_real);
         assert!(!beside("opts.SkipExpiryCheck = true\nt := TOKEN").looks_real);
@@ -299,7 +310,10 @@ mod tests {
         let bare = claims(r#"{"sub":"robot"}"#);
         let facts = TokenFacts { registry: Some("registry.redhat.io"), ..TokenFacts::default() };
         let clues = Clues::of_token_with("00", Some(&bare), &facts, NOW, &Surroundings::new(b""), 0);
-        assert_eq!(clues.why_real.as_deref(), Some("never expires, in the pull secret of the registry registry.redhat.io"));
+        assert_eq!(
+            clues.why_real.as_deref(),
+            Some("never expires, in the pull secret of the registry registry.redhat.io")
+        );
         assert!(!Clues::of_token("00", Some(&bare), NOW, &Surroundings::new(b""), 0).looks_real);
     }
 

@@ -452,11 +452,17 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
     if lines_end > first_end {
         let joined: Vec<u8> = buf[start..lines_end].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         if let Some(inner) = unwrap_token(&joined) {
-            return (Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new(), registry: None }), lines_end);
+            return (
+                Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new(), registry: None }),
+                lines_end,
+            );
         }
     }
     match unwrap_token(first_line) {
-        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new(), registry: None }), first_end),
+        Some(inner) => (
+            Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new(), registry: None }),
+            first_end,
+        ),
         None => (None, lines_end),
     }
 }

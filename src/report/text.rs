@@ -257,12 +257,9 @@ fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
     // The encoding chain, the context, the product and why it fails are the occurrence's, shown
     // once above; the verification outcome has its own line.
-    for (key, value) in evidence
-        .iter()
-        .filter(|(key, _)| {
-            !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification" | "verdict_reason")
-        })
-    {
+    for (key, value) in evidence.iter().filter(|(key, _)| {
+        !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification" | "verdict_reason")
+    }) {
         if !text.is_empty() {
             text.push_str(", ");
         }

@@ -605,7 +605,9 @@ mod tests {
         }
         // A listed name stays a credential, and a credential value counts under any name.
         assert!(claims_hit(r#"{"access_key_id":"abc"}"#, "sensitive-claim").is_some());
-        assert!(claims_hit(r#"{"secret_name":"ghp_0123456789abcdefghijABCDEFGHIJ012345"}"#, "sensitive-claim").is_some());
+        assert!(
+            claims_hit(r#"{"secret_name":"ghp_0123456789abcdefghijABCDEFGHIJ012345"}"#, "sensitive-claim").is_some()
+        );
     }
 
     #[test]

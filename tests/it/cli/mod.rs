@@ -8,6 +8,7 @@ mod context;
 mod decode;
 mod encodings;
 mod output;
+mod precision;
 mod rules;
 mod scan;
 mod snapshots;
