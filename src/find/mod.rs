@@ -471,8 +471,9 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
 const LINE_WIDTHS: [usize; 2] = [64, 76];
 
 /// Where a base64 run that is wrapped over lines (`echo $jwt | base64`) ends: while the current
-/// line is exactly a standard width, the next line, indented or not, continues it if it holds
-/// only base64 and no more than that width. `first_end` when the run is not wrapped.
+/// line is exactly a standard width, the next line, indented or not (a Go raw string's lines
+/// start at column 0), continues it if it holds only base64 and no more than that width; the last
+/// line may end in the quote closing its string. `first_end` when the run is not wrapped.
 fn wrapped_lines_end(buf: &[u8], start: usize, first_end: usize) -> usize {
     let width = first_end - start;
     if !LINE_WIDTHS.contains(&width) || buf.get(first_end - 1) == Some(&b'=') {
@@ -497,11 +498,13 @@ fn wrapped_lines_end(buf: &[u8], start: usize, first_end: usize) -> usize {
         }
         let len = at - line_start;
         let line_end = skip_padding(buf, at, ANY64);
-        if len == 0 || len > width || !matches!(buf.get(line_end), None | Some(b'\r' | b'\n')) {
+        // The last line may close the string it is in (a Go raw string, a quoted value).
+        let closes = matches!(buf.get(line_end), Some(b'`' | b'"' | b'\''));
+        if len == 0 || len > width || !(closes || matches!(buf.get(line_end), None | Some(b'\r' | b'\n'))) {
             return end;
         }
         end = line_end;
-        if len < width || line_end > at {
+        if len < width || line_end > at || closes {
             return end;
         }
     }
