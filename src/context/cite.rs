@@ -5,17 +5,35 @@
 /// Longest section number or draft name taken.
 const MAX_PART: usize = 48;
 
-/// The last citation of an RFC section or appendix, or of an IETF draft, in `text`.
-pub fn last_citation(text: &[u8]) -> Option<String> {
-    let lowered = text.to_ascii_lowercase();
-    let rfc =
-        memchr::memmem::rfind_iter(&lowered, b"rfc").find_map(|at| rfc_section(&lowered, at).map(|cite| (at, cite)));
-    let draft = memchr::memmem::rfind(&lowered, b"draft-ietf-").map(|at| (at, draft_name(&lowered[at..])));
-    match (rfc, draft) {
-        (Some((rfc_at, cite)), Some((draft_at, _))) if rfc_at > draft_at => Some(cite),
-        (_, Some((_, name))) => Some(name),
-        (Some((_, cite)), None) => Some(cite),
-        (None, None) => None,
+/// Where `rfc` (in any common case) and `draft-ietf-` occur in one text, found once per text so
+/// that each token asks in logarithmic time (a file may hold many tokens).
+pub struct CiteIndex {
+    marks: Vec<usize>,
+}
+
+/// How many bytes after a mark a citation may take.
+const CITATION_LEN: usize = 48;
+
+impl CiteIndex {
+    pub fn new(text: &[u8]) -> CiteIndex {
+        let mut marks: Vec<usize> = ["rfc", "RFC", "Rfc", "draft-ietf-"]
+            .iter()
+            .flat_map(|mark| memchr::memmem::find_iter(text, mark.as_bytes()))
+            .collect();
+        marks.sort_unstable();
+        CiteIndex { marks }
+    }
+
+    /// The citation closest before `offset` and at most `before` bytes from it.
+    pub fn citation(&self, text: &[u8], offset: usize, before: usize) -> Option<String> {
+        let offset = offset.min(text.len());
+        let from = offset.saturating_sub(before);
+        let end = self.marks.partition_point(|&at| at < offset);
+        let start = self.marks.partition_point(|&at| at < from);
+        self.marks[start..end].iter().rev().find_map(|&at| {
+            let lowered = text[at..offset.min(at + CITATION_LEN)].to_ascii_lowercase();
+            if lowered.starts_with(b"draft-ietf-") { Some(draft_name(&lowered)) } else { rfc_section(&lowered, 0) }
+        })
     }
 }
 
@@ -61,8 +79,19 @@ fn draft_name(text: &[u8]) -> String {
 mod tests {
     use super::*;
 
+    /// The last citation in `text`.
     fn cite(text: &str) -> Option<String> {
-        last_citation(text.as_bytes())
+        let text = text.as_bytes();
+        CiteIndex::new(text).citation(text, text.len(), text.len())
+    }
+
+    #[test]
+    fn only_the_stretch_before_the_offset_counts() {
+        let text = b"// RFC 7520 section 5.7\nconst A = 1;\nconst T = 2;";
+        let index = CiteIndex::new(text);
+        assert_eq!(index.citation(text, text.len(), 1024).as_deref(), Some("RFC 7520 section 5.7"));
+        assert_eq!(index.citation(text, text.len(), 20), None);
+        assert_eq!(index.citation(text, 2, 1024), None);
     }
 
     #[test]

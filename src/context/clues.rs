@@ -43,6 +43,7 @@ pub fn first_test_marker(text: &[u8]) -> Option<(usize, &'static TestMarker)> {
 /// What one scanned text says around its findings: built once per text that holds a finding.
 pub struct Surroundings<'a> {
     text: &'a [u8],
+    cites: cite::CiteIndex,
     comments: comments::CommentIndex<'a>,
     marker: Option<(usize, &'static TestMarker)>,
 }
@@ -69,13 +70,17 @@ const CITATION_BEFORE: usize = 1024;
 
 impl<'a> Surroundings<'a> {
     pub fn new(text: &'a [u8]) -> Surroundings<'a> {
-        Surroundings { text, comments: comments::CommentIndex::new(text), marker: first_test_marker(text) }
+        Surroundings {
+            text,
+            comments: comments::CommentIndex::new(text),
+            marker: first_test_marker(text),
+            cites: cite::CiteIndex::new(text),
+        }
     }
 
     /// The RFC or IETF draft section cited in the stretch before `offset`, the closest first.
     fn citation(&self, offset: usize) -> Option<String> {
-        let from = offset.saturating_sub(CITATION_BEFORE);
-        cite::last_citation(self.text.get(from..offset.min(self.text.len()))?)
+        self.cites.citation(self.text, offset, CITATION_BEFORE)
     }
 
     /// The first fixture word within a short stretch around `offset`.
