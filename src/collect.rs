@@ -19,6 +19,9 @@ pub struct Occurrence {
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    /// In history mode, the commit's time and author, which every finding at a commit carries
+    /// (`evidence.commit_time`, `evidence.author`), those of the forgery pass too.
+    pub history: Option<(i64, Arc<str>)>,
     pub clues: Clues,
     /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
     pub encoding: Vec<&'static str>,
@@ -29,8 +32,13 @@ pub struct Occurrence {
 
 impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
-        let site =
-            Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
+        let site = Site {
+            path: &self.path,
+            start: self.start,
+            end: self.end,
+            commit: self.commit.as_deref(),
+            history: self.history.as_ref().map(|(time, author)| (*time, &**author)),
+        };
         let mut finding = Finding::new(hit, &site, &self.subject(), show_secrets);
         finding.clues = self.clues.clone();
         finding
@@ -45,6 +53,7 @@ impl Occurrence {
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            history: None,
             clues: Clues::default(),
             encoding: Vec::new(),
             silenced: Vec::new(),
@@ -101,6 +110,9 @@ pub struct Collector {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
+    /// Of `skipped`, the files over `--max-file-size`: content the scan did not see, which makes
+    /// a `scan` incomplete (a FIFO or a socket is not content).
+    pub oversized: u64,
     pub errors: u64,
     pub problems: Vec<Problem>,
 }
@@ -169,6 +181,7 @@ impl Collector {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
+        self.oversized += other.oversized;
         self.errors += other.errors;
         self.problems.extend(other.problems);
     }

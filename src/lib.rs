@@ -41,7 +41,7 @@ use anyhow::{Context as _, Result};
 
 use crate::cli::{Cli, Command};
 use crate::collect::Collector;
-use crate::commands::{decode, git, rules as rules_command, scan};
+use crate::commands::{decode, git, hook, rules as rules_command, scan};
 use crate::config::Settings;
 use crate::report::{Report, Summary};
 
@@ -60,6 +60,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Some(Command::Git(args)) => git::run(&args),
         Some(Command::Decode(args)) => decode::run(&args),
         Some(Command::Rules(args)) => rules_command::run(&args),
+        Some(Command::Hook(args)) => hook::run(args),
     }
 }
 
@@ -152,6 +153,12 @@ pub fn emit(report: &Report, settings: &Settings) -> Result<Exit> {
             report::write(report, settings, &mut out)?;
             out.flush()?;
         }
+    }
+    if let Some(path) = &settings.sarif_output {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = std::io::BufWriter::new(file);
+        report::sarif::write(report, settings, &mut out)?;
+        out.flush()?;
     }
     let Some(line) = failure_line(report, settings) else { return Ok(Exit::Clean) };
     let _ = writeln!(stderr, "{line}");

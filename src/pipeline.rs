@@ -237,6 +237,7 @@ impl<'s> Scanner<'s> {
                 compact: Arc::from(compact),
                 sha256,
                 commit: commit.cloned(),
+                history: None,
                 clues,
                 encoding: candidate.encoding.iter().map(|layer| layer.name()).collect(),
                 silenced: match directive {

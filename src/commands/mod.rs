@@ -3,5 +3,6 @@
 
 pub mod decode;
 pub mod git;
+pub mod hook;
 pub mod rules;
 pub mod scan;

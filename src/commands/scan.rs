@@ -10,7 +10,7 @@ use crate::input::walk;
 use crate::{Exit, build_report, config, emit, suggest};
 
 /// The subcommands, for "did you mean" when a PATH that does not exist is one of them mistyped.
-const COMMANDS: [&str; 4] = ["scan", "git", "decode", "rules"];
+const COMMANDS: [&str; 5] = ["scan", "git", "decode", "rules", "hook"];
 
 pub fn run(args: &ScanArgs) -> Result<Exit> {
     let started = Instant::now();
@@ -29,6 +29,35 @@ pub fn run(args: &ScanArgs) -> Result<Exit> {
         }
     }
     let collector = walk::scan_paths(&settings);
+    let (unread, oversized) = (collector.errors, collector.oversized);
     let report = build_report(collector, &settings, started);
-    emit(&report, &settings)
+    let exit = emit(&report, &settings)?;
+    if let Some(line) = incomplete_line(unread, oversized)
+        && !args.allow_incomplete
+    {
+        eprintln!("{line}");
+        return Ok(Exit::Findings);
+    }
+    Ok(exit)
+}
+
+/// A gate must not pass what it could not read: the line that says so, `None` when every file was
+/// read. FIFOs and sockets are not counted: they hold no committed content.
+fn incomplete_line(unread: u64, oversized: u64) -> Option<String> {
+    let files = |count: u64| if count == 1 { "1 file".to_string() } else { format!("{count} files") };
+    let parts: Vec<String> = [
+        (unread > 0).then(|| format!("{} could not be read", files(unread))),
+        (oversized > 0).then(|| format!("{} skipped over --max-file-size", files(oversized))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "jwtscan: error: the scan is incomplete: {} (named in the warnings above); pass --allow-incomplete to \
+         accept that",
+        parts.join(" and ")
+    ))
 }

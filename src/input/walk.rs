@@ -135,6 +135,7 @@ impl Worker<'_, '_> {
             Ok(metadata) if metadata.len() > settings.max_file_size => {
                 let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
                 self.out.skip(&display, &reason);
+                self.out.oversized += 1;
                 return;
             }
             Ok(_) => {}

@@ -2,7 +2,9 @@
 
 pub(crate) mod details;
 pub mod github;
+pub mod gitlab;
 mod json;
+pub mod junit;
 pub mod sarif;
 mod text;
 
@@ -124,6 +126,8 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, settings, out),
         Format::Github => github::write(report, settings, out),
+        Format::Gitlab => gitlab::write(report, settings, out),
+        Format::Junit => junit::write(report, settings, out),
     }
 }
 

@@ -499,3 +499,17 @@ fn a_history_report_reads_the_same_whether_findings_spill_to_disk_or_stay_in_mem
         assert_eq!(run("0"), in_memory, "{format}");
     }
 }
+
+#[test]
+fn a_weak_secret_found_in_history_carries_the_commit_time_and_author() {
+    let mut repo = Repo::new();
+    let weak = crate::cli::util::signed_hs256(r#"{"alg":"HS256"}"#, r#"{"sub":"1"}"#, b"secret");
+    repo.write("app.env", &format!("TOKEN={weak}\n"));
+    let added = repo.commit("add token");
+    let run = jwtscan_git(repo.path(), &[]);
+    let found = run.findings("weak-secret");
+    assert_eq!(found.len(), 1, "{}", run.report);
+    assert_eq!(found[0]["commit"], added.as_str());
+    assert_eq!(found[0]["evidence"]["author"], "Test Author");
+    assert_eq!(found[0]["evidence"]["commit_time"], "2023-11-14T22:14:20Z");
+}

@@ -62,3 +62,16 @@ fn the_readme_demo_command_scans_the_demo_under_its_own_config() {
     assert!(report["summary"]["findings"].as_u64() > Some(10), "{}", report["summary"]);
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn the_docs_give_the_real_rule_count_and_report_format_lists_every_rule_id() {
+    let count = rules::all().len();
+    let readme = readme();
+    assert!(readme.contains(&format!("The {count} rules are listed")), "README.md must say {count} rules");
+    let contract = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report-format.md")).unwrap();
+    let start = contract.find(&format!("The {count} rule ids (")).expect("report-format.md gives the real count");
+    let list = &contract[start..start + contract[start..].find(')').unwrap() + 1];
+    for rule in rules::all() {
+        assert!(list.contains(&format!("`{}`", rule.id)), "report-format.md does not list {}", rule.id);
+    }
+}

@@ -15,16 +15,9 @@ use serde_json::Value;
 const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
 
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
-    // `shared/` sits beside the clone in CI (`../shared`); a git worktree may be one level deeper.
-    const SCHEMA: &str = "shared/data/schemas/sarif-schema-2.1.0.json";
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = manifest
-        .ancestors()
-        .skip(1)
-        .map(|folder| folder.join(SCHEMA))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("the SARIF schema must be at {}", manifest.join("..").join(SCHEMA).display()));
-    let text = std::fs::read_to_string(&path).unwrap();
+    // Vendored (tests/schemas/README.md says from where): the suite needs nothing beside the clone.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::draft4::options().should_validate_formats(true).build(&schema).unwrap()
 });

@@ -272,6 +272,7 @@ impl BlobWorker<'_> {
                 let mut occurrence = occurrence.clone();
                 occurrence.path = Arc::clone(path);
                 occurrence.commit = sha.as_deref().map(Arc::from);
+                occurrence.history = commit.map(|(commit, author)| (commit.time, Arc::from(author)));
                 let key = (Arc::clone(path), occurrence.sha256.clone());
                 keep_oldest(&mut self.hmac, key, place.commit, vec![occurrence]);
             }
