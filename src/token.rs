@@ -34,6 +34,9 @@ pub struct Token<'a> {
     pub payload: Payload,
     /// The decoded JWS signature; empty for JWE and for unsigned tokens.
     pub signature: Vec<u8>,
+    /// What in its header or claims JSON strict parsers reject and common verifiers accept
+    /// (see `lenient`): read anyway, and said in `leaked-token`'s evidence.
+    pub unusual_json: Vec<&'static str>,
 }
 
 impl<'a> Token<'a> {
@@ -86,7 +89,8 @@ pub fn decode(compact: &str) -> Option<Token<'_>> {
     if segments[0].is_empty() || segments[0].len() > MAX_HEADER_SEGMENT {
         return None;
     }
-    let header = match serde_json::from_slice::<Value>(&b64url_decode(segments[0])?).ok()? {
+    let mut unusual_json = Vec::new();
+    let header = match parse_lenient(&b64url_decode(segments[0])?, &mut unusual_json).ok()? {
         Value::Object(map) => map,
         _ => return None,
     };
@@ -95,14 +99,13 @@ pub fn decode(compact: &str) -> Option<Token<'_>> {
         Form::Jws => {
             let payload_bytes = b64url_decode(segments[1])?;
             let signature = b64url_decode(segments[2])?;
-            let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
+            let payload = match parse_lenient(&payload_bytes, &mut unusual_json) {
                 Ok(Value::Object(claims)) => Payload::Claims(claims),
-                // Only running out of input means "cut short"; numbers out of range or nesting
-                // past serde_json's limit are hostile or odd payloads of real tokens.
+                // Only running out of input means "cut short".
                 Err(err) if err.classify() == serde_json::error::Category::Eof => Payload::Truncated,
                 _ => Payload::Opaque,
             };
-            Some(Token { compact, form, header, payload, signature })
+            Some(Token { compact, form, header, payload, signature, unusual_json })
         }
         Form::Jwe => {
             header.get("enc")?.as_str()?;
@@ -115,9 +118,158 @@ pub fn decode(compact: &str) -> Option<Token<'_>> {
                     return None;
                 }
             }
-            Some(Token { compact, form, header, payload: Payload::Encrypted, signature: Vec::new() })
+            Some(Token { compact, form, header, payload: Payload::Encrypted, signature: Vec::new(), unusual_json })
         }
     }
+}
+
+/// Deepest nesting kept when JSON is read leniently: below serde_json's limit of 128.
+const LENIENT_DEPTH: usize = 100;
+
+/// JSON as common verifiers read it: serde_json first; if it refuses, once more after `lenient`
+/// has mended what they accept (a number out of range, a lone surrogate, nesting past serde's
+/// limit), each mend named in `unusual`. Errors are serde's, of the text as given.
+fn parse_lenient(bytes: &[u8], unusual: &mut Vec<&'static str>) -> Result<Value, serde_json::Error> {
+    let err = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => return Ok(value),
+        Err(err) if err.classify() == serde_json::error::Category::Eof => return Err(err),
+        Err(err) => err,
+    };
+    let mut mended = Vec::new();
+    let found = lenient(bytes, &mut mended);
+    if found.is_empty() {
+        return Err(err);
+    }
+    let value = serde_json::from_slice::<Value>(&mended).map_err(|_| err)?;
+    for what in found {
+        if !unusual.contains(&what) {
+            unusual.push(what);
+        }
+    }
+    Ok(value)
+}
+
+/// Copies JSON `text` to `out`, mending what strict parsers refuse: a number out of the `f64`
+/// range becomes the largest finite one, a lone UTF-16 surrogate escape `\ufffd`, and a value
+/// nested deeper than `LENIENT_DEPTH` `null`. Returns what it mended. One pass, linear.
+fn lenient(text: &[u8], out: &mut Vec<u8>) -> Vec<&'static str> {
+    let mut found: Vec<&'static str> = Vec::new();
+    let mut note = |what: &'static str| {
+        if !found.contains(&what) {
+            found.push(what);
+        }
+    };
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        match b {
+            b'"' => {
+                out.push(b);
+                i += 1;
+                while i < text.len() && text[i] != b'"' {
+                    if text[i] == b'\\' && text.get(i + 1) == Some(&b'u') {
+                        let unit = hex4(text, i + 2);
+                        let low = hex4(text, i + 8).filter(|_| text.get(i + 6..i + 8) == Some(b"\\u"));
+                        match unit {
+                            Some(0xD800..=0xDBFF) if low.is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) => {
+                                out.extend_from_slice(&text[i..i + 12]);
+                                i += 12;
+                            }
+                            Some(0xD800..=0xDFFF) => {
+                                note("lone UTF-16 surrogate");
+                                out.extend_from_slice(b"\\ufffd");
+                                i += 6;
+                            }
+                            _ => {
+                                out.extend_from_slice(&text[i..(i + 2).min(text.len())]);
+                                i += 2;
+                            }
+                        }
+                        continue;
+                    }
+                    let step = if text[i] == b'\\' { 2 } else { 1 };
+                    out.extend_from_slice(&text[i..(i + step).min(text.len())]);
+                    i += step;
+                }
+                if i < text.len() {
+                    out.push(b'"');
+                    i += 1;
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = i + text[i..]
+                    .iter()
+                    .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .unwrap_or(text.len() - i);
+                let number = std::str::from_utf8(&text[i..end]).ok().and_then(|n| n.parse::<f64>().ok());
+                match number {
+                    Some(n) if n.is_infinite() => {
+                        note("number out of range");
+                        out.extend_from_slice(if n < 0.0 {
+                            b"-1.7976931348623157e308"
+                        } else {
+                            b"1.7976931348623157e308"
+                        });
+                    }
+                    _ => out.extend_from_slice(&text[i..end]),
+                }
+                i = end;
+            }
+            b'[' | b'{' if depth >= LENIENT_DEPTH => {
+                note("nesting deeper than 100");
+                out.extend_from_slice(b"null");
+                i = skip_value(text, i);
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                out.push(b);
+                i += 1;
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                out.push(b);
+                i += 1;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    found
+}
+
+/// The four hex digits at `at` as a number.
+fn hex4(text: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(text.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(digits, 16).ok()
+}
+
+/// One past the array or object opening at `start`, strings skipped.
+fn skip_value(text: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                i += 1;
+                while i < text.len() && text[i] != b'"' {
+                    i += if text[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    text.len()
 }
 
 fn is_b64url(segment: &str) -> bool {
@@ -187,8 +339,41 @@ mod tests {
     fn only_json_cut_short_is_a_truncated_payload() {
         // {"sub":"1
         assert_eq!(decode("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx.c2ln").unwrap().payload, Payload::Truncated);
-        // {"exp":1e400}
-        assert_eq!(decode("eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjFlNDAwfQ.c2ln").unwrap().payload, Payload::Opaque);
+        // [1, 2
+        assert_eq!(decode("eyJhbGciOiJIUzI1NiJ9.WzEsIDI.c2ln").unwrap().payload, Payload::Truncated);
+    }
+
+    fn encoded(json: &str) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    #[test]
+    fn json_strict_parsers_refuse_but_verifiers_accept_is_read_and_named() {
+        let deep = format!("{{\"sub\":\"1\",\"x\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        let cases = [
+            (r#"{"alg":"HS256","x":1e999}"#, r#"{"exp":1e400}"#, vec!["number out of range"]),
+            (r#"{"alg":"HS256","kid":"\ud800"}"#, r#"{"sub":"\udc00x"}"#, vec!["lone UTF-16 surrogate"]),
+            (r#"{"alg":"HS256"}"#, deep.as_str(), vec!["nesting deeper than 100"]),
+        ];
+        for (header, claims, unusual) in cases {
+            let compact = format!("{}.{}.c2ln", encoded(header), encoded(claims));
+            let token = decode(&compact).unwrap_or_else(|| panic!("{header} {claims}"));
+            assert_eq!(token.alg(), Some("HS256"));
+            assert!(token.claims().is_some(), "{claims}");
+            assert_eq!(token.unusual_json, unusual, "{header} {claims}");
+        }
+        assert_eq!(decode(JWT_IO).unwrap().unusual_json, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn lenient_reading_keeps_valid_pairs_and_escapes() {
+        let mut out = Vec::new();
+        let found = lenient(br#"{"a":"\ud83d\ude00 \" \\u","b":[-1e999,2.5]}"#, &mut out);
+        assert_eq!(found, ["number out of range"]);
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["a"], "\u{1f600} \" \\u");
+        assert_eq!(value["b"][0], -f64::MAX);
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
     }
     let (outcomes, verification) = verification::pass(wanted, settings).unzip();
     let judge = judge::Judge::new(settings, outcomes.unwrap_or_default());
-    let mut tally = judge::Tally::default();
+    let mut tally = judge::Tally { fail_on: settings.fail_on, ..judge::Tally::default() };
     // Judging keeps the report order, so the findings are judged in the order they are sorted.
     let findings = match merged.into_memory() {
         // The usual case: every finding is in memory, in one sorted list, judged once.
@@ -63,7 +63,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
     };
     problems.sort_by_cached_key(ToString::to_string);
     problems.dedup();
-    let judge::Tally { findings: count, failing, contexts, statistics, mut held_back } = tally;
+    let judge::Tally { findings: count, failing, contexts, statistics, mut held_back, .. } = tally;
     held_back.inline_ignore = ignored_inline;
     let summary = Summary {
         files_scanned,

@@ -88,11 +88,62 @@ pub fn names_example(claims: &Map<String, Value>) -> bool {
 /// Whether a token looks like a real credential wherever it sits: live at `now` (or without a
 /// readable `exp`), and naming a real issuer or audience, or matching a privileged issuer profile.
 pub fn looks_real(claims: &Map<String, Value>, now: i64, privileged: bool) -> bool {
+    real_reason(claims, now, privileged).is_some()
+}
+
+/// Why a token looks like a real credential (see `looks_real`), or `None`. An issuer that is a
+/// reserved example name (`issuer.example.com`) makes it an example whatever its audience says.
+pub fn real_reason(claims: &Map<String, Value>, now: i64, privileged: bool) -> Option<String> {
     let live = match claims.get("exp").and_then(Value::as_f64) {
-        Some(exp) => exp > now as f64,
-        None => true,
+        Some(exp) if exp > now as f64 => "live",
+        Some(_) => return None,
+        None => "never expires",
     };
-    live && (privileged || names(claims, "iss").into_iter().chain(names(claims, "aud")).any(real_name))
+    if privileged {
+        return Some(format!("{live}, from a privileged issuer profile"));
+    }
+    let issuers = names(claims, "iss");
+    if issuers.iter().any(|name| reserved_name(name)) {
+        return None;
+    }
+    let host = issuers.into_iter().chain(names(claims, "aud")).find(|name| real_name(name))?;
+    let host = host_of(&host.trim().to_ascii_lowercase()).map(|host| host.chars().take(80).collect::<String>())?;
+    Some(format!("{live}, names the real host {host}"))
+}
+
+/// The host of a registry key (`registry.redhat.io`, `https://index.docker.io/v1/`) when it is
+/// a real one, not a reserved or loopback name.
+pub fn real_registry(key: &str) -> Option<String> {
+    let lowered = key.trim().to_ascii_lowercase();
+    if !real_name(&lowered) {
+        return None;
+    }
+    host_of(&lowered).map(|host| host.chars().take(80).collect())
+}
+
+/// Subjects, names and issue times that fixtures copy from the jwt.io sample and tutorials.
+const EXAMPLE_SUBJECTS: [&str; 4] = ["1234567890", "0123456789", "user123", "test-user"];
+const EXAMPLE_NAMES: [&str; 4] = ["john doe", "jane doe", "john smith", "test user"];
+const JWT_IO_IAT: i64 = 1_516_239_022;
+
+/// What in a token's own claims says it is a fixture: the jwt.io sample's subject, name or issue
+/// time, an example person, an email under a reserved domain.
+pub fn fixture_claims(claims: &Map<String, Value>) -> Vec<&'static str> {
+    let mut signs = Vec::new();
+    let text = |name: &str| claims.get(name).and_then(Value::as_str).map(|value| value.trim().to_ascii_lowercase());
+    if text("sub").is_some_and(|sub| EXAMPLE_SUBJECTS.contains(&sub.as_str())) {
+        signs.push("an example subject");
+    }
+    if text("name").is_some_and(|name| EXAMPLE_NAMES.contains(&name.as_str())) {
+        signs.push("an example name");
+    }
+    if names(claims, "email").into_iter().any(reserved_name) {
+        signs.push("an example email address");
+    }
+    if claims.get("iat").and_then(Value::as_i64) == Some(JWT_IO_IAT) {
+        signs.push("the jwt.io sample's issue time");
+    }
+    signs
 }
 
 #[cfg(test)]
@@ -180,6 +231,28 @@ mod tests {
         assert!(!looks_real(&claims(r#"{"iss":"joe","aud":"test"}"#), NOW, false));
         assert!(!looks_real(&claims(r#"{"sub":"1"}"#), NOW, false));
         assert!(!looks_real(&claims(r#"{"iss":"http://localhost:9000"}"#), NOW, false));
+    }
+
+    #[test]
+    fn a_reserved_issuer_is_an_example_whatever_the_audience() {
+        let fixture = claims(r#"{"iss":"https://issuer.example.com","aud":"https://api.acme.io","sub":"1234567890"}"#);
+        assert!(!looks_real(&fixture, NOW, false));
+        assert_eq!(fixture_claims(&fixture), ["an example subject"]);
+    }
+
+    #[test]
+    fn the_reason_names_liveness_and_the_real_host() {
+        let reason = real_reason(&claims(r#"{"aud":"https://svc:pw@API.acme.io:443/x"}"#), NOW, false);
+        assert_eq!(reason.as_deref(), Some("never expires, names the real host api.acme.io"));
+        let reason = real_reason(&claims(r#"{"iss":"k8s","exp":1800000000}"#), NOW, true);
+        assert_eq!(reason.as_deref(), Some("live, from a privileged issuer profile"));
+    }
+
+    #[test]
+    fn jwt_io_sample_claims_are_fixture_signs() {
+        let sample = claims(r#"{"sub":"1234567890","name":"John Doe","iat":1516239022,"email":"john@example.com"}"#);
+        assert_eq!(fixture_claims(&sample).len(), 4);
+        assert!(fixture_claims(&claims(r#"{"sub":"u-81f2","name":"Ada"}"#)).is_empty());
     }
 
     #[test]

@@ -29,9 +29,11 @@ impl<'a> CommentIndex<'a> {
             .map(|(open, close)| {
                 let opens = memchr::memmem::find_iter(buf, open.as_bytes())
                     .filter(|&at| {
-                        // `src/**/x` is no comment: the opener is followed by a space or line end.
+                        // `src/**/x` is no comment: the opener is followed by a space or line end,
+                        // and is not inside a string literal (`"src/** "`).
                         let next = buf.get(at + open.len()).copied();
                         next.is_none_or(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
+                            && !in_string_literal(buf, at)
                     })
                     .collect();
                 (opens, memchr::memmem::find_iter(buf, close.as_bytes()).collect())
@@ -70,6 +72,43 @@ impl<'a> CommentIndex<'a> {
                     .is_some_and(|at| opens_docstring(&buf[from..offset], at - from, quote.len(), from == 0))
             })
     }
+}
+
+/// How far back on its line a marker's string-literal check reads.
+const QUOTE_LOOK_BACK: usize = 1024;
+
+/// Whether `at` is the first non-blank byte of its line.
+pub fn starts_line(buf: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(QUOTE_LOOK_BACK);
+    let line_start = memchr::memrchr(b'\n', &buf[from..at]).map(|i| from + i + 1);
+    line_start.or((from == 0).then_some(0)).is_some_and(|start| buf[start..at].trim_ascii().is_empty())
+}
+
+/// Whether `at` lies inside a `"…"`, `'…'` or `` `…` `` string opened earlier on its line. A line
+/// longer than the look-back counts as inside, so a marker there decides nothing.
+fn in_string_literal(buf: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(QUOTE_LOOK_BACK);
+    let Some(line_start) = memchr::memrchr(b'\n', &buf[from..at]).map(|i| from + i + 1).or((from == 0).then_some(0))
+    else {
+        return true;
+    };
+    let mut open: Option<u8> = None;
+    let mut previous = b' ';
+    let mut bytes = buf[line_start..at].iter();
+    while let Some(&b) = bytes.next() {
+        match (open, b) {
+            (Some(_), b'\\') => {
+                bytes.next();
+            }
+            (Some(quote), _) if b == quote => open = None,
+            (None, b'"' | b'`') => open = Some(b),
+            // An apostrophe after a letter is one (`don't`), not a quote.
+            (None, b'\'') if !previous.is_ascii_alphanumeric() => open = Some(b),
+            _ => {}
+        }
+        previous = b;
+    }
+    open.is_some()
 }
 
 /// The last position in sorted `positions` before `offset`.
@@ -145,6 +184,9 @@ mod tests {
         assert!(doc("/** TOKEN */"));
         assert!(!doc("/**\n * docs\n */\nconst t = \"TOKEN\";"));
         assert!(!doc("const glob = \"src/**/*.js\";\nconst t = \"TOKEN\";"));
+        assert!(!doc("const globs = [\"src/** \", \"docs/**\"];\nconst t = \"TOKEN\";"));
+        assert!(!doc("let p = '/** ';\nlet t = \"TOKEN\";"));
+        assert!(doc("f(); /** TOKEN */"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! `contexts.toml` (path conventions, reserved names, documentation comments), `examples.toml`
 //! (published tokens and keys by SHA-256) and `issuers.toml` (issuer profiles).
 
+mod cite;
 mod claims;
 mod clues;
 mod comments;
@@ -23,7 +24,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub use claims::{looks_real, names_example, reserved_name};
-pub use clues::{Clues, StoredClues, Surroundings};
+pub use clues::{Clues, StoredClues, Surroundings, TokenFacts};
 pub use comments::in_doc_comment;
 pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};
@@ -93,6 +94,8 @@ pub enum Reason {
     Path(String),
     /// A published example token or key; its source.
     Published(&'static str),
+    /// The RFC or draft section cited just before it.
+    Cited(String),
     /// The issuer and audience are reserved example names.
     ExampleClaims,
     /// Inside a documentation comment.
@@ -108,6 +111,7 @@ impl fmt::Display for Reason {
             Reason::Config => f.write_str("a [context] glob in the config file"),
             Reason::Path(part) => write!(f, "path convention `{part}`"),
             Reason::Published(source) => write!(f, "published example: {source}"),
+            Reason::Cited(citation) => write!(f, "published example: the file cites {citation} beside it"),
             Reason::ExampleClaims => f.write_str("issuer and audience are reserved example names"),
             Reason::DocComment => f.write_str("inside a documentation comment"),
             Reason::TestMarker(marker) => write!(f, "after `{marker}`"),
@@ -144,6 +148,9 @@ pub fn path_class(path: &str, config_relative: Option<&str>, overrides: &Overrid
 pub fn classify_at(path: &str, by_path: &Option<Classification>, clues: &Clues) -> Classification {
     if let Some(source) = clues.published {
         return Classification { context: Context::Example, reason: Reason::Published(source) };
+    }
+    if let Some(citation) = &clues.citation {
+        return Classification { context: Context::Example, reason: Reason::Cited(citation.clone()) };
     }
     if let Some(found) = by_path {
         return found.clone();
@@ -231,6 +238,14 @@ mod tests {
     fn a_token_in_a_doc_comment_of_a_source_file_is_docs() {
         assert_eq!(context("src/lib.rs", &token_clues("{}", "/// let token = \"TOKEN\";")), Context::Docs);
         assert_eq!(context("src/lib.rs", &token_clues("{}", "// let token = \"TOKEN\";")), Context::Source);
+    }
+
+    #[test]
+    fn a_cited_rfc_section_beside_a_vector_makes_it_an_example_anywhere() {
+        let clues = token_clues("{}", "// RFC 7520, section 5.7\nconst JWS = \"TOKEN\";");
+        let found = classify("src/jose.go", None, &clues, &Overrides::default());
+        assert_eq!(found.context, Context::Example);
+        assert_eq!(found.reason.to_string(), "published example: the file cites RFC 7520 section 5.7 beside it");
     }
 
     #[test]

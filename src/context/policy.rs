@@ -76,6 +76,20 @@ impl Policy {
         if looks_real && !published { Action::Fail } else { self.action(context) }
     }
 
+    /// Why a finding that fails does: its context counts, or the token is real wherever it sits
+    /// (`why_real`, or `verified_live` by `--verify`).
+    pub fn fail_reason(&self, context: Context, why_real: Option<&str>, verified_live: bool) -> String {
+        match () {
+            _ if self.strict => format!("{context}: --strict makes every context count"),
+            _ if verified_live => format!("verified live against its issuer, in {context}"),
+            _ if self.action(context) == Action::Fail && context == Context::Source => {
+                "source: code that ships counts toward --fail-on".to_string()
+            }
+            _ if self.action(context) == Action::Fail => format!("{context}: the [context.policy] for it is fail"),
+            _ => format!("looks real in {context}: {}", why_real.unwrap_or("a real credential")),
+        }
+    }
+
     /// The verdict on a finding, given `--fail-on`. `looks_real` (see `looks_real`) makes it count
     /// wherever it sits, unless it is a published example: a real credential pasted into a
     /// fixture still fails.
@@ -149,6 +163,19 @@ mod tests {
         assert_eq!(policy.decide(LOW, Context::Test, Severity::Low, false, false), Verdict::Fails);
         assert_eq!(policy.decide(LOW, Context::Vendor, Severity::Critical, false, false), Verdict::Held);
         assert_eq!(policy.decide(LOW, Context::Source, Severity::Critical, false, false), Verdict::Reported);
+    }
+
+    #[test]
+    fn the_fail_reason_says_which_rule_of_the_gate_applied() {
+        let policy = Policy::default();
+        assert_eq!(policy.fail_reason(Context::Source, None, false), "source: code that ships counts toward --fail-on");
+        assert_eq!(
+            policy.fail_reason(Context::Test, Some("live, names the real host a.io"), false),
+            "looks real in test: live, names the real host a.io"
+        );
+        assert!(policy.fail_reason(Context::Test, None, true).starts_with("verified live"));
+        let strict = Policy { strict: true, ..Policy::default() };
+        assert!(strict.fail_reason(Context::Docs, None, false).contains("--strict"));
     }
 
     #[test]

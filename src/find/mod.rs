@@ -56,6 +56,9 @@ pub struct Candidate {
     pub end: usize,
     pub inner: Option<String>,
     pub encoding: Vec<Layer>,
+    /// The registry key of the pull-secret entry holding it inside a decoded layer; one in the
+    /// text itself is read by the caller (`registry_key`).
+    pub registry: Option<Box<str>>,
 }
 
 impl Candidate {
@@ -154,6 +157,7 @@ fn find_from(
             end: found.end,
             inner: Some(found.token),
             encoding: found.encoding,
+            registry: found.registry,
         }));
         walk.floor = walk.floor.max(resume);
         at = resume.max(hit + 1);
@@ -268,7 +272,7 @@ fn bare_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
         return (None, chain.end);
     }
     let found = chain.token_end().filter(|&end| is_token(buf, start, end));
-    (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() }), chain.end)
+    (found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new(), registry: None }), chain.end)
 }
 
 /// In binary data, a token packed against the bytes before it: a dex string after its length
@@ -284,7 +288,7 @@ fn packed_at(buf: &[u8], start: usize, walk: &mut Walk) -> Option<Candidate> {
         return None;
     }
     let found = Chain::walk(buf, start).token_end().filter(|&end| is_token(buf, start, end));
-    found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new() })
+    found.map(|end| Candidate { start, end, inner: None, encoding: Vec::new(), registry: None })
 }
 
 /// Up to this many segment separators are remembered; a longer chain is never a token.
@@ -467,11 +471,17 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
     if lines_end > first_end {
         let joined: Vec<u8> = buf[start..lines_end].iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
         if let Some(inner) = unwrap_token(&joined) {
-            return (Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new() }), lines_end);
+            return (
+                Some(Candidate { start, end: lines_end, inner: Some(inner), encoding: Vec::new(), registry: None }),
+                lines_end,
+            );
         }
     }
     match unwrap_token(first_line) {
-        Some(inner) => (Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new() }), first_end),
+        Some(inner) => (
+            Some(Candidate { start, end: first_end, inner: Some(inner), encoding: Vec::new(), registry: None }),
+            first_end,
+        ),
         None => (None, lines_end),
     }
 }
@@ -480,8 +490,9 @@ fn wrapped_at(buf: &[u8], start: usize) -> (Option<Candidate>, usize) {
 const LINE_WIDTHS: [usize; 2] = [64, 76];
 
 /// Where a base64 run that is wrapped over lines (`echo $jwt | base64`) ends: while the current
-/// line is exactly a standard width, the next line, indented or not, continues it if it holds
-/// only base64 and no more than that width. `first_end` when the run is not wrapped.
+/// line is exactly a standard width, the next line, indented or not (a Go raw string's lines
+/// start at column 0), continues it if it holds only base64 and no more than that width; the last
+/// line may end in the quote closing its string. `first_end` when the run is not wrapped.
 fn wrapped_lines_end(buf: &[u8], start: usize, first_end: usize) -> usize {
     let width = first_end - start;
     if !LINE_WIDTHS.contains(&width) || buf.get(first_end - 1) == Some(&b'=') {
@@ -506,11 +517,13 @@ fn wrapped_lines_end(buf: &[u8], start: usize, first_end: usize) -> usize {
         }
         let len = at - line_start;
         let line_end = skip_padding(buf, at, ANY64);
-        if len == 0 || len > width || !matches!(buf.get(line_end), None | Some(b'\r' | b'\n')) {
+        // The last line may close the string it is in (a Go raw string, a quoted value).
+        let closes = matches!(buf.get(line_end), Some(b'`' | b'"' | b'\''));
+        if len == 0 || len > width || !(closes || matches!(buf.get(line_end), None | Some(b'\r' | b'\n'))) {
             return end;
         }
         end = line_end;
-        if len < width || line_end > at {
+        if len < width || line_end > at || closes {
             return end;
         }
     }

@@ -206,6 +206,19 @@ fn finds_a_wrapper_split_over_lines_by_base64_or_openssl() {
 }
 
 #[test]
+fn finds_a_wrapper_in_a_go_raw_string_whose_lines_start_at_column_zero() {
+    for quote in ["`", "\""] {
+        let wrapper = wrapped_lines(JWT_IO, 76, "\n", "");
+        assert!(wrapper.lines().count() > 2);
+        let text = format!("package x\n\nconst tok = {quote}{wrapper}{quote}\n");
+        let found = find(text.as_bytes());
+        assert_eq!(found.len(), 1, "{text}");
+        assert_eq!((found[0].start, found[0].end), only(&text, &wrapper)[0], "{text}");
+        assert_eq!(found[0].inner.as_deref(), Some(JWT_IO));
+    }
+}
+
+#[test]
 fn a_one_line_wrapper_of_exactly_a_line_width_is_not_joined_with_the_next_line() {
     // 57 bytes of token: exactly 76 characters of base64
     let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwMTIzNDU2NyJ9.";

@@ -65,7 +65,8 @@ pub struct HeldBack {
     pub min_severity: u64,
     /// On a `jwtscan:ignore` line.
     pub inline_ignore: u64,
-    /// In a context whose policy is `ignore`.
+    /// Kept from failing the run by their context: held back under an `ignore` policy, or
+    /// reported at or above `--fail-on` in a context that does not count (`report`).
     pub context_policy: u64,
 }
 
@@ -128,10 +129,15 @@ impl<'s> Judge<'s> {
         if finding.severity < settings.min_severity {
             return Err(Held::MinSeverity);
         }
-        let real = finding.clues.looks_real || verification::is_live(&finding);
+        let live = verification::is_live(&finding);
+        let real = finding.clues.looks_real || live;
         let published = finding.clues.published.is_some();
         let verdict = settings.policy.decide(settings.fail_on, finding.context, finding.severity, real, published);
         finding.fails = verdict.fails();
+        if finding.fails {
+            let why = settings.policy.fail_reason(finding.context, finding.clues.why_real.as_deref(), live);
+            finding.evidence.insert("verdict_reason".into(), why.into());
+        }
         finding.counts = settings.policy.effective(finding.context, real, published) == crate::context::Action::Fail;
         if verdict == crate::context::Verdict::Held {
             return Err(Held::ContextPolicy);
@@ -143,6 +149,9 @@ impl<'s> Judge<'s> {
 /// The counts a summary gives of what the report holds and what it held back.
 #[derive(Default)]
 pub struct Tally {
+    /// `--fail-on`: a reported finding at or above it that does not count was held back from
+    /// failing by its context.
+    pub fail_on: Option<crate::severity::Severity>,
     pub findings: u64,
     pub failing: u64,
     pub contexts: ContextCounts,
@@ -156,6 +165,9 @@ impl Tally {
             Ok(finding) => {
                 self.findings += 1;
                 self.failing += u64::from(finding.fails);
+                if !finding.counts && self.fail_on.is_some_and(|threshold| finding.severity >= threshold) {
+                    self.held_back.context_policy += 1;
+                }
                 self.contexts.add(finding.context);
                 if statistics {
                     self.statistics.entry(finding.rule.clone()).or_default().add(finding.context);

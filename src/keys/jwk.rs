@@ -160,13 +160,12 @@ fn yaml_key(buf: &[u8], at: usize, span: std::ops::Range<usize>) -> Option<Found
     }
     let indent = at - line_start;
     let starts_item = prefix.contains(&b'-');
-    let mut members = Map::new();
-    let mut private_at: Vec<(String, usize, usize)> = Vec::new();
+    let mut pairs: Vec<YamlPair> = Vec::new();
     let mut add = |line_start: usize, line: &[u8], key_offset: usize| {
-        if let Some((name, value, value_end)) = line.get(key_offset..).and_then(yaml_pair) {
-            let start = line_start + key_offset;
-            private_at.push((name.clone(), start, line_start + key_offset + value_end));
-            members.entry(name).or_insert(Value::String(value));
+        if let Some(mut pair) = line.get(key_offset..).and_then(yaml_pair) {
+            pair.start += line_start + key_offset;
+            pair.end += line_start + key_offset;
+            pairs.push(pair);
         }
     };
     // The kty line and the lines above it, up to the start of the list item or mapping.
@@ -198,11 +197,32 @@ fn yaml_key(buf: &[u8], at: usize, span: std::ops::Range<usize>) -> Option<Found
         }
         next = end + 1;
     }
+    // Members ending in a comma are a JavaScript or Python object literal, not YAML: there an
+    // unquoted value is an expression (`k: b64u(key)`, `d: jwk.d`), never key material.
+    let code = pairs.iter().any(|pair| pair.comma);
+    let mut members = Map::new();
+    let mut private_at: Vec<(String, usize, usize)> = Vec::new();
+    for pair in pairs {
+        if !pair.quoted && (code || !plain_scalar(&pair.name, &pair.value)) {
+            continue;
+        }
+        private_at.push((pair.name.clone(), pair.start, pair.end));
+        members.entry(pair.name).or_insert(Value::String(pair.value));
+    }
     let private = private_name(&members).and_then(|(name, value)| {
         let (_, start, end) = private_at.iter().find(|(member, _, _)| member == name)?;
         Some(PrivateMember { name, value, start: *start, end: *end })
     });
     Some(FoundKey { members, json: None, private })
+}
+
+/// Whether an unquoted YAML value of member `name` is a literal: no call, operator or separator,
+/// and for the private members (`d`, `k`) base64url text, which key material always is.
+fn plain_scalar(name: &str, value: &str) -> bool {
+    if value.bytes().any(|b| matches!(b, b'(' | b')' | b',' | b';' | b' ' | b'+' | b'{' | b'[')) {
+        return false;
+    }
+    !matches!(name, "d" | "k") || value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'='))
 }
 
 fn line_end(buf: &[u8], start: usize) -> usize {
@@ -242,9 +262,21 @@ fn yaml_indent(line: &[u8], indent: usize) -> Indent {
     }
 }
 
-/// `name: value` with a scalar value (quotes and trailing comments removed), and the offset
-/// one past the value.
-fn yaml_pair(text: &[u8]) -> Option<(String, String, usize)> {
+/// One `name: value` line of a mapping: offsets are relative to the name until placed.
+struct YamlPair {
+    name: String,
+    value: String,
+    start: usize,
+    /// One past the value.
+    end: usize,
+    /// The value was a quoted string: a literal whatever the surrounding syntax.
+    quoted: bool,
+    /// The line ends in a comma after the value (an object literal in code).
+    comma: bool,
+}
+
+/// `name: value` with a scalar value (quotes, a trailing comma and comments removed).
+fn yaml_pair(text: &[u8]) -> Option<YamlPair> {
     let text = text.strip_suffix(b"\r").unwrap_or(text);
     let colon = memchr::memchr(b':', text)?;
     let name = std::str::from_utf8(&text[..colon]).ok()?.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -256,21 +288,27 @@ fn yaml_pair(text: &[u8]) -> Option<(String, String, usize)> {
     let value_start = colon + 1 + leading;
     let mut value = &text[value_start..];
     let value_end;
+    let quoted = matches!(value.first(), Some(b'"' | b'\''));
+    let comma;
     if let Some(quote @ (b'"' | b'\'')) = value.first().copied() {
         let close = memchr::memchr(quote, &value[1..])?;
         value_end = value_start + close + 2;
+        comma = text[value_end..].trim_ascii_start().starts_with(b",");
         value = &value[1..=close];
     } else {
-        if let Some(comment) = memchr::memmem::find(value, b" #") {
+        if let Some(comment) = memchr::memmem::find(value, b" #").or_else(|| memchr::memmem::find(value, b" //")) {
             value = &value[..comment];
         }
         value = value.trim_ascii_end();
+        comma = value.ends_with(b",");
+        value = value.strip_suffix(b",").unwrap_or(value).trim_ascii_end();
         value_end = value_start + value.len();
     }
     if value.is_empty() {
         return None;
     }
-    Some((name.to_string(), String::from_utf8_lossy(value).into_owned(), value_end))
+    let value = String::from_utf8_lossy(value).into_owned();
+    Some(YamlPair { name: name.to_string(), value, start: 0, end: value_end, quoted, comma })
 }
 
 /// The forms of a key a library may use as an HMAC key: (bytes, form, is it a public key).

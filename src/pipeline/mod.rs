@@ -186,6 +186,7 @@ impl<'s> Scanner<'s> {
         // The last line whose ignore comments were read: tokens on one long line share one reading.
         let mut checked_line: Option<(std::ops::Range<usize>, Directive)> = None;
         let surroundings = context::Surroundings::new(buf);
+        let pull_secret = memchr::memmem::find(buf, b"\"auths\"").is_some();
         for candidate in candidates.iter().filter(|candidate| candidate.start < limit) {
             let compact = candidate.compact(buf);
             let sha256 = sha256_hex(compact.as_bytes());
@@ -221,7 +222,15 @@ impl<'s> Scanner<'s> {
                 rules::check_token(token, &self.ctx, &mut self.hits);
                 self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
                 hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
-                let found = Clues::of_token(&sha256, token.claims(), self.ctx.now, &surroundings, candidate.start);
+                let facts = context::TokenFacts {
+                    alg: token.alg(),
+                    signature_len: token.signature.len(),
+                    registry: candidate.registry.as_deref().or_else(|| {
+                        pull_secret.then(|| crate::find::layers::registry_key(buf, candidate.start)).flatten()
+                    }),
+                };
+                let found =
+                    Clues::of_token_with(&sha256, token.claims(), &facts, self.ctx.now, &surroundings, candidate.start);
                 if self.seen.len() < REMEMBERED_TOKENS {
                     let seen = Seen { hits: self.hits.clone(), hmac, occurrences: 0, clues: found.clone() };
                     self.seen.insert(sha256.clone(), seen);

@@ -1,11 +1,14 @@
 //! `--format text`: for people at a terminal. Findings are grouped by token occurrence: the
 //! location, the (redacted) token and its `token_sha256`, its header, identifying claims and
-//! context once, then one line per rule it breaks, worst first. Occurrences that fail the run come
-//! first, most severe first; the others follow as one line per file unless `--verbose`.
+//! context once, then one line per rule it breaks, worst first. Tokens that fail the run come
+//! first, most severe first, one block per token with its other places listed when it repeats;
+//! the others follow as one line per file, most severe first with the severity shown, unless
+//! `--verbose`.
 //! Everything that comes from scanned content goes through `escape_visible`, so a file name or
 //! claim cannot drive the terminal.
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -24,22 +27,27 @@ const MAX_EVIDENCE_CHARS: usize = 80;
 pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::io::Result<()> {
     let paint = Paint(settings.color);
     // The findings stream in report order (from disk, when there are many), so the layout is
-    // made in passes: which severities fail the run, then those occurrences most severe first,
-    // then the rest.
+    // made in passes: which severities fail the run and where each failing token sits, then one
+    // block per failing token, most severe first, then the rest.
     let mut failing_severities = [false; Severity::ALL.len()];
     let mut others = 0;
+    let mut repeats: HashMap<String, Repeat> = HashMap::new();
     report.findings.try_for_each_occurrence(|group| {
         if fails(group) {
             failing_severities[group[0].severity as usize] = true;
+            repeats.entry(group[0].token_sha256.clone()).or_default().add(group);
         } else {
             others += group.len();
         }
         Ok(())
     })?;
+    let mut printed: HashSet<String> = HashSet::new();
     for &severity in Severity::ALL.iter().rev().filter(|&&severity| failing_severities[severity as usize]) {
         report.findings.try_for_each_occurrence(|group| {
-            if fails(group) && group[0].severity == severity {
+            let Some(repeat) = repeats.get(&group[0].token_sha256) else { return Ok(()) };
+            if fails(group) && repeat.severity == Some(severity) && printed.insert(group[0].token_sha256.clone()) {
                 write_group(group, settings, paint, out)?;
+                repeat.write(paint, out)?;
                 writeln!(out)?;
             }
             Ok(())
@@ -68,6 +76,50 @@ fn fails(group: &[&Finding]) -> bool {
     group.iter().any(|finding| finding.fails)
 }
 
+/// Places listed under a failing token that repeats; the rest are counted.
+const PLACES_LISTED: usize = 10;
+
+/// Where one failing token occurs: its block is printed once, in the section of its most severe
+/// occurrence, with the other places listed under it.
+#[derive(Default)]
+struct Repeat {
+    severity: Option<Severity>,
+    occurrences: usize,
+    places: Vec<String>,
+}
+
+impl Repeat {
+    fn add(&mut self, group: &[&Finding]) {
+        let first = group[0];
+        self.severity = self.severity.max(Some(first.severity));
+        self.occurrences += 1;
+        if self.places.len() <= PLACES_LISTED {
+            let commit = first.commit.as_ref().map(|commit| format!("{} ", commit.chars().take(7).collect::<String>()));
+            self.places.push(format!(
+                "{}{}:{}:{} [{}]",
+                commit.unwrap_or_default(),
+                escape_visible(&first.location()),
+                first.line,
+                first.column,
+                first.context
+            ));
+        }
+    }
+
+    /// `    also at  3 more places: b.go:4:2 [source], …` when the token repeats.
+    fn write(&self, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.occurrences < 2 {
+            return Ok(());
+        }
+        let more = self.occurrences - 1;
+        let listed: Vec<&str> = self.places.iter().skip(1).take(PLACES_LISTED).map(String::as_str).collect();
+        let rest = more - listed.len();
+        let tail = if rest > 0 { format!(", and {rest} more") } else { String::new() };
+        let noun = plural(more as u64, "place", "places");
+        writeln!(out, "    {} {more} more {noun}: {}{tail}", paint.apply("2", "also at"), listed.join(", "))
+    }
+}
+
 /// One line per file for the `findings` findings whose occurrences do not fail the run:
 /// `tests/auth_test.go [test]: 12 findings, 4 tokens (3 weak-secret, 2 alg-none, …)`.
 fn write_per_file(report: &Report, findings: usize, paint: Paint, out: &mut dyn Write) -> std::io::Result<()> {
@@ -82,28 +134,30 @@ fn write_per_file(report: &Report, findings: usize, paint: Paint, out: &mut dyn 
             )
         )
     )?;
-    // Report order is by path: each file's occurrences follow each other.
-    let mut file: Option<FileLine> = None;
+    // Report order is by path: each file's occurrences follow each other. One line per file is
+    // kept, to list the files most severe first (in path order within a severity).
+    let mut files: Vec<FileLine> = Vec::new();
     report.findings.try_for_each_occurrence(|group| {
         if fails(group) {
             return Ok(());
         }
-        if let Some(done) = file.take_if(|file| file.path != group[0].path) {
-            done.write(paint, out)?;
+        if files.last().is_none_or(|file| file.path != group[0].path) {
+            files.push(FileLine { path: group[0].path.clone(), ..FileLine::default() });
         }
-        file.get_or_insert_with(|| FileLine { path: group[0].path.clone(), ..FileLine::default() }).add(group);
+        if let Some(file) = files.last_mut() {
+            file.add(group);
+        }
         Ok(())
     })?;
-    match file {
-        Some(file) => file.write(paint, out),
-        None => Ok(()),
-    }
+    files.sort_by_key(|file| std::cmp::Reverse(file.worst));
+    files.into_iter().try_for_each(|file| file.write(paint, out))
 }
 
 /// What one file's line of `write_per_file` counts.
 #[derive(Default)]
 struct FileLine {
     path: String,
+    worst: Option<Severity>,
     contexts: Vec<&'static str>,
     by_rule: Vec<(String, usize)>,
     findings: usize,
@@ -115,6 +169,7 @@ impl FileLine {
         self.tokens += 1;
         for finding in group {
             self.findings += 1;
+            self.worst = self.worst.max(Some(finding.severity));
             let context = finding.context.as_str();
             if !self.contexts.contains(&context) {
                 self.contexts.push(context);
@@ -130,9 +185,11 @@ impl FileLine {
         self.contexts.sort_unstable();
         self.by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let rules: Vec<String> = self.by_rule.iter().map(|(rule, count)| format!("{count} {rule}")).collect();
+        let worst = self.worst.unwrap_or(Severity::Info);
         writeln!(
             out,
-            "  {} [{}]: {} {}, {} {} ({})",
+            "  {} {} [{}]: {} {}, {} {} ({})",
+            paint.severity(worst, &format!("{:<8}", worst.as_str())),
             paint.apply("1", &escape_visible(&self.path)),
             self.contexts.join(", "),
             self.findings,
@@ -209,6 +266,9 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
     if let Some(product) = first.evidence.get("product").and_then(Value::as_str) {
         writeln!(out, "    {} {}", paint.apply("2", "product"), escape_visible(product))?;
     }
+    if let Some(why) = group.iter().find_map(|finding| finding.evidence.get("verdict_reason").and_then(Value::as_str)) {
+        writeln!(out, "    {}   {}", paint.apply("2", "fails"), escape_visible(why))?;
+    }
     if let Some((outcome, reason)) = verification(first) {
         let style = match outcome {
             "live" => "1;31",
@@ -252,12 +312,11 @@ fn verification(finding: &Finding) -> Option<(&str, &str)> {
 /// `key: value, …` with strings unquoted and every value cut short.
 fn evidence_summary(evidence: &Map<String, Value>) -> String {
     let mut text = String::new();
-    // The encoding chain, the context and the product are the occurrence's, shown once above; the
-    // verification outcome has its own line.
-    for (key, value) in evidence
-        .iter()
-        .filter(|(key, _)| !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification"))
-    {
+    // The encoding chain, the context, the product and why it fails are the occurrence's, shown
+    // once above; the verification outcome has its own line.
+    for (key, value) in evidence.iter().filter(|(key, _)| {
+        !matches!(key.as_str(), "encoding" | "context_reason" | "product" | "verification" | "verdict_reason")
+    }) {
         if !text.is_empty() {
             text.push_str(", ");
         }
@@ -418,7 +477,7 @@ mod tests {
             "input:2:3  eyJhbGciOiJub25lIn0.eyJzdWIi….[redacted]  token_sha256 \
              dc8d4e4a385192fbff2a1495073d1d6c1c9a66a7e4fbf5852442ad0f9b9fe65b\n    header  {\"alg\":\"none\"}\n    \
              claims  sub: 1\n    names   sub\n    context source (no test, docs, example, vendor or generated marker)\n    \
-             critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
+             fails   source: code that ships counts toward --fail-on\n    critical  alg-none      token is unsigned (alg \"none\")  (alg: none, signature_bytes: 0)\n    \
              high      leaked-token  none JWS token is committed  (alg: none)\n    medium    no-expiry     none token has \
              no expiry (exp)  (exp: missing)\n\n3 findings (1 critical, 1 high, 1 medium), 3 failing the run, in 1 of 1 \
              file, 1 token, 0 skipped, 0 errors, 0 ms\n"
@@ -462,5 +521,30 @@ mod tests {
         let text = render(&report_with(findings), false);
         assert_eq!(text.matches("input:1:1").count(), 2, "{text}");
         assert!(text.contains("bbbbbbb input:"), "{text}");
+    }
+
+    #[test]
+    fn a_failing_token_that_repeats_is_one_block_listing_its_places() {
+        let mut findings = Vec::new();
+        for path in ["a.env", "b.env", "c.env"] {
+            findings.extend(crate::scan_text_at(path, UNSIGNED, &Settings::default()));
+        }
+        findings.sort_by(crate::finding::report_order);
+        let text = render(&report_with(findings), false);
+        assert_eq!(text.matches("token_sha256").count(), 1, "{text}");
+        assert!(text.contains("also at 2 more places: b.env:1:1 [source], c.env:1:1 [source]\n"), "{text}");
+    }
+
+    #[test]
+    fn files_that_do_not_fail_are_listed_most_severe_first_with_the_severity() {
+        // Expired, signed with no known secret: low findings only.
+        let sample = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoxNzAwMDAwOTAwLCJlbWFpbCI6ImFkYUBsb3ZlbGFjZS5pbyJ9.75sr1mHve1h0rVmeLFIxWnt722VhCEk93Gn-_y1FR5c";
+        let mut findings = crate::scan_text_at("docs/a.md", sample, &Settings::default());
+        findings.extend(crate::scan_text_at("tests/z.txt", UNSIGNED, &Settings::default()));
+        findings.sort_by(crate::finding::report_order);
+        let text = render(&report_with(findings), false);
+        let critical = text.find("  critical tests/z.txt [test]").unwrap_or_else(|| panic!("{text}"));
+        let low = text.find("  low      docs/a.md [docs]").unwrap_or_else(|| panic!("{text}"));
+        assert!(critical < low, "{text}");
     }
 }

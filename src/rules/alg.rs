@@ -10,8 +10,18 @@ use crate::token::{Form, Token};
 /// `alg-none`; `RS1` (RFC 8812) and `HS1` are Prohibited in the IANA registry and so not listed.
 const JWS_ALGS: &[&str] = &[
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256", "PS384", "PS512",
-    "EdDSA", "ES256K", "Ed25519", "Ed448",
+    "EdDSA", "ES256K", "Ed25519", "Ed448", "ESP256", "ESP384", "ESP512",
 ];
+
+/// Prefixes of JWS `alg` values IETF drafts define that are not registered yet: post-quantum
+/// signatures (ML-DSA, SLH-DSA, FN-DSA) and composite ones. Not deprecated: new. `leaked-token`
+/// names them in `evidence.alg_status`.
+const DRAFT_ALG_PREFIXES: &[&str] = &["ML-DSA-", "SLH-DSA-", "FN-DSA-", "MLDSA", "HASH-ML-DSA-"];
+
+/// Whether `alg` is one an IETF draft defines (see `DRAFT_ALG_PREFIXES`).
+pub fn is_draft_alg(alg: &str) -> bool {
+    DRAFT_ALG_PREFIXES.iter().any(|prefix| alg.len() > prefix.len() && alg.starts_with(prefix))
+}
 
 fn is_none(alg: &str) -> bool {
     alg.eq_ignore_ascii_case("none")
@@ -31,7 +41,7 @@ pub fn alg_none(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
 pub fn deprecated_alg(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     let reason = match token.form {
-        Form::Jws if is_none(alg) || JWS_ALGS.contains(&alg) => return,
+        Form::Jws if is_none(alg) || JWS_ALGS.contains(&alg) || is_draft_alg(alg) => return,
         Form::Jws if matches!(alg, "HS1" | "RS1") => "prohibited in the IANA JOSE registry (SHA-1)",
         Form::Jws => "not a registered JWS algorithm",
         Form::Jwe if alg == "RSA1_5" => "RSAES-PKCS1-v1_5 key wrapping is open to padding-oracle attacks",
@@ -55,6 +65,17 @@ pub fn missing_signature(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit
 #[cfg(test)]
 mod tests {
     use crate::rules::test_support::*;
+
+    #[test]
+    fn draft_algorithms_are_not_deprecated_and_leaked_token_names_them() {
+        for alg in ["ML-DSA-44", "ML-DSA-65", "SLH-DSA-SHA2-128s"] {
+            let token = jws(&format!(r#"{{"alg":"{alg}"}}"#), r#"{"sub":"1"}"#, &[1; 64]);
+            assert!(rule_hit(&token, "deprecated-alg").is_none(), "{alg}");
+            let hit = rule_hit(&token, "leaked-token").unwrap();
+            assert_eq!(hit.evidence["alg_status"], "IETF draft", "{alg}");
+        }
+        assert!(rule_hit(&jws(r#"{"alg":"ML-DSA-"}"#, r#"{"sub":"1"}"#, &[1; 8]), "deprecated-alg").is_some());
+    }
 
     fn fires(header: &str, signature: &[u8], rule: &str) -> bool {
         rule_hit(&jws(header, r#"{"sub":"1"}"#, signature), rule).is_some()

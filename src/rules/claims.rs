@@ -34,6 +34,8 @@ struct SectionFile {
     #[serde(default)]
     skip_values: Vec<String>,
     #[serde(default)]
+    metadata: Vec<String>,
+    #[serde(default)]
     values: Vec<ValueFile>,
 }
 
@@ -41,6 +43,8 @@ struct SectionFile {
 #[serde(deny_unknown_fields)]
 struct ValueFile {
     kind: String,
+    #[serde(default)]
+    everywhere: bool,
     pattern: String,
 }
 
@@ -49,7 +53,11 @@ struct Section {
     names: Vec<String>,
     contains: Vec<String>,
     skip_values: Vec<String>,
+    /// Last words of a name that make it name something about a secret, not the secret.
+    metadata: Vec<String>,
     kinds: Vec<String>,
+    /// Per pattern: tried under `skip_values` names too.
+    everywhere: Vec<bool>,
     /// Tells cheaply whether any pattern matches; `kinds[i]` names pattern `i`.
     patterns: RegexSet,
 }
@@ -72,6 +80,8 @@ fn compile(section: SectionFile) -> Section {
         names: section.names.iter().map(|name| normalized(name)).collect(),
         contains: section.contains.iter().map(|name| normalized(name)).collect(),
         skip_values: section.skip_values.iter().map(|name| normalized(name)).collect(),
+        metadata: section.metadata.iter().map(|name| normalized(name)).collect(),
+        everywhere: section.values.iter().map(|value| value.everywhere).collect(),
         kinds: section.values.into_iter().map(|value| value.kind).collect(),
         patterns,
     }
@@ -137,6 +147,9 @@ struct Scope<'a> {
     skip_pii_values: bool,
     /// Names ending in `id` hold identifiers, whose digits are not card numbers.
     id_like: bool,
+    /// The name's last word says it is about a secret (`secret.name`, `apiKeyId`): a `contains`
+    /// match on it is no credential.
+    metadata: bool,
     /// Inside a personal-data object already reported as a whole.
     pii_reported: bool,
 }
@@ -169,6 +182,7 @@ impl<'c> Walk<'c> {
             skip_sensitive_values: lists.sensitive.skip_values.contains(&self.normal),
             skip_pii_values: lists.pii.skip_values.contains(&self.normal),
             id_like: self.normal.ends_with("id") || self.normal.ends_with("ids"),
+            metadata: last_word(key).is_some_and(|word| lists.sensitive.metadata.contains(&word)),
             pii_reported,
         };
         self.value(value, scope);
@@ -205,30 +219,32 @@ impl<'c> Walk<'c> {
     }
 
     fn leaf(&mut self, text: Option<&str>, value: &Value, scope: Scope<'c>) {
+        // `"true"`/`"false"` are flags as much as booleans are (`"email_verified": "true"`).
+        let flag = text.is_some_and(|text| text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false"));
         let named = |name: Option<NameMatch<'c>>| -> Option<&'c str> {
             match (name, text) {
+                _ if flag => None,
+                (Some(name), _) if !name.exact && scope.metadata => None,
                 (Some(name), Some(text)) if !text.is_empty() => Some(name.kind),
                 (Some(name), None) if name.exact => Some(name.kind),
                 _ => None,
             }
         };
         let sensitive = named(scope.sensitive).map(|kind| (kind, "name")).or_else(|| {
-            if scope.skip_sensitive_values {
-                return None;
-            }
-            let pattern = text.and_then(|text| first_match(&LISTS.sensitive, text));
-            let card = || !scope.id_like && is_card_number_value(value);
+            let pattern = text.and_then(|text| first_match(&LISTS.sensitive, text, scope.skip_sensitive_values));
+            let card = || !scope.id_like && !scope.skip_sensitive_values && is_card_number_value(value);
             pattern.or_else(|| card().then_some("card-number")).map(|kind| (kind, "value"))
         });
         if let Some((kind, by)) = sensitive {
             self.record_sensitive(kind, by);
         }
-        if scope.pii_reported {
+        // Reserved example names (`user@example.com`) name nobody.
+        if scope.pii_reported || text.is_some_and(crate::context::reserved_name) {
             return;
         }
         let pii = named(scope.pii).map(|kind| (kind, "name")).or_else(|| {
             let text = text.filter(|_| !scope.skip_pii_values)?;
-            first_match(&LISTS.pii, text).map(|kind| (kind, "value"))
+            first_match(&LISTS.pii, text, false).map(|kind| (kind, "value"))
         });
         if let Some((kind, by)) = pii {
             self.record_pii(kind, by);
@@ -265,9 +281,31 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-fn first_match<'a>(section: &'a Section, text: &str) -> Option<&'a str> {
-    let index = section.patterns.matches(text).into_iter().next()?;
+/// The kind of the first pattern matching `text`; with `skipped`, only patterns marked
+/// `everywhere`.
+fn first_match<'a>(section: &'a Section, text: &str, skipped: bool) -> Option<&'a str> {
+    let index = section
+        .patterns
+        .matches(text)
+        .into_iter()
+        .find(|&index| !skipped || section.everywhere.get(index).copied().unwrap_or(false))?;
     section.kinds.get(index).map(String::as_str)
+}
+
+/// The last word of a claim name, normalised: split at anything but letters and digits and at
+/// a lower-to-upper case change (`kubernetes.io/serviceaccount/secret.name` → `name`,
+/// `secretName` → `name`).
+fn last_word(name: &str) -> Option<String> {
+    let tail = name.rsplit(|c: char| !c.is_alphanumeric()).find(|word| !word.is_empty())?;
+    let mut start = 0;
+    let mut previous_lower = false;
+    for (at, c) in tail.char_indices() {
+        if c.is_uppercase() && previous_lower {
+            start = at;
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+    }
+    Some(normalized(&tail[start..]))
 }
 
 fn is_card_number_value(value: &Value) -> bool {
@@ -488,7 +526,7 @@ mod tests {
 
     #[test]
     fn pii_names_and_values_are_found() {
-        let hit = claims_hit(r#"{"given_name":"Ada","contact":{"mail":"x"},"other":"ada@example.com"}"#, "pii-claim");
+        let hit = claims_hit(r#"{"given_name":"Ada","contact":{"mail":"x"},"other":"ada@lovelace.io"}"#, "pii-claim");
         let hit = hit.unwrap();
         assert_eq!(paths(&hit), ["given_name", "contact.mail", "other"]);
         assert_eq!(hit.evidence["claims"][2]["kind"], "email");
@@ -536,5 +574,61 @@ mod tests {
         let hit = claims_hit(&format!("{{{}}}", claims.join(",")), "sensitive-claim").unwrap();
         assert_eq!(hit.evidence["claims"].as_array().unwrap().len(), MAX_LISTED);
         assert_eq!(hit.evidence["count"], 50);
+    }
+
+    #[test]
+    fn credentials_in_identity_claims_are_found() {
+        let cases = [
+            (r#"{"iss":"https://svc:Pa55w0rd@idp.acme.io/"}"#, "password-in-url"),
+            (r#"{"sub":"ghp_0123456789abcdefghijABCDEFGHIJ012345"}"#, "github-token"),
+            (r#"{"aud":["api","AKIAIOSFODNN7EXAMPL3"]}"#, "aws-access-key-id"),
+            (r#"{"jti":"glpat-abcdefghij0123456789"}"#, "gitlab-token"),
+        ];
+        for (claims, kind) in cases {
+            let hit = claims_hit(claims, "sensitive-claim").unwrap_or_else(|| panic!("{claims}"));
+            assert_eq!(hit.evidence["claims"][0]["kind"], kind, "{claims}");
+        }
+        // Identity claims still hold ids, not card numbers or SSNs.
+        assert!(claims_hit(r#"{"sub":"123-45-6789","iss":"https://idp.acme.io"}"#, "sensitive-claim").is_none());
+    }
+
+    #[test]
+    fn names_of_secrets_are_not_secrets() {
+        for claims in [
+            r#"{"kubernetes.io/serviceaccount/secret.name":"default-token-x7k2p"}"#,
+            r#"{"secretName":"db-credentials"}"#,
+            r#"{"api_key_id":"k-123"}"#,
+            r#"{"password_hint":"first pet"}"#,
+            r#"{"client_secret_expires_at":"2030-01-01"}"#,
+        ] {
+            assert!(claims_hit(claims, "sensitive-claim").is_none(), "{claims}");
+        }
+        // A listed name stays a credential, and a credential value counts under any name.
+        assert!(claims_hit(r#"{"access_key_id":"abc"}"#, "sensitive-claim").is_some());
+        assert!(
+            claims_hit(r#"{"secret_name":"ghp_0123456789abcdefghijABCDEFGHIJ012345"}"#, "sensitive-claim").is_some()
+        );
+    }
+
+    #[test]
+    fn flags_and_reserved_example_addresses_are_not_personal_data() {
+        for claims in [
+            r#"{"email_verified":"true"}"#,
+            r#"{"phone_number_verified":false}"#,
+            r#"{"email":"user@example.com"}"#,
+            r#"{"contact":"john@example.org"}"#,
+        ] {
+            assert!(claims_hit(claims, "pii-claim").is_none(), "{claims}");
+        }
+        assert!(claims_hit(r#"{"email":"ada@lovelace.io"}"#, "pii-claim").is_some());
+    }
+
+    #[test]
+    fn the_last_word_of_a_name_is_split_at_separators_and_case() {
+        assert_eq!(last_word("kubernetes.io/serviceaccount/secret.name").as_deref(), Some("name"));
+        assert_eq!(last_word("secretName").as_deref(), Some("name"));
+        assert_eq!(last_word("API_KEY").as_deref(), Some("key"));
+        assert_eq!(last_word("password").as_deref(), Some("password"));
+        assert_eq!(last_word("--").as_deref(), None);
     }
 }

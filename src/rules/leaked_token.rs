@@ -38,6 +38,10 @@ pub fn check(token: &Token<'_>, ctx: &CheckSettings, out: &mut Vec<Hit>) {
             .with("expired_at", crate::time::format_time(exp)),
         _ => Hit::new(id::LEAKED_TOKEN, format!("{alg} {kind} token is committed")).with("alg", alg),
     };
+    let draft = token.alg().is_some_and(super::alg::is_draft_alg);
+    let hit = if draft { hit.with("alg_status", "IETF draft") } else { hit };
+    // Read the way verifiers read it, so a token minted this way is not invisible: say so.
+    let hit = if token.unusual_json.is_empty() { hit } else { hit.with("unusual_json", token.unusual_json.clone()) };
     out.push(hit);
 }
 
@@ -47,6 +51,13 @@ mod tests {
     use crate::rules::test_support::*;
 
     const JWT_IO: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+
+    #[test]
+    fn a_token_with_json_strict_parsers_refuse_says_so() {
+        let token = jws(r#"{"alg":"HS256","x":1e999}"#, r#"{"sub":"\ud800"}"#, &[1; 32]);
+        let hit = rule_hit(&token, "leaked-token").unwrap();
+        assert_eq!(hit.evidence["unusual_json"], serde_json::json!(["number out of range", "lone UTF-16 surrogate"]));
+    }
 
     #[test]
     fn a_live_token_is_high() {

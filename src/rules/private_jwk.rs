@@ -89,4 +89,25 @@ mod tests {
         assert_eq!((findings[0].line, findings[0].column), (6, 5));
         assert_eq!(findings[0].evidence["kid"], "a");
     }
+
+    #[test]
+    fn expressions_in_an_object_literal_are_not_key_material() {
+        for code in [
+            "const jwk = {\n  kty: 'oct',\n  k: b64u(key),\n};\n",
+            "const jwk = {\n  kty: 'oct',\n  k: lib.base64url.encode(secret),\n  alg: 'HS256'\n};\n",
+            "jwk = {\n    kty: 'RSA',\n    n: n,\n    e: e,\n    d: privateExponent\n}\n",
+            "key:\n  kty: oct\n  k: base64url(secret)\n",
+        ] {
+            assert!(scan_text(code).is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn string_literals_in_an_object_literal_are_key_material() {
+        let code = "const jwk = {\n  kty: 'oct',\n  k: 'c2VjcmV0LWtleS1tYXRlcmlhbA',\n};\n";
+        let findings = scan_text(code);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].line, 3);
+        assert_eq!(scan_text("key:\n  kty: oct\n  k: c2VjcmV0LWtleS1tYXRlcmlhbA\n").len(), 1);
+    }
 }

@@ -106,7 +106,10 @@ fn spelt(buf: &[u8], hit: usize, pieces: &[std::ops::Range<usize>]) -> Option<(F
             }
             let end = piece.start + (token.end - before);
             let text = String::from_utf8(joined[..token.end].to_vec()).ok()?;
-            return Some((Found { start: hit, end, token: text, encoding: vec![Layer::Concatenated] }, end));
+            return Some((
+                Found { start: hit, end, token: text, encoding: vec![Layer::Concatenated], registry: None },
+                end,
+            ));
         }
         before += len;
     }

@@ -24,8 +24,10 @@ mod concat;
 mod inflate;
 mod json;
 mod percent;
+mod registry;
 
 pub(super) use concat::joined_at;
+pub use registry::registry_key;
 
 /// One encoding a token was found inside, named in `evidence.encoding` from the outside in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -162,6 +164,8 @@ pub struct Found {
     pub end: usize,
     pub token: String,
     pub encoding: Vec<Layer>,
+    /// The registry key of the pull-secret entry it sits in, in a decoded layer (see `registry`).
+    pub registry: Option<Box<str>>,
 }
 
 /// The state of one search over one buffer: values never start before `floor` (so no byte is
@@ -248,6 +252,7 @@ fn descend(
     let mut inner = Vec::new();
     search(decoded, depth + 1, dec, &mut inner);
     let mut seen = std::collections::HashSet::new();
+    let pull_secret = memchr::memmem::find(decoded, b"\"auths\"").is_some();
     for found in inner {
         if !seen.insert(found.token.clone()) {
             continue;
@@ -255,7 +260,9 @@ fn descend(
         let mut encoding = Vec::with_capacity(found.encoding.len() + 1);
         encoding.push(kind);
         encoding.extend(found.encoding);
-        out.push(Found { start: span.start, end: span.end, token: found.token, encoding });
+        let registry =
+            found.registry.or_else(|| registry_key(decoded, found.start).filter(|_| pull_secret).map(Box::from));
+        out.push(Found { start: span.start, end: span.end, token: found.token, encoding, registry });
     }
 }
 
@@ -325,6 +332,7 @@ fn search(buf: &[u8], depth: u8, dec: &mut Decoder, out: &mut Vec<Found>) {
                             end: candidate.end,
                             token: inner,
                             encoding: vec![Layer::Base64],
+                            registry: None,
                         });
                     }
                     end
@@ -353,7 +361,7 @@ pub fn search_layers(buf: &[u8], max_depth: u8) -> (Vec<Found>, Stats) {
 
 fn push_text(buf: &[u8], span: std::ops::Range<usize>, encoding: Vec<Layer>, out: &mut Vec<Found>) {
     if let Ok(token) = std::str::from_utf8(&buf[span.clone()]) {
-        out.push(Found { start: span.start, end: span.end, token: token.to_string(), encoding });
+        out.push(Found { start: span.start, end: span.end, token: token.to_string(), encoding, registry: None });
     }
 }
 

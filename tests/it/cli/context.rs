@@ -248,7 +248,8 @@ fn config_globs_and_policy_per_context_apply() {
     let report = crate::cli::util::json(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{report}");
     assert!(contexts(&report).iter().all(|(path, _, _)| path != "vendor/x.txt"), "{report}");
-    assert_eq!(report["summary"]["held_back"]["context_policy"], 2, "{report}");
+    // The vendored token's two findings are held back, the source one is reported without failing.
+    assert_eq!(report["summary"]["held_back"]["context_policy"], 3, "{report}");
     assert!(report["summary"]["config"].as_str().unwrap_or_default().ends_with("jwtscan.toml"), "{report}");
 }
 
@@ -281,6 +282,21 @@ fn the_summary_counts_contexts_and_what_was_held_back() {
     for reason in ["context_policy", "baseline", "inline_ignore", "min_severity", "allowlist"] {
         assert!(summary["held_back"][reason].is_u64(), "{reason}: {summary}");
     }
+}
+
+#[test]
+fn the_context_policy_counter_counts_findings_their_context_keeps_from_failing() {
+    let fixture = Fixture::new();
+    fixture.write("tests/b.txt", unsigned()).write("src/a.txt", hs256());
+    let report = stdout_json(fixture.cmd().args(["--format", "json", "--now", NOW]));
+    // The test token's alg-none and leaked-token would fail in source; the source token fails.
+    assert_eq!(report["summary"]["failing"], 1, "{report}");
+    assert_eq!(report["summary"]["held_back"]["context_policy"], 2, "{report}");
+    let report = stdout_json(fixture.cmd().args(["--format", "json", "--now", NOW, "--fail-on", "critical"]));
+    assert_eq!(report["summary"]["held_back"]["context_policy"], 1, "{report}");
+    let output = fixture.cmd().args(["--now", NOW]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("held back: 2 context policy"), "{text}");
 }
 
 #[test]

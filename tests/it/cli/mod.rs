@@ -9,6 +9,7 @@ mod decode;
 mod encodings;
 mod fail_closed;
 mod output;
+mod precision;
 mod rules;
 mod scan;
 mod snapshots;

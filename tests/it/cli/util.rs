@@ -129,9 +129,12 @@ pub fn without_timing(output: &[u8]) -> String {
             kept.push_str(part);
         }
     }
-    // The text report ends `…, 12 ms`.
-    match kept.trim_end().rsplit_once(", ") {
-        Some((head, tail)) if tail.ends_with(" ms") => head.to_string(),
+    // The text report ends `…, 12 ms` or `…, 12 ms; held back: …`.
+    let trimmed = kept.trim_end();
+    let (body, held) =
+        trimmed.rsplit_once("; held back").map_or((trimmed, ""), |(body, _)| (body, &trimmed[body.len()..]));
+    match body.rsplit_once(", ") {
+        Some((head, tail)) if tail.ends_with(" ms") => format!("{head}{held}"),
         _ => kept,
     }
 }
