@@ -29,7 +29,7 @@ cpu() { awk -F': ' -v k="$1" '$1 ~ "^"k"[ \t]*$" { print $2; exit }' /proc/cpuin
 flags=$(cpu flags | tr ' ' '\n' | grep -E '^(avx2|avx512.*|sha_ni|bmi2)$' | tr '\n' ' ')
 echo "CPU: $(cpu 'model name'), family $(cpu 'cpu family') model $(cpu model) ($(cpu vendor_id)), $(nproc) CPUs"
 echo "flags: ${flags:-none of avx2, avx512*, sha_ni}"
-echo "rg: $(rg --version | head -1)"
+echo "rg: $(rg --version | sed -n 1p)"
 bytes=$(du -sb --apparent-size "$tree" | cut -f1)
 files=$(find "$tree" -type f | wc -l)
 echo "tree: $tree  files: $files  size: $((bytes / 1048576)) MiB  runs: $runs"

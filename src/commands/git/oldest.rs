@@ -181,7 +181,7 @@ impl<T: Spill> OldestFirst<T> {
 
 /// The items of every worker, merged: for each key, those of its oldest place, in the order they
 /// were pushed (workers in the order given). A run that cannot be read back ends the items there,
-/// with a note in `problems`, as does one that could not be written (kept in memory instead).
+/// with a note in `problems`; one that could not be written stayed in memory, with a note too.
 pub(super) fn oldest<T: Spill>(
     workers: impl IntoIterator<Item = OldestFirst<T>>,
     problems: &mut Vec<Problem>,
