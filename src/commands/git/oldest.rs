@@ -15,6 +15,7 @@ use crate::collect::{Occurrence, Problem};
 use crate::context::{Clues, StoredClues};
 use crate::find::layers::Layer;
 use crate::finding::Position;
+use crate::provenance::Chain;
 use crate::spill::{Sorted, Sorter, Spill};
 
 /// An item with its key and the order of the place it came from (`None`, the index, sorts first).
@@ -75,13 +76,17 @@ impl Spill for Occurrence {
             + self.compact.len() / Arc::strong_count(&self.compact)
             + self.sha256.capacity()
             + self.commit.as_ref().map_or(0, |commit| commit.len())
+            + self.history.as_ref().map_or(0, |(_, author)| author.len())
             + (self.encoding.capacity() + self.silenced.capacity()) * 16
     }
 
     fn encode(&self, out: &mut Vec<u8>) -> io::Result<()> {
         let position = |at: Position| (at.line, at.column);
+        let history = self.history.as_ref().map(|(time, author)| (*time, &**author));
         let fields = (
             &*self.path,
+            self.member.to_vec(),
+            history,
             position(self.start),
             position(self.end),
             &*self.compact,
@@ -95,13 +100,26 @@ impl Spill for Occurrence {
     }
 
     fn decode(bytes: &[u8]) -> io::Result<Self> {
-        type Fields =
-            (String, (u64, u64), (u64, u64), String, String, Option<String>, StoredClues, Vec<String>, Vec<String>);
-        let (path, start, end, compact, sha256, commit, clues, encoding, silenced): Fields =
+        type Fields = (
+            String,
+            Vec<String>,
+            Option<(i64, String)>,
+            (u64, u64),
+            (u64, u64),
+            String,
+            String,
+            Option<String>,
+            StoredClues,
+            Vec<String>,
+            Vec<String>,
+        );
+        let (path, member, history, start, end, compact, sha256, commit, clues, encoding, silenced): Fields =
             serde_json::from_slice(bytes).map_err(io::Error::other)?;
         let position = |(line, column)| Position { line, column };
         Ok(Occurrence {
             path: Arc::from(path),
+            member: member.iter().fold(Chain::NONE, |chain, name| chain.child(name)),
+            history: history.map(|(time, author)| (time, Arc::from(author))),
             start: position(start),
             end: position(end),
             compact: Arc::from(compact),
@@ -109,7 +127,7 @@ impl Spill for Occurrence {
             commit: commit.map(Arc::from),
             clues: Clues::restore(&clues),
             encoding: encoding.iter().filter_map(|name| Layer::named(name)).map(Layer::name).collect(),
-            silenced: silenced.iter().filter_map(|id| crate::rules::meta(id)).map(|rule| rule.id.as_str()).collect(),
+            silenced: silenced.iter().filter_map(|id| crate::catalog::meta(id)).map(|rule| rule.id.as_str()).collect(),
         })
     }
 }
