@@ -2,7 +2,9 @@
 # Peak memory and time of `jwtscan scan` when a scan yields many findings, on generated inputs
 # (no network): one file holding TOKENS tokens, and a tree of FILES files holding TREE_TOKENS
 # tokens. Each token yields three findings (scripts/gen-tree.py findings), so the defaults are
-# 300,000 findings in one file and 1,000,002 over the tree.
+# 300,000 findings in one file and 1,000,002 over the tree. Then `jwtscan git` over a history of
+# the tree in two commits (the second edits every other file, whose findings are found again and
+# reported at the first commit only): 1,000,002 distinct findings.
 #
 #   scripts/bench-findings.sh [RUNS] [TOKENS] [TREE_TOKENS] [FILES]
 #
@@ -22,11 +24,23 @@ one="$dir/one-file-$tokens"
 tree="$dir/tree-$tree_tokens-$files"
 [[ -d $one ]] || python3 "$here/scripts/gen-tree.py" findings "$one" "$tokens" 1
 [[ -d $tree ]] || python3 "$here/scripts/gen-tree.py" findings "$tree" "$tree_tokens" "$files"
+history="$dir/history-$tree_tokens-$files"
+if [[ ! -d $history ]]; then
+    cp -r "$tree" "$history"
+    git -C "$history" -c init.defaultBranch=main init -q
+    git -C "$history" add -A
+    git -C "$history" -c user.name=bench -c user.email=bench@example.com commit -qm one
+    git -C "$history" ls-files | awk 'NR % 2 == 0' | while read -r file; do echo "# edited" >>"$history/$file"; done
+    git -C "$history" -c user.name=bench -c user.email=bench@example.com commit -qam two
+    git -C "$history" gc -q
+fi
 
 printf '| input | binary | findings | median wall (s) | MB/s | peak RSS (MB) |\n| --- | --- | ---: | ---: | ---: | ---: |\n'
-for input in "$one" "$tree"; do
-    bytes=$(du -sb --apparent-size "$input" | cut -f1)
-    measure "$runs" "$dir" scan --format json --fail-on never --now 1767225600 "$input"
+for input in "$one" "$tree" "$history"; do
+    bytes=$(du -sb --apparent-size --exclude .git "$input" | cut -f1)
+    command=scan
+    [[ $input != "$history" ]] || command=git
+    measure "$runs" "$dir" "$command" --format json --fail-on never --now 1767225600 "$input"
     for name in "${order[@]}"; do
         m=$(echo "${times[$name]}" | median)
         count=$(grep -c '"rule":' "$dir/$name.json" || true)

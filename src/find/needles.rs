@@ -30,7 +30,7 @@ impl Literals {
         I: IntoIterator<Item = P> + Clone,
         P: AsRef<[u8]>,
     {
-        Literals::build(needles, Some(true))
+        Literals::build(needles, Some(fat_teddy()))
     }
 
     fn build<I, P>(needles: I, fat: Option<bool>) -> Literals
@@ -65,6 +65,15 @@ impl Literals {
         }?;
         Some((found.range(), found.pattern().as_usize()))
     }
+}
+
+/// Whether `Literals::fat` builds fat Teddy: `JWTSCAN_NEEDLES=fat` or `slim` decides, so that
+/// `scripts/bench-cpu.sh` can count both on any CPU; otherwise fat, as measured in
+/// docs/performance.md.
+fn fat_teddy() -> bool {
+    static FAT: std::sync::LazyLock<bool> =
+        std::sync::LazyLock::new(|| std::env::var("JWTSCAN_NEEDLES").map_or(true, |engine| engine != "slim"));
+    *FAT
 }
 
 /// `words` as written, Capitalised and in UPPER case, then `exact` as given.
@@ -155,6 +164,33 @@ mod tests {
         for text in ["sEcReT", "KTY", "secre t"] {
             assert!(words.find(text.as_bytes(), 0).is_none(), "{text}");
         }
+    }
+
+    #[test]
+    fn fat_and_slim_teddy_find_the_same_needles_of_the_fused_search() {
+        let hints = HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
+        let needles: Vec<Vec<u8>> = crate::find::token_needles().chain(hints).collect();
+        let (fat, slim) = (Literals::build(&needles, Some(true)), Literals::build(&needles, Some(false)));
+        // Every needle, and every needle but its last byte (a candidate Teddy must reject).
+        let mut text = b"eyA ecre gnin ".to_vec();
+        for needle in &needles {
+            text.extend_from_slice(needle);
+            text.push(b' ');
+            text.extend_from_slice(&needle[..needle.len() - 1]);
+            text.extend_from_slice(b"..");
+        }
+        let matches = |literals: &Literals| {
+            let mut found = Vec::new();
+            while let Some((range, pattern)) =
+                literals.find(&text, found.last().map_or(0, |(range, _): &(std::ops::Range<usize>, usize)| range.end))
+            {
+                found.push((range, pattern));
+            }
+            found
+        };
+        let found = matches(&fat);
+        assert_eq!(found.len(), needles.len(), "{found:?}");
+        assert_eq!(matches(&slim), found);
     }
 
     #[test]

@@ -497,11 +497,19 @@ fn git_reads_the_config_at_the_repository_root_from_a_subfolder() {
 #[test]
 fn a_history_report_reads_the_same_whether_findings_spill_to_disk_or_stay_in_memory() {
     let mut repo = Repo::new();
+    let hs256 = |sub: u8, key: &[u8]| {
+        crate::cli::util::signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, &format!(r#"{{"sub":"{sub}"}}"#), key)
+    };
     // The same token at the same place in several commits and paths: findings that tie on
-    // (path, line, column, rule) keep one order either way.
+    // (path, line, column, rule) keep one order either way. The HS tokens, weak or signed with a
+    // key the tree defines, reach the forgery pass from the oldest commit that holds each.
     for round in 0..6u8 {
         repo.write("config/dev.env", &format!("TOKEN={}\nROUND={round}\n", token(1)));
         repo.write(&format!("tests/t{round}.py"), &format!("T = \"{}\"\n", token(2 + round % 3)));
+        let key = format!("history-key-{}-4f1c9a", round % 2);
+        let tokens = format!("WEAK={}\nOWN={}\n", hs256(round % 3, b"secret"), hs256(7, key.as_bytes()));
+        repo.write("auth/jwt.js", &format!("const signingSecret = \"{key}\";\n// {round}\n"));
+        repo.write(&format!("auth/t{}.env", round % 2), &tokens);
         repo.commit(&format!("round {round}"));
     }
     repo.git(&["checkout", "-q", "-b", "side", "HEAD~3"]);
@@ -523,7 +531,9 @@ fn a_history_report_reads_the_same_whether_findings_spill_to_disk_or_stay_in_mem
             (output.status.code(), stdout, String::from_utf8_lossy(&output.stderr).into_owned())
         };
         let in_memory = run("1000000000");
-        assert!(in_memory.1.matches("alg-none").count() >= 2, "{format}: {}", in_memory.1);
+        for rule in ["alg-none", "weak-secret", "secret-in-repo"] {
+            assert!(in_memory.1.matches(rule).count() >= 2, "{format}: {rule}: {}", in_memory.1);
+        }
         assert_eq!(run("0"), in_memory, "{format}");
     }
 }

@@ -1,7 +1,7 @@
 //! The blob scan: each distinct blob read and scanned once, its findings placed at every path and
 //! commit that hold it, keeping the oldest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::hash::{BuildHasher as _, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -13,8 +13,9 @@ use gix::prelude::Header as _;
 use rayon::prelude::*;
 
 use super::graph::{CommitInfo, Graph};
+use super::oldest::{OldestFirst, oldest};
 use super::short;
-use crate::collect::{Collector, Occurrence};
+use crate::collect::{Collector, Occurrence, findings_budget};
 use crate::config::Settings;
 use crate::finding::{Finding, Site};
 use crate::input::source::{self, Content};
@@ -112,9 +113,6 @@ impl Jobs {
     }
 }
 
-/// Items kept per key from the oldest place (commit order) that produced them.
-pub(super) type Oldest<K, T> = HashMap<K, (Option<u32>, Vec<T>)>;
-
 /// Per-worker state of the blob scan.
 pub(super) struct BlobWorker<'s> {
     pub(super) repo: gix::Repository,
@@ -122,9 +120,9 @@ pub(super) struct BlobWorker<'s> {
     pub(super) buf: Vec<u8>,
     pub(super) out: Collector,
     /// Per fingerprint, the findings from the oldest place: one finding per (rule, path, token).
-    pub(super) findings: Oldest<String, Finding>,
+    pub(super) findings: OldestFirst<Finding>,
     /// Per (path, token), the HMAC occurrences from the oldest place, for the secrets pass.
-    pub(super) hmac: Oldest<(Arc<str>, String), Occurrence>,
+    pub(super) hmac: OldestFirst<Occurrence>,
 }
 
 /// Scans each blob once and fans its findings out to every place it was seen.
@@ -158,8 +156,8 @@ pub(super) fn scan_blobs(
                     scanner: Scanner::placing_later(settings),
                     buf: Vec::new(),
                     out: Collector::default(),
-                    findings: HashMap::new(),
-                    hmac: HashMap::new(),
+                    findings: OldestFirst::new(findings_budget()),
+                    hmac: OldestFirst::new(findings_budget()),
                 });
                 worker.scan(blob, first, more, settings, catalog);
                 read.fetch_add(worker.buf.len() as u64 + super::PAGE_BYTES, Ordering::Relaxed);
@@ -171,43 +169,18 @@ pub(super) fn scan_blobs(
         start = end;
     }
     let mut total = Collector::default();
-    let mut findings: Oldest<String, Finding> = HashMap::new();
-    let mut hmac: Oldest<(Arc<str>, String), Occurrence> = HashMap::new();
+    let (mut findings, mut hmac) = (Vec::new(), Vec::new());
     for worker in workers {
         let Some(worker) = worker.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) else { continue };
         total.merge(worker.out);
-        for (key, (order, list)) in worker.findings {
-            keep_oldest(&mut findings, key, order, list);
-        }
-        for (key, (order, list)) in worker.hmac {
-            keep_oldest(&mut hmac, key, order, list);
-        }
+        findings.push(worker.findings);
+        hmac.push(worker.hmac);
     }
-    findings.into_values().flat_map(|(_, list)| list).for_each(|finding| total.push_finding(finding));
-    total.hmac_tokens.extend(hmac.into_values().flat_map(|(_, list)| list));
+    let mut problems = Vec::new();
+    oldest(findings, &mut problems, |finding| total.push_finding(finding));
+    oldest(hmac, &mut problems, |occurrence| total.hmac_tokens.push(occurrence));
+    total.problems.extend(problems);
     total
-}
-
-pub(super) fn keep_oldest<K: std::hash::Hash + Eq, T>(
-    map: &mut Oldest<K, T>,
-    key: K,
-    order: Option<u32>,
-    list: Vec<T>,
-) {
-    match map.entry(key) {
-        std::collections::hash_map::Entry::Vacant(slot) => {
-            slot.insert((order, list));
-        }
-        std::collections::hash_map::Entry::Occupied(mut slot) => {
-            let (kept, kept_list) = slot.get_mut();
-            if order < *kept {
-                *kept = order;
-                *kept_list = list;
-            } else if order == *kept {
-                kept_list.extend(list);
-            }
-        }
-    }
 }
 
 impl BlobWorker<'_> {
@@ -271,16 +244,16 @@ impl BlobWorker<'_> {
                 };
                 let mut finding = Finding::new(unplaced.hit.clone(), &site, &unplaced.subject, settings.show_secrets);
                 finding.clues = unplaced.clues.clone();
-                let key = finding.fingerprint.clone();
-                keep_oldest(&mut self.findings, key, place.commit, vec![finding]);
+                self.findings.push(finding.fingerprint.clone(), place.commit, finding);
             }
             for occurrence in &found.hmac_tokens {
                 let mut occurrence = occurrence.clone();
                 occurrence.path = Arc::clone(path);
                 occurrence.commit = sha.as_deref().map(Arc::from);
                 occurrence.history = commit.map(|(commit, author)| (commit.time, Arc::from(author)));
-                let key = (Arc::clone(path), occurrence.sha256.clone());
-                keep_oldest(&mut self.hmac, key, place.commit, vec![occurrence]);
+                // Git paths hold no NUL: the key is the pair.
+                let key = format!("{path}\0{}", occurrence.sha256);
+                self.hmac.push(key, place.commit, occurrence);
             }
         }
         found.unplaced.clear();
@@ -292,16 +265,6 @@ impl BlobWorker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keep_oldest_keeps_every_item_of_the_oldest_place_only() {
-        let mut map: HashMap<&str, (Option<u32>, Vec<u8>)> = HashMap::new();
-        keep_oldest(&mut map, "fp", Some(5), vec![1]);
-        keep_oldest(&mut map, "fp", Some(2), vec![2]);
-        keep_oldest(&mut map, "fp", Some(2), vec![3]);
-        keep_oldest(&mut map, "fp", Some(9), vec![4]);
-        assert_eq!(map["fp"], (Some(2), vec![2, 3]));
-    }
 
     fn place(path: u32, commit: u32) -> Place {
         Place { path, commit: Some(commit) }
@@ -349,7 +312,7 @@ mod tests {
         };
         let mut table = JobTable::default();
         let mut expected: Vec<(ObjectId, Vec<Place>)> = Vec::new();
-        let mut seen: HashMap<ObjectId, usize> = HashMap::new();
+        let mut seen: std::collections::HashMap<ObjectId, usize> = std::collections::HashMap::new();
         for step in 0..20_000u32 {
             let (blob, at) = (id(step * 7919 % 5000), place(step % 13, step));
             table.record(blob, at);

@@ -33,6 +33,7 @@ use staged::staged;
 mod blobs;
 mod diff;
 mod graph;
+mod oldest;
 mod select;
 mod staged;
 

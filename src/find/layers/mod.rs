@@ -41,6 +41,13 @@ pub enum Layer {
 }
 
 impl Layer {
+    /// The layer `name` names (what spilled occurrences keep): every layer is listed, as `name`
+    /// matches them all.
+    pub fn named(name: &str) -> Option<Layer> {
+        use Layer::*;
+        [Percent, Json, Base64, Gzip, Zlib, Concatenated].into_iter().find(|layer| layer.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Layer::Percent => "percent",
