@@ -95,6 +95,8 @@ pub struct Collector {
     pub hmac_tokens: Vec<Occurrence>,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
+    /// The repository's own names (manifests, env templates), for derived secrets.
+    pub names: crate::keys::names::RepoNames,
     pub tokens: u64,
     /// Findings not made because their line holds `jwtscan:ignore`.
     pub ignored_inline: u64,
@@ -164,6 +166,7 @@ impl Collector {
         self.unplaced.extend(other.unplaced);
         self.hmac_tokens.extend(other.hmac_tokens);
         self.keys.merge(other.keys);
+        self.names.merge(other.names);
         self.tokens += other.tokens;
         self.ignored_inline += other.ignored_inline;
         self.files_scanned += other.files_scanned;

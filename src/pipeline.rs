@@ -152,6 +152,13 @@ impl<'s> Scanner<'s> {
             out.error(path, &warning);
         }
         let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
+        if origin.line == 1
+            && origin.column == 0
+            && self.settings.rule_enabled(id::WEAK_SECRET)
+            && let Some(kind) = keys::names::Manifest::of(path)
+        {
+            out.names.gather(kind, buf);
+        }
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
             keys::collect(path, commit, &window, &mut out.keys);

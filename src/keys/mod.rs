@@ -17,6 +17,7 @@
 pub mod jwk;
 mod literals;
 mod named;
+pub mod names;
 mod pem;
 #[cfg(test)]
 mod tests;
