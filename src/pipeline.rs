@@ -203,12 +203,14 @@ impl<'s> Scanner<'s> {
                 continue;
             }
             let mut hmac = false;
+            let mut signed = false;
             let mut clues = None;
             if let Some(token) = &token {
                 self.hits.clear();
                 rules::check_token(token, &self.ctx, &mut self.hits);
                 self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
                 hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
+                signed = token.alg().is_some_and(|alg| crate::verify::keys::Alg::from_name(alg).is_some());
                 let found = Clues::of_token(&sha256, token.claims(), self.ctx.now, &surroundings, candidate.start);
                 if self.seen.len() < REMEMBERED_TOKENS {
                     let seen = Seen { hits: self.hits.clone(), hmac, occurrences: 0, clues: found.clone() };
@@ -257,6 +259,8 @@ impl<'s> Scanner<'s> {
             self.hits = hits;
             if hmac {
                 out.hmac_tokens.push(occurrence);
+            } else if signed && out.signed_tokens.len() < crate::collect::MAX_SIGNED_TOKENS {
+                out.signed_tokens.push(occurrence);
             }
         }
         self.candidates = candidates;
@@ -288,6 +292,18 @@ impl<'s> Scanner<'s> {
                 let origin =
                     |form, public| KeyOrigin { path: Arc::clone(path), line, form, public, commit: commit.cloned() };
                 jwk::collect(key, origin, &mut out.keys);
+                if let Some((material, private)) = keys::asym::from_jwk(&key.members) {
+                    let path = Arc::clone(path);
+                    let form = "JWK";
+                    out.keys.push_asym(keys::asym::AsymKey {
+                        material,
+                        private,
+                        path,
+                        line,
+                        form,
+                        commit: commit.cloned(),
+                    });
+                }
             }
             if !report {
                 return;

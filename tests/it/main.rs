@@ -4,6 +4,7 @@
 mod action;
 mod bad_input;
 mod cli;
+mod forgeable;
 mod git;
 mod github;
 mod hostile;

@@ -8,6 +8,7 @@
 //! token occurrence, from the more specific rule (a guessable secret stays guessable wherever it
 //! is defined); when the weak secret is also defined in the tree, the finding says where.
 
+mod asym;
 mod derived;
 pub mod mask;
 mod messages;
@@ -71,6 +72,7 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
 /// token meets candidates within its share of the byte budget; a token whose share ends before
 /// the weak list and wordlists do is reported as `weak-secret` with an `unknown` result.
 pub fn pass(collector: &mut Collector, settings: &Settings) {
+    asym::pass(collector, settings);
     let keys = std::mem::take(&mut collector.keys);
     if keys.dropped > 0 {
         collector.note(format!(
@@ -102,7 +104,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         }
     };
     let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
-    let extra = stages::Extra::new(&targets, &collector.hmac_tokens, &std::mem::take(&mut collector.names), settings);
+    let extra = stages::Extra::new(&targets, &collector.hmac_tokens, std::mem::take(&mut collector.names), settings);
     if settings.crack.is_some() {
         let (derived, mangled, masked) = extra.counts();
         collector.note(format!(

@@ -15,8 +15,10 @@ use crate::keys::names::RepoNames;
 use crate::wordlist::weak_secrets;
 
 pub(super) struct Extra<'s> {
-    derived: Vec<Vec<u8>>,
-    mangled: Vec<Vec<u8>>,
+    names: RepoNames,
+    roots: &'s [std::path::PathBuf],
+    /// The tokens' `iss` claims, sorted.
+    issuers: Vec<String>,
     masks: Vec<Mask>,
     crack: Option<&'s Crack>,
     /// Each target's token SHA-256: which tokens the mask budget covers is decided by cost, then
@@ -28,7 +30,7 @@ impl<'s> Extra<'s> {
     pub(super) fn new(
         targets: &[Target],
         occurrences: &[Occurrence],
-        names: &RepoNames,
+        names: RepoNames,
         settings: &'s Settings,
     ) -> Self {
         let first = |target: &Target| target.occurrences.first().and_then(|&i| occurrences.get(i));
@@ -46,8 +48,9 @@ impl<'s> Extra<'s> {
             None => Mask::parse(DEFAULT_MASK).into_iter().collect(),
         };
         Extra {
-            derived: derived::derived(names, &settings.paths, &issuers),
-            mangled: derived::mangled(weak_secrets()),
+            names,
+            roots: &settings.paths,
+            issuers,
             masks,
             crack: settings.crack.as_ref(),
             shas: targets
@@ -57,15 +60,27 @@ impl<'s> Extra<'s> {
         }
     }
 
-    /// How many candidates each source holds, for the figures in docs/performance.md.
+    /// The derived and the mangled candidates: built only when a token is left to try them on.
+    fn lists(&self) -> [(Vec<Vec<u8>>, Source); 2] {
+        [
+            (derived::derived(&self.names, self.roots, &self.issuers), Source::Derived),
+            (derived::mangled(weak_secrets()), Source::Mangled),
+        ]
+    }
+
+    /// How many candidates each source holds: derived, mangled, mask.
     pub(super) fn counts(&self) -> (usize, usize, u64) {
-        (self.derived.len(), self.mangled.len(), self.masks.iter().map(Mask::len).sum())
+        let [(derived, _), (mangled, _)] = self.lists();
+        (derived.len(), mangled.len(), self.masks.iter().map(Mask::len).sum())
     }
 
     /// Tries the derived, mangled and mask candidates from index `base` on.
     pub(super) fn search(&self, targets: &[Target], mut base: u64, record: &Record<'_>, notes: &mut Vec<String>) {
-        for (list, source) in [(&self.derived, Source::Derived), (&self.mangled, Source::Mangled)] {
-            search(targets, list, base, &|t, i| record(t, base + i as u64, &list[i], source.clone()));
+        if targets.iter().all(|target| target.stop() <= base) {
+            return;
+        }
+        for (list, source) in self.lists() {
+            search(targets, &list, base, &|t, i| record(t, base + i as u64, &list[i], source.clone()));
             base += list.len() as u64;
         }
         let deadline = self.crack.map(|crack| Instant::now() + crack.time);
