@@ -233,25 +233,35 @@ fn shared_primes(
     let one = BigUint::from(1u8);
     let weak: Vec<usize> = (0..rsa.len()).filter(|&i| gcds[i] > one).collect();
     let mut factored: HashMap<&[u8], String> = HashMap::new();
-    for &i in &weak {
-        // The partner: a few flagged moduli, compared pairwise.
-        let partner = weak.iter().find(|&&j| j != i && moduli[i].gcd(&moduli[j]) > one);
-        let (key, _) = rsa[i];
-        let bits = moduli[i].bits();
-        let mut hit = Hit::new(
-            id::SHARED_RSA_PRIME,
-            format!("RSA key ({bits} bits, {}) shares a prime with another committed key: both are factored", key.form),
-        )
-        .with("modulus_bits", bits)
-        .with("private_key", key.private);
-        if let Some(&j) = partner {
-            let (other, _) = rsa[j];
-            hit = hit.with("other_path", other.path.to_string()).with("other_line", other.line);
+    // One finding per pair, at the later key by place: the earlier one is named in it.
+    for (a, &i) in weak.iter().enumerate() {
+        for &j in &weak[a + 1..] {
+            if moduli[i].gcd(&moduli[j]) == one {
+                continue;
+            }
+            let (first, second) = if (&rsa[i].0.path, rsa[i].0.line) <= (&rsa[j].0.path, rsa[j].0.line) {
+                (rsa[i].0, rsa[j].0)
+            } else {
+                (rsa[j].0, rsa[i].0)
+            };
+            let bits = moduli[i].bits().max(moduli[j].bits());
+            let hit = Hit::new(
+                id::SHARED_RSA_PRIME,
+                format!(
+                    "RSA key ({}) shares a prime with the key at {}:{}: one gcd factors both",
+                    second.form, first.path, first.line
+                ),
+            )
+            .with("modulus_bits", bits)
+            .with("other_path", first.path.to_string())
+            .with("other_line", first.line)
+            .with("private_key", second.private || first.private);
+            collector.push_finding(key_finding(second, hit, settings));
         }
+        let (key, _) = rsa[i];
         if let Material::Rsa { n, .. } = &key.material {
             factored.insert(n, format!("{}:{}", key.path, key.line));
         }
-        collector.push_finding(key_finding(key, hit, settings));
     }
     for (signed, key) in tokens.iter().zip(verified_by) {
         let Some(key) = key else { continue };
@@ -286,19 +296,25 @@ fn nonce_reuse(collector: &mut Collector, tokens: &[Signed<'_>], settings: &Sett
         by_r.entry((signed.alg.name(), &signed.signature[..half])).or_default().push(i);
     }
     for ((alg, r), group) in by_r {
-        let mut inputs: Vec<&str> = group.iter().map(|&i| tokens[i].input).collect();
-        inputs.sort_unstable();
-        inputs.dedup();
-        if inputs.len() < 2 {
-            continue;
-        }
-        for &i in &group {
-            let others = group.len() - 1;
+        // The first use by place is where the nonce was spent; each later token reuses it.
+        let place = |i: usize| tokens[i].occurrences.first().map(|o| (o.path.clone(), o.start.line, o.start.column));
+        let mut group = group;
+        group.sort_by_key(|&i| place(i));
+        let Some((&first, later)) = group.split_first() else { continue };
+        let Some((path, line, _)) = place(first) else { continue };
+        for &i in later {
+            if tokens[i].input == tokens[first].input {
+                continue;
+            }
             let hit = Hit::new(
                 id::ECDSA_NONCE_REUSE,
-                format!("{alg} token shares its signature's r with {others} other token(s): the nonce was reused, the private key is recoverable"),
+                format!(
+                    "{alg} token reuses the signature nonce of the token at {path}:{line} (same r): the private key is recoverable"
+                ),
             )
             .with("r_prefix", hex(&r[..4]))
+            .with("other_path", path.to_string())
+            .with("other_line", line)
             .with("tokens_sharing_r", group.len());
             push_on_tokens(collector, &tokens[i], &hit, settings);
         }
