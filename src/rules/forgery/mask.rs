@@ -73,7 +73,7 @@ impl Mask {
     }
 
     /// How many keys the mask spells, all lengths together (saturating).
-    pub fn len(&self) -> u64 {
+    pub fn keys(&self) -> u64 {
         let mut total = 0u64;
         let mut of_length = 1u64;
         for set in &self.positions {
@@ -108,7 +108,7 @@ impl Mask {
         out.clear();
         // One division chain per chunk, then an odometer: a key costs a few byte writes.
         let Some(mut key) = self.key(start) else { return };
-        let total = self.len();
+        let total = self.keys();
         let mut index = start;
         while out.len() < count && index < total {
             out.push(key);
@@ -151,9 +151,9 @@ mod tests {
     #[test]
     fn the_default_mask_spells_every_secret_of_up_to_four_lower_alphanumerics() {
         let mask = Mask::parse(DEFAULT_MASK).unwrap();
-        assert_eq!(mask.len(), 36 + 36 * 36 + 36 * 36 * 36 + 36 * 36 * 36 * 36);
+        assert_eq!(mask.keys(), 36 + 36 * 36 + 36 * 36 * 36 + 36 * 36 * 36 * 36);
         let mut out = Vec::new();
-        mask.chunk(mask.len() - 1, 10, &mut out);
+        mask.chunk(mask.keys() - 1, 10, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].as_ref(), b"9999");
     }

@@ -71,7 +71,7 @@ impl<'s> Extra<'s> {
     /// How many candidates each source holds: derived, mangled, mask.
     pub(super) fn counts(&self) -> (usize, usize, u64) {
         let [(derived, _), (mangled, _)] = self.lists();
-        (derived.len(), mangled.len(), self.masks.iter().map(Mask::len).sum())
+        (derived.len(), mangled.len(), self.masks.iter().map(Mask::keys).sum())
     }
 
     /// Tries the derived, mangled and mask candidates from index `base` on.
@@ -90,7 +90,7 @@ impl<'s> Extra<'s> {
         let mut progress = Progress::new(self.crack.is_some() && std::io::stderr().is_terminal());
         let mut keys = Vec::with_capacity(CHUNK);
         for (m, mask) in self.masks.iter().enumerate() {
-            let total = mask.len();
+            let total = mask.keys();
             let mut done = 0u64;
             while done < total {
                 if targets.iter().all(|target| target.stop() <= base + done) {
@@ -123,7 +123,7 @@ impl<'s> Extra<'s> {
     /// cheapest first, as long as `MASK_PER_RUN` bytes allow: a tree of many unsolved tokens
     /// must not take seconds per token. The others stop before the mask; a note says how many.
     fn bound_masks(&self, targets: &[Target], base: u64, notes: &mut Vec<String>) {
-        let keys: u64 = self.masks.iter().map(Mask::len).sum();
+        let keys: u64 = self.masks.iter().map(Mask::keys).sum();
         let mut unsolved: Vec<usize> = (0..targets.len()).filter(|&t| targets[t].stop() > base).collect();
         unsolved.sort_by_key(|&t| (targets[t].check_bytes, self.shas.get(t)));
         let mut spent = 0u64;
