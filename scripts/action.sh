@@ -3,7 +3,7 @@
 # it with a fake GitHub environment:
 #
 #   action.sh install   put a jwtscan binary in place; writes the output `bin`
-#   action.sh run       scan: annotations to the log, a SARIF log to a file; writes the outputs
+#   action.sh run       one scan: annotations to the log, a SARIF log to a file; writes the outputs
 #                       `findings`, `sarif`, `upload` and `exit-code`; fails only on a usage
 #                       error (exit 2)
 #   action.sh finish    exit with the scan's verdict (after the SARIF upload has had its turn)
@@ -245,6 +245,62 @@ git_range() {
     esac
 }
 
+# Splits $1 into the array WORDS as a POSIX shell splits a command line: blanks separate words,
+# '…' keeps everything literally, "…" keeps everything but \" \\ \$ \` (and drops \newline), a
+# backslash outside quotes keeps the next character. Nothing is expanded or run: an unquoted or
+# double-quoted $ or ` is an error (a shell would expand it), and so is an unclosed quote.
+split_words() {
+    local text=$1 word="" quote="" have=false char next i=0 n=${#1}
+    WORDS=()
+    while ((i < n)); do
+        char=${text:i:1}
+        next=${text:i+1:1}
+        i=$((i + 1))
+        case $quote in
+        "'")
+            if [[ $char == "'" ]]; then quote=""; else word+=$char; fi
+            continue
+            ;;
+        '"')
+            case $char in
+            '"') quote="" ;;
+            \\)
+                case $next in
+                '"' | \\ | '$' | '`')
+                    word+=$next
+                    i=$((i + 1))
+                    ;;
+                $'\n') i=$((i + 1)) ;;
+                *) word+=$char ;;
+                esac
+                ;;
+            '$' | '`') die "args: $char is not expanded here; put the value in single quotes ('…') to pass it as it is" ;;
+            *) word+=$char ;;
+            esac
+            continue
+            ;;
+        esac
+        case $char in
+        ' ' | $'\t' | $'\n' | $'\r')
+            if [[ $have == true ]]; then WORDS+=("$word"); fi
+            word="" have=false
+            ;;
+        "'" | '"')
+            quote=$char have=true
+            ;;
+        \\)
+            if ((i >= n)); then die "args: ends with a lone backslash"; fi
+            if [[ $next != $'\n' ]]; then word+=$next have=true; fi
+            i=$((i + 1))
+            ;;
+        '$' | '`') die "args: $char is not expanded here; put the value in single quotes ('…') to pass it as it is" ;;
+        *) word+=$char have=true ;;
+        esac
+    done
+    if [[ -n $quote ]]; then die "args: a $quote quote is not closed"; fi
+    if [[ $have == true ]]; then WORDS+=("$word"); fi
+}
+
 # Whether the SARIF log can be uploaded: a pull request from a fork gets a read-only token.
 sarif_upload() {
     [[ ${INPUT_SARIF:-false} == true ]] || return 1
@@ -273,7 +329,8 @@ cmd_run() {
     if [[ -n ${INPUT_BASELINE:-} ]]; then options+=(--baseline "$INPUT_BASELINE"); fi
     if [[ -n ${INPUT_FAIL_ON:-} ]]; then fail_on=(--fail-on "$INPUT_FAIL_ON"); fi
     if [[ -n ${INPUT_CATEGORY:-} ]]; then category=(--sarif-category "$INPUT_CATEGORY"); fi
-    read -r -a extra <<<"${INPUT_ARGS:-}"
+    split_words "${INPUT_ARGS:-}"
+    extra=(${WORDS[@]+"${WORDS[@]}"})
 
     case $mode in
     scan) command=(scan) ;;
@@ -302,24 +359,17 @@ cmd_run() {
     dir=$(temp_dir)
     sarif="$dir/jwtscan.sarif"
     annotations="$dir/jwtscan-annotations.txt"
+    # One scan writes both: the annotations on stdout, the SARIF log beside them.
     set +e
-    "$bin" "${command[@]}" --format github ${fail_on[@]+"${fail_on[@]}"} ${options[@]+"${options[@]}"} \
-        ${extra[@]+"${extra[@]}"} -- "${paths[@]}" | tee "$annotations"
+    "$bin" "${command[@]}" --format github --sarif-output "$sarif" ${category[@]+"${category[@]}"} \
+        ${fail_on[@]+"${fail_on[@]}"} ${options[@]+"${options[@]}"} ${extra[@]+"${extra[@]}"} -- "${paths[@]}" |
+        tee "$annotations"
     status=${PIPESTATUS[0]}
     set -e
     if [[ $status -ne 0 && $status -ne 1 ]]; then
         die "jwtscan exited with status $status (a usage or configuration error; see above)"
     fi
-    set +e
-    # Its warnings repeat the first scan's, so they are shown only if this scan fails.
-    "$bin" "${command[@]}" --format sarif --output "$sarif" --fail-on never ${category[@]+"${category[@]}"} \
-        ${options[@]+"${options[@]}"} ${extra[@]+"${extra[@]}"} -- "${paths[@]}" 2>"$dir/jwtscan-sarif.log"
-    sarif_status=$?
-    set -e
-    if [[ $sarif_status -ne 0 ]]; then
-        cat "$dir/jwtscan-sarif.log" >&2
-        die "writing the SARIF log failed (jwtscan exited with status $sarif_status)"
-    fi
+    [[ -s $sarif ]] || die "jwtscan wrote no SARIF log"
     # Each result has exactly one "ruleId" key; inside JSON strings a quote is escaped, so the
     # key cannot be imitated by scanned text. Annotations are capped, so they cannot be counted.
     findings=$({ grep -o '"ruleId":' "$sarif" || true; } | wc -l | tr -d ' ')

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the files GitHub and pre-commit read but no Rust test compiles:
-# - action.yml and the workflows against the schemas that check-jsonschema vendors in its
-#   package (no network needed once installed), and both hook manifests with pre-commit itself;
+# - action.yml, the workflows and the GitLab CI template against the schemas that
+#   check-jsonschema vendors in its package (no network needed once installed), and both hook
+#   manifests with pre-commit itself;
 # - zizmor's security audits (offline) on action.yml, the workflows and every workflow example
 #   in README.md and docs/: any finding fails.
 set -euo pipefail
@@ -18,6 +19,7 @@ need zizmor zizmor==1.32.0
 
 check-jsonschema --builtin-schema vendor.github-actions action.yml
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+check-jsonschema --builtin-schema vendor.gitlab-ci packaging/gitlab/jwtscan.gitlab-ci.yml
 pre-commit validate-manifest .pre-commit-hooks.yaml packaging/pre-commit/.pre-commit-hooks.yaml
 
 zizmor --offline --no-progress action.yml .github/workflows/
@@ -43,4 +45,4 @@ print(f"{count} workflow examples from README.md and docs/")
 PY
 check-jsonschema --builtin-schema vendor.github-workflows "$examples"/.github/workflows/*.yml
 zizmor --offline --no-progress --config scripts/zizmor-examples.yml "$examples"/.github/workflows/
-echo "CI files are valid and zizmor finds nothing: action.yml, .github/workflows, the hook manifests, the docs' workflow examples"
+echo "CI files are valid and zizmor finds nothing: action.yml, .github/workflows, the GitLab template, the hook manifests, the docs' workflow examples"

@@ -1,9 +1,10 @@
 //! The command line as clap sees it. These are raw arguments; `config` resolves them, together
 //! with `jwtscan.toml`, into the immutable `Settings` the scan runs on.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use crate::severity::{FailOn, Severity};
 
@@ -24,6 +25,47 @@ pub struct Cli {
     pub scan: ScanArgs,
 }
 
+/// `jwtscan --fail-on high scan config`, `jwtscan -v git`: options typed before the subcommand,
+/// as ripgrep and ruff users type them, are moved after it, where clap reads a subcommand's
+/// options. Only the leading options the bare form (`jwtscan [OPTIONS] [PATH]...`) knows are
+/// recognised, so a value is never taken for the subcommand; the subcommand then accepts or
+/// rejects each option with its usual message. Anything else is left as it was.
+pub fn hoist_options(mut args: Vec<OsString>) -> Vec<OsString> {
+    let command = Cli::command();
+    let mut at = 1;
+    while let Some(word) = args.get(at).and_then(|word| word.to_str()) {
+        if word == "--" || word == "-" || !word.starts_with('-') {
+            break;
+        }
+        at += if value_follows(&command, word) { 2 } else { 1 };
+    }
+    let is_subcommand =
+        args.get(at).and_then(|word| word.to_str()).is_some_and(|word| command.find_subcommand(word).is_some());
+    if at > 1 && is_subcommand {
+        args[1..=at].rotate_right(1);
+    }
+    args
+}
+
+/// Whether the option `word` takes its value from the next argument (`--format json`, `-j 4`),
+/// not from itself (`--format=json`, `-j4`) or not at all (`-v`).
+fn value_follows(command: &clap::Command, word: &str) -> bool {
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    if let Some(long) = word.strip_prefix("--") {
+        return !long.contains('=')
+            && command.get_arguments().any(|arg| arg.get_long() == Some(long) && takes_value(arg));
+    }
+    let shorts: Vec<char> = word.chars().skip(1).collect();
+    for (index, short) in shorts.iter().enumerate() {
+        if let Some(arg) = command.get_arguments().find(|arg| arg.get_short() == Some(*short))
+            && takes_value(arg)
+        {
+            return index + 1 == shorts.len();
+        }
+    }
+    false
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan files and directories (the default command)
@@ -34,6 +76,8 @@ pub enum Command {
     Decode(DecodeArgs),
     /// List every rule, or show one rule's full help
     Rules(RulesArgs),
+    /// Server-side git hooks: refuse a push that adds a failing finding
+    Hook(HookArgs),
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -44,6 +88,10 @@ pub struct ScanArgs {
     /// Also scan files excluded by .gitignore and .ignore (config excludes still apply)
     #[arg(long)]
     pub no_ignore: bool,
+    /// Exit 0 even when files could not be read or were over --max-file-size (by default a scan
+    /// that could not read everything it was given fails the run)
+    #[arg(long)]
+    pub allow_incomplete: bool,
     #[command(flatten)]
     pub options: ScanOptions,
 }
@@ -79,6 +127,10 @@ pub struct ScanOptions {
     /// Write the report to FILE instead of standard output
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write the SARIF log of the same run to FILE (one scan for annotations and code
+    /// scanning)
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
     /// Exit 1 if any finding is at or above SEVERITY: info, low, medium, high, critical, or never
     /// [default: low, or fail_on in the config]
     #[arg(long, value_name = "SEVERITY")]
@@ -97,8 +149,9 @@ pub struct ScanOptions {
     /// Also exclude paths matching GLOB, as the config's `exclude` does (repeatable)
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Also turn RULE off, as the config's `rules.disable` does (repeatable; see `jwtscan rules`)
-    #[arg(long, value_name = "RULE")]
+    /// Also turn RULE off, as the config's `rules.disable` does (repeatable, or comma-separated;
+    /// see `jwtscan rules`)
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub disable: Vec<String>,
     /// A previous JSON report: findings whose fingerprint is in it are not reported
     #[arg(long, value_name = "FILE")]
@@ -200,6 +253,51 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub kind: HookKind,
+    /// The repository receiving the push [default: the hook's working folder, the git dir]
+    #[arg(long, value_name = "REPO", default_value = ".", global = true)]
+    pub repo: PathBuf,
+    /// Refuse the push if a finding in the commits it adds is at or above SEVERITY [default:
+    /// low, or fail_on in the config]
+    #[arg(long, value_name = "SEVERITY", global = true)]
+    pub fail_on: Option<FailOn>,
+    /// Config file [default: jwtscan.toml or .jwtscan.toml in the tree of the repository's HEAD
+    /// before the push, so a push cannot change its own gate]
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Every context counts, not only source (tests, docs, examples too)
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// Time budget for the scan, with an s, m or h unit
+    #[arg(long, value_name = "DURATION", default_value = "60s", global = true)]
+    pub timeout: String,
+    /// Accept the push when it could not be scanned in full (time budget spent, objects unreadable).
+    /// By default such a push is refused (fail closed)
+    #[arg(long, global = true)]
+    pub fail_open: bool,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum HookKind {
+    /// As `hooks/pre-receive`: reads `OLD NEW REF` lines on standard input, one per updated ref
+    PreReceive,
+    /// As `hooks/update`: one ref, given as arguments
+    Update {
+        /// The ref being updated
+        #[arg(value_name = "REF")]
+        refname: String,
+        /// Its old value (all zeros: the ref is created)
+        #[arg(value_name = "OLD")]
+        old: String,
+        /// Its new value (all zeros: the ref is deleted)
+        #[arg(value_name = "NEW")]
+        new: String,
+    },
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum RulesFormat {
     #[default]
@@ -215,6 +313,10 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab's secret-detection report (`artifacts: reports: secret_detection`)
+    Gitlab,
+    /// JUnit XML: one failed test case per failing finding, one test suite per file
+    Junit,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -4,21 +4,27 @@
 
 use std::sync::Arc;
 
+use crate::catalog::Hit;
 use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
-use crate::rules::Hit;
+use crate::provenance::Chain;
 use crate::spill::{Sorted, Sorter};
 
 /// One place a token was seen, kept for findings made after the walk (the forgery pass).
 #[derive(Clone, Debug)]
 pub struct Occurrence {
     pub path: Arc<str>,
+    /// The members of `path` the token is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub compact: Arc<str>,
     pub sha256: String,
     pub commit: Option<Arc<str>>,
+    /// In history mode, the commit's time and author, which every finding at a commit carries
+    /// (`evidence.commit_time`, `evidence.author`), those of the forgery pass too.
+    pub history: Option<(i64, Arc<str>)>,
     pub clues: Clues,
     /// The layers the token was found inside, outside in; empty for a bare or wrapped token.
     pub encoding: Vec<&'static str>,
@@ -29,8 +35,14 @@ pub struct Occurrence {
 
 impl Occurrence {
     pub fn finding(&self, hit: Hit, show_secrets: bool) -> Finding {
-        let site =
-            Site { path: &self.path, start: self.start, end: self.end, commit: self.commit.as_deref(), history: None };
+        let site = Site {
+            path: &self.path,
+            member: &self.member,
+            start: self.start,
+            end: self.end,
+            commit: self.commit.as_deref(),
+            history: self.history.as_ref().map(|(time, author)| (*time, &**author)),
+        };
         let mut finding = Finding::new(hit, &site, &self.subject(), show_secrets);
         finding.clues = self.clues.clone();
         finding
@@ -40,11 +52,13 @@ impl Occurrence {
     pub fn whole(compact: &str) -> Occurrence {
         Occurrence {
             path: Arc::from("input"),
+            member: Chain::NONE,
             start: Position { line: 1, column: 1 },
             end: Position { line: 1, column: 1 + compact.chars().count() as u64 },
             compact: Arc::from(compact),
             sha256: crate::hex::sha256_hex(compact.as_bytes()),
             commit: None,
+            history: None,
             clues: Clues::default(),
             encoding: Vec::new(),
             silenced: Vec::new(),
@@ -65,6 +79,8 @@ impl Occurrence {
 #[derive(Clone, Debug)]
 pub struct Unplaced {
     pub hit: Hit,
+    /// The members below the scanned blob the finding is in (see `provenance`).
+    pub member: Chain,
     pub start: Position,
     pub end: Position,
     pub subject: Subject,
@@ -109,6 +125,9 @@ pub struct Collector {
     pub files_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
+    /// Of `skipped`, the files over `--max-file-size`: content the scan did not see, which makes
+    /// a `scan` incomplete (a FIFO or a socket is not content).
+    pub oversized: u64,
     pub errors: u64,
     pub problems: Vec<Problem>,
 }
@@ -180,6 +199,7 @@ impl Collector {
         self.files_scanned += other.files_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
+        self.oversized += other.oversized;
         self.errors += other.errors;
         self.problems.extend(other.problems);
     }
@@ -201,7 +221,7 @@ impl Collector {
         if spilled.bytes <= findings_budget() {
             return;
         }
-        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::report::report_order));
+        let sorter = spilled.sorter.get_or_insert_with(|| Sorter::new(findings_budget(), crate::finding::report_order));
         for finding in self.findings.drain(..) {
             sorter.push(finding);
         }
@@ -215,7 +235,7 @@ impl Collector {
             self.findings.retain(|finding| keep(finding));
             return;
         }
-        let merged = Sorted::merge(self.take_findings(), crate::report::report_order);
+        let merged = Sorted::merge(self.take_findings(), crate::finding::report_order);
         self.problems.extend(merged.warnings().iter().cloned().map(Problem::Note));
         for finding in merged.iter() {
             match finding {
@@ -235,7 +255,7 @@ impl Collector {
     pub fn take_findings(&mut self) -> Vec<Sorted<Finding>> {
         let mut parts = std::mem::take(&mut self.spilled.parts);
         parts.extend(self.spilled.sorter.take().map(Sorter::finish));
-        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::report::report_order));
+        parts.push(Sorted::from_vec(std::mem::take(&mut self.findings), crate::finding::report_order));
         self.spilled = Spilled::default();
         parts
     }

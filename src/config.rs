@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::cli::{ColorChoice, Format, ScanOptions};
 use crate::context::{ContextSection, Overrides, Policy};
-use crate::rules;
+use crate::discover::normalize;
 use crate::severity::{FailOn, Severity};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 50 * 1024 * 1024;
@@ -24,6 +24,8 @@ pub struct Settings {
     pub config: Option<PathBuf>,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// `--sarif-output`: the SARIF log of the same run, beside the report in `format`.
+    pub sarif_output: Option<PathBuf>,
     pub fail_on: Option<Severity>,
     pub min_severity: Severity,
     pub now: i64,
@@ -79,6 +81,7 @@ impl Default for Settings {
             config: None,
             format: Format::Text,
             output: None,
+            sarif_output: None,
             fail_on: Some(Severity::Low),
             min_severity: Severity::Info,
             now: now_from_clock(),
@@ -112,7 +115,7 @@ impl Default for Settings {
 }
 
 impl Settings {
-    pub fn rule_enabled(&self, rule: rules::RuleId) -> bool {
+    pub fn rule_enabled(&self, rule: crate::catalog::RuleId) -> bool {
         !self.disabled_rules.contains(rule.as_str())
     }
 }
@@ -136,22 +139,6 @@ impl Exclude {
     pub fn matches(&self, relative: &Path) -> bool {
         self.globs.is_match(relative)
     }
-}
-
-/// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[derive(Deserialize, Default, Debug)]
@@ -227,7 +214,7 @@ pub fn resolve(paths: &[PathBuf], options: &ScanOptions) -> Result<Settings> {
     crate::wordlist::check_wordlists(&settings.wordlists)?;
     if options.verbose {
         match &settings.config {
-            Some(path) => eprintln!("jwtscan: config: {}", crate::report::escape_visible(&path.display().to_string())),
+            Some(path) => eprintln!("jwtscan: config: {}", crate::escape::terminal(&path.display().to_string())),
             None => eprintln!("jwtscan: config: none"),
         }
     }
@@ -292,7 +279,7 @@ pub fn resolve_from_commit(root: &Path, options: &ScanOptions, display: &str, te
     settings.exclude = excludes.build()?;
     crate::wordlist::check_wordlists(&settings.wordlists)?;
     if options.verbose {
-        eprintln!("jwtscan: config: {}", crate::report::escape_visible(display));
+        eprintln!("jwtscan: config: {}", crate::escape::terminal(display));
     }
     Ok(settings)
 }
@@ -308,6 +295,47 @@ fn apply_config_file(settings: &mut Settings, path: &Path, excludes: &mut Exclud
     apply_config_text(settings, &display.to_string(), &text, base, excludes)
 }
 
+/// The keys of the config's top level, for `table_hint`.
+const TOP_LEVEL_KEYS: [&str; 11] = [
+    "fail_on",
+    "min_severity",
+    "max_lifetime",
+    "exclude",
+    "wordlists",
+    "rules",
+    "allowlist",
+    "claims",
+    "verify",
+    "context",
+    "decode",
+];
+
+/// A top-level key written after a `[table]` header belongs to that table in TOML, where it is an
+/// unknown field or a value of the wrong type: say so, as the parser cannot.
+fn table_hint(text: &str, err: &toml::de::Error) -> Option<String> {
+    let at = err.span()?.start;
+    let mut table = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if offset + line.len() > at {
+            let key = trimmed.split('=').next()?.trim().trim_matches('"');
+            let table: &str = table?;
+            return TOP_LEVEL_KEYS.contains(&key).then(|| {
+                format!(
+                    "\nhint: `{key}` is a top-level key, but in TOML every key after the `{table}]` line belongs to \
+                     that table: move `{key} = ...` above the first [table] line"
+                )
+            });
+        }
+        if trimmed.starts_with('[') {
+            table = Some(trimmed.split(']').next().unwrap_or(trimmed));
+        }
+        offset += line.len();
+    }
+    None
+}
+
 fn apply_config_text(
     settings: &mut Settings,
     display: &str,
@@ -315,8 +343,10 @@ fn apply_config_text(
     base: PathBuf,
     excludes: &mut ExcludePatterns,
 ) -> Result<()> {
-    let file: ConfigFile =
-        toml::from_str(text).map_err(|err| anyhow::anyhow!("invalid config file {display}: {err}"))?;
+    let file: ConfigFile = toml::from_str(text).map_err(|err| {
+        let hint = table_hint(text, &err).unwrap_or_default();
+        anyhow::anyhow!("invalid config file {display}: {err}{hint}")
+    })?;
     let bad = |key: &str, err: String| anyhow::anyhow!("invalid config file {display}: `{key}`: {err}");
 
     if let Some(value) = &file.fail_on {
@@ -377,7 +407,11 @@ fn apply_config_text(
 }
 
 fn check_rule_id(id: &str) -> std::result::Result<(), String> {
-    if rules::meta(id).is_some() { Ok(()) } else { Err(format!("unknown rule id `{id}` (see `jwtscan rules`)")) }
+    if crate::catalog::meta(id).is_some() {
+        Ok(())
+    } else {
+        Err(format!("unknown rule id `{id}` (see `jwtscan rules`)"))
+    }
 }
 
 fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut ExcludePatterns) -> Result<()> {
@@ -432,6 +466,7 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
     settings.show_secrets = options.show_secrets;
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();
+    settings.sarif_output = options.sarif_output.clone();
     settings.color = color_enabled(options.color, options.output.is_none());
     settings.policy.strict |= options.strict;
     settings.verbose = options.verbose;

@@ -46,12 +46,28 @@ fn start_folder(first_path: &Path, cwd: &Path) -> PathBuf {
     if first_path == Path::new("-") {
         return cwd.to_path_buf();
     }
-    let absolute = crate::config::normalize(&cwd.join(first_path));
+    let absolute = normalize(&cwd.join(first_path));
     if absolute.is_dir() {
         absolute
     } else {
         absolute.parent().filter(|parent| parent.is_dir()).map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
     }
+}
+
+/// Removes `.` and resolves `..` lexically, so `./a/../b` compares equal to `b`.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::catalog::Hit;
 use crate::context::{Clues, Context};
 use crate::hex::hex;
-use crate::rules::Hit;
+use crate::provenance::Chain;
 use crate::severity::Severity;
+use crate::spill::Spill;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -20,7 +22,12 @@ pub struct Finding {
     #[serde(default)]
     pub context: Context,
     pub message: String,
+    /// The file on disk (or in the commit's tree); a finding inside an archive names the archive.
     pub path: String,
+    /// The members inside `path` the finding is in, outside in (`provenance::render` shows them);
+    /// empty, and left out of the JSON, for a finding in the file itself.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub member: Vec<String>,
     pub line: u64,
     pub column: u64,
     pub end_line: u64,
@@ -78,6 +85,7 @@ impl Subject {
 /// Where a finding is.
 pub struct Site<'a> {
     pub path: &'a str,
+    pub member: &'a Chain,
     pub start: Position,
     pub end: Position,
     pub commit: Option<&'a str>,
@@ -112,19 +120,27 @@ impl Finding {
             evidence.insert("commit_time".into(), Value::from(crate::time::format_time(time)));
             evidence.insert("author".into(), Value::from(author));
         }
+        // A member name is text from inside the scanned bytes: it may quote a token.
+        let member: Vec<String> = site
+            .member
+            .names()
+            .iter()
+            .map(|name| if show_secrets { name.to_string() } else { crate::redact::scrub(name).into_owned() })
+            .collect();
         Finding {
             rule: hit.rule.to_string(),
             severity: hit.severity,
             context: Context::Source,
             message: hit.message,
             path: site.path.to_string(),
+            fingerprint: fingerprint(&hit.rule, site.path, &member, sha256),
+            member,
             line: site.start.line,
             column: site.start.column,
             end_line: site.end.line,
             end_column: site.end.column,
             token,
             token_sha256: sha256.to_string(),
-            fingerprint: fingerprint(&hit.rule, site.path, sha256),
             evidence,
             commit: site.commit.map(str::to_string),
             compact,
@@ -134,9 +150,19 @@ impl Finding {
         }
     }
 
-    /// The order every report uses, whatever the thread count.
-    pub fn sort_key(&self) -> (&str, u64, u64, &str, &str) {
-        (&self.path, self.line, self.column, &self.rule, &self.token_sha256)
+    /// The order every report uses, whatever the thread count: the members of one file follow
+    /// the file itself, each in name order.
+    pub fn sort_key(&self) -> (&str, &[String], u64, u64, &str, &str) {
+        (&self.path, &self.member, self.line, self.column, &self.rule, &self.token_sha256)
+    }
+
+    /// The file and the member chain as every report shows them (`provenance::render`).
+    pub fn location(&self) -> std::borrow::Cow<'_, str> {
+        if self.member.is_empty() {
+            std::borrow::Cow::Borrowed(&self.path)
+        } else {
+            std::borrow::Cow::Owned(crate::provenance::render(&self.path, &self.member))
+        }
     }
 }
 
@@ -214,10 +240,12 @@ pub fn char_count(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count() as u64
 }
 
-/// Stable across edits that move lines and across commits: rule, path and token only.
-fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
+/// Stable across edits that move lines and across commits: rule, path, member chain and token
+/// only. The members come after the path and only when there are some, so a finding in a file
+/// itself keeps the fingerprint it had before members existed (baselines stay valid).
+fn fingerprint(rule: &str, path: &str, member: &[String], token_sha256: &str) -> String {
     let mut hasher = Sha256::new();
-    for part in [rule, path, token_sha256] {
+    for part in [rule, path].into_iter().chain(member.iter().map(String::as_str)).chain([token_sha256]) {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
@@ -228,6 +256,51 @@ fn fingerprint(rule: &str, path: &str, token_sha256: &str) -> String {
 /// carries (see `redact::token`).
 pub fn redact_token(compact: &str) -> String {
     crate::redact::token(compact)
+}
+
+/// The order every report uses, whatever the thread count.
+pub fn report_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    a.sort_key().cmp(&b.sort_key())
+}
+
+/// A finding on disk is its JSON form, the whole token the text report decodes again (which JSON
+/// skips) and the clues its context is decided by. The file is unnamed, readable by this process
+/// only, and gone when it exits.
+impl Spill for Finding {
+    fn mem_size(&self) -> usize {
+        let strings = [&self.rule, &self.message, &self.path, &self.token, &self.token_sha256, &self.fingerprint];
+        std::mem::size_of::<Self>()
+            + strings.iter().map(|text| text.capacity()).sum::<usize>()
+            + self.commit.as_ref().map_or(0, String::capacity)
+            + self.member.iter().map(|name| std::mem::size_of::<String>() + name.capacity()).sum::<usize>()
+            + self.evidence.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum::<usize>()
+            // The whole token is shared by the findings of one occurrence: each counts its part.
+            + self.compact.as_ref().map_or(0, |compact| compact.0.len() / std::sync::Arc::strong_count(&compact.0))
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        let compact = self.compact.as_ref().map(|compact| &*compact.0);
+        serde_json::to_writer(&mut *out, &(self, compact, self.clues.stored())).map_err(std::io::Error::other)
+    }
+
+    fn decode(bytes: &[u8]) -> std::io::Result<Self> {
+        let (mut finding, compact, clues): (Finding, Option<String>, crate::context::StoredClues) =
+            serde_json::from_slice(bytes).map_err(std::io::Error::other)?;
+        finding.compact = compact.map(|compact| WholeToken(std::sync::Arc::from(compact)));
+        finding.clues = crate::context::Clues::restore(&clues);
+        Ok(finding)
+    }
+}
+
+/// Bytes a JSON value holds, roughly.
+fn value_size(value: &Value) -> usize {
+    std::mem::size_of::<Value>()
+        + match value {
+            Value::String(text) => text.capacity(),
+            Value::Array(items) => items.iter().map(value_size).sum(),
+            Value::Object(map) => map.iter().map(|(name, value)| 48 + name.capacity() + value_size(value)).sum(),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
 }
 
 #[cfg(test)]
@@ -269,10 +342,26 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_location_but_not_rule_path_or_token() {
-        let a = fingerprint("alg-none", "a.txt", "00");
-        assert_eq!(a, fingerprint("alg-none", "a.txt", "00"));
-        assert_ne!(a, fingerprint("no-expiry", "a.txt", "00"));
-        assert_ne!(a, fingerprint("alg-none", "b.txt", "00"));
+        let a = fingerprint("alg-none", "a.txt", &[], "00");
+        assert_eq!(a, fingerprint("alg-none", "a.txt", &[], "00"));
+        assert_ne!(a, fingerprint("no-expiry", "a.txt", &[], "00"));
+        assert_ne!(a, fingerprint("alg-none", "b.txt", &[], "00"));
+    }
+
+    #[test]
+    fn a_fingerprint_without_members_is_the_one_made_before_members_existed() {
+        // The value of rule, path and token alone, as 0.1 reports and baselines hold it.
+        assert_eq!(fingerprint("alg-none", "a.txt", &[], "00"), "120266f1ea512098198e4658bba7cdbe");
+    }
+
+    #[test]
+    fn a_fingerprint_tells_members_apart_from_the_file_and_from_each_other() {
+        let file = fingerprint("alg-none", "a.zip", &[], "00");
+        let member = fingerprint("alg-none", "a.zip", &["b.env".to_string()], "00");
+        let deeper = fingerprint("alg-none", "a.zip", &["b.zip".to_string(), "b.env".to_string()], "00");
+        assert_ne!(file, member);
+        assert_ne!(member, deeper);
+        assert_ne!(member, fingerprint("alg-none", "a.zip", &["c.env".to_string()], "00"));
     }
 
     #[test]

@@ -8,9 +8,9 @@
 
 use std::collections::HashSet;
 
+use crate::catalog::{Hit, id};
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::hex::sha256_hex;
-use crate::rules::{Hit, id};
 use gix::ObjectId;
 use gix::objs::{Find as _, Kind, TreeRefIter};
 use ignore::gitignore::GitignoreBuilder;
@@ -231,7 +231,8 @@ pub fn finding(change: &Change, base: &str, commit: &str) -> Finding {
     let sha256 = change.blob.map_or_else(|| sha256_hex(b""), |blob| blob.to_string());
     let subject = Subject::Key { redacted: String::new(), full: String::new(), sha256 };
     let at = Position { line: 1, column: 1 };
-    let site = Site { path: &change.path, start: at, end: at, commit: Some(commit), history: None };
+    let member = crate::provenance::Chain::NONE;
+    let site = Site { path: &change.path, member: &member, start: at, end: at, commit: Some(commit), history: None };
     Finding::new(hit, &site, &subject, false)
 }
 
@@ -254,10 +255,12 @@ mod tests {
     }
 
     #[test]
-    fn hostile_gitignore_bytes_match_nothing_and_do_not_panic() {
+    fn hostile_gitignore_bytes_do_not_panic_and_cover_no_tracked_file() {
         let tracked = files(&["a"]);
-        for text in [&b"\xff\xfe[\n"[..], b"[z-a]\n", b"\\\n", b"!\n", b"**/**/**/***\n", b"\0\n"] {
-            let _ = covering_lines(b"", text, &tracked);
+        for text in [&b"\xff\xfe[\n"[..], b"[z-a]\n", b"\\\n", b"!\n", b"\0\n"] {
+            assert!(covering_lines(b"", text, &tracked).is_empty(), "{:?}", String::from_utf8_lossy(text));
         }
+        // A glob that matches everything is still read as one, however it is spelled.
+        assert_eq!(covering_lines(b"", b"**/**/**/***\n", &tracked), ["**/**/**/***"]);
     }
 }

@@ -2,7 +2,7 @@
 //! on its line, `jwtscan: ignore[rule-a, rule-b]` only those rules (a space after the colon is
 //! allowed, as in `# noqa: E501` or `# type: ignore[misc]`).
 
-use crate::rules;
+use crate::catalog;
 
 /// What the ignore comments on one line silence.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,7 +76,7 @@ fn rule_list(after: &[u8], unknown: &mut Vec<String>) -> Directive {
             continue;
         }
         let text = String::from_utf8_lossy(name);
-        match rules::meta(&text) {
+        match catalog::meta(&text) {
             Some(rule) => ids.push(rule.id.as_str()),
             None => unknown.push(text.into_owned()),
         }

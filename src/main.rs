@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = match jwtscan::cli::Cli::try_parse() {
+    let args = jwtscan::cli::hoist_options(std::env::args_os().collect());
+    let cli = match jwtscan::cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };

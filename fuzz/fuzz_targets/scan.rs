@@ -16,19 +16,20 @@ fuzz_target!(|data: &[u8]| {
     let path: Arc<str> = Arc::from("fuzz");
     let mut scanner = Scanner::new(&SETTINGS);
     let mut whole = Collector::default();
-    scanner.scan_bytes(&path, None, data, &mut whole);
+    let from = jwtscan::provenance::Provenance::file(path);
+    scanner.scan_bytes(&from, data, &mut whole);
     let mut streamed = Collector::default();
-    scanner.scan_reader(&path, None, data, &mut streamed).expect("reading a slice cannot fail");
-    assert_eq!(whole.findings, streamed.findings);
+    scanner.scan_reader(&from, data, &mut streamed).expect("reading a slice cannot fail");
+    assert_eq!(whole.findings_in_memory(), streamed.findings_in_memory());
     assert_eq!(whole.tokens, streamed.tokens);
 
     let lines = 1 + newlines(data) as u64;
-    for finding in &whole.findings {
+    for finding in whole.findings_in_memory() {
         assert!(finding.line >= 1 && finding.column >= 1, "{finding:?}");
         assert!((finding.end_line, finding.end_column) > (finding.line, finding.column), "{finding:?}");
         assert!(finding.end_line <= lines, "{finding:?}");
     }
-    let text = debug_text(&whole.findings);
+    let text = debug_text(whole.findings_in_memory());
     let mut candidates = Vec::new();
     jwtscan::find::find_tokens(data, &mut candidates);
     for candidate in &candidates {

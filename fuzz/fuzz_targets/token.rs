@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwtscan::config::Settings;
 use jwtscan::finding::redact_token;
-use jwtscan::rules::{self, Context};
+use jwtscan::rules::{self, CheckSettings};
 use libfuzzer_sys::fuzz_target;
 
 static SETTINGS: LazyLock<Settings> = LazyLock::new(Settings::default);
@@ -24,11 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let Some(token) = jwtscan::token::decode(&compact) else { return };
     assert!(compact.starts_with(token.signing_input()));
     assert!(compact.ends_with(token.signature_segment()));
-    let ctx = Context::new(&SETTINGS);
+    let ctx = CheckSettings::new(&SETTINGS);
     let mut hits = Vec::new();
     rules::check_token(&token, &ctx, &mut hits);
     for hit in &hits {
-        assert!(rules::meta(hit.rule.as_str()).is_some(), "hit for unknown rule {}", hit.rule.as_str());
+        assert!(jwtscan::catalog::meta(hit.rule.as_str()).is_some(), "hit for unknown rule {}", hit.rule.as_str());
         let evidence = format!("{:?}", hit.evidence);
         assert!(!evidence.contains(&compact), "evidence of {} holds the whole token", hit.rule);
     }

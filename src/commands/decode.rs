@@ -12,15 +12,15 @@ use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::Exit;
+use super::Exit;
+use crate::catalog::{Hit, id};
 use crate::cli::{DecodeArgs, ListFormat};
 use crate::collect::{Collector, Occurrence};
 use crate::config::{self, Settings};
 use crate::find;
 use crate::report::details::{relative, unix_seconds};
 use crate::report::{Paint, escape_visible};
-use crate::rules::id;
-use crate::rules::{self, Hit};
+use crate::rules;
 use crate::severity::Severity;
 use crate::time::format_time;
 use crate::token::{self, Form, Payload, Token};
@@ -119,13 +119,13 @@ fn unwrap_base64(text: &str) -> Option<String> {
 /// guessable. `leaked-token` is about a token sitting in a file, so it is left out here.
 fn findings(token: &Token<'_>, compact: &str, settings: &Settings) -> Vec<Hit> {
     let mut hits = Vec::new();
-    rules::check_token(token, &rules::Context::new(settings), &mut hits);
+    rules::check_token(token, &rules::CheckSettings::new(settings), &mut hits);
     hits.retain(|hit| hit.rule != "leaked-token");
     // The forgery pass over this token alone, with the same severity, allowlist and baseline
     // filters as a scan.
     let mut collector = Collector::default();
     collector.hmac_tokens.push(Occurrence::whole(compact));
-    let report = crate::build_report(collector, settings, std::time::Instant::now());
+    let report = super::report::build_report(collector, settings, std::time::Instant::now());
     let findings = report.findings.to_vec().unwrap_or_default();
     for weak in findings.into_iter().filter(|finding| finding.rule == "weak-secret") {
         hits.push(Hit {

@@ -7,20 +7,20 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use crate::Exit;
+use super::Exit;
+use crate::catalog::{self, RuleMeta};
 use crate::cli::{ColorChoice, RulesArgs, RulesFormat};
 use crate::context;
 use crate::report::Paint;
-use crate::rules::{self, RuleMeta};
 use crate::severity::Severity;
 
 pub fn run(args: &RulesArgs) -> Result<Exit> {
     let selected: Vec<&RuleMeta> = match &args.id {
-        None => rules::all().iter().collect(),
-        Some(id) => match rules::meta(id) {
+        None => catalog::all().iter().collect(),
+        Some(id) => match catalog::meta(id) {
             Some(rule) => vec![rule],
             None => {
-                let ids: Vec<&str> = rules::all().iter().map(|rule| rule.id.as_str()).collect();
+                let ids: Vec<&str> = catalog::all().iter().map(|rule| rule.id.as_str()).collect();
                 bail!("unknown rule id `{id}`; valid ids: {}", ids.join(", "));
             }
         },
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn the_list_has_one_aligned_line_per_rule() {
-        let all: Vec<&RuleMeta> = rules::all().iter().collect();
+        let all: Vec<&RuleMeta> = catalog::all().iter().collect();
         let mut out = Vec::new();
         write_list(&all, Paint(false), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn help_has_every_section() {
-        let rule = rules::meta("leaked-token").unwrap();
+        let rule = catalog::meta("leaked-token").unwrap();
         let mut out = Vec::new();
         write_help(rule, Paint(false), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();

@@ -13,10 +13,9 @@ mod comments;
 mod config;
 mod data;
 mod examples;
-mod gate;
 mod issuers;
 mod paths;
-mod places;
+mod policy;
 
 use std::fmt;
 use std::str::FromStr;
@@ -28,10 +27,9 @@ pub use clues::{Clues, StoredClues, Surroundings};
 pub use comments::in_doc_comment;
 pub use config::{ContextSection, Overrides};
 pub use examples::{example_key, example_token};
-pub use gate::{Action, Policy, Verdict};
 pub use issuers::{Privilege, Profile, profile_for, profiles};
 pub use paths::path_context;
-pub use places::Places;
+pub use policy::{Action, Policy, Verdict};
 
 /// Where a finding lives. Only `source` fails a run by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

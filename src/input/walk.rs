@@ -11,7 +11,9 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::collect::Collector;
 use crate::config::Settings;
+use crate::input::source::{self, Content};
 use crate::pipeline::Scanner;
+use crate::provenance::Provenance;
 
 pub fn scan_paths(settings: &Settings) -> Collector {
     let mut total = Collector::default();
@@ -19,7 +21,10 @@ pub fn scan_paths(settings: &Settings) -> Collector {
     for path in &settings.paths {
         if path == Path::new("-") {
             let mut scanner = Scanner::new(settings);
-            if let Err(err) = scanner.scan_reader(&Arc::from("-"), None, std::io::stdin().lock(), &mut total) {
+            let stdin = &mut std::io::stdin().lock();
+            if let Err(err) =
+                source::scan(&mut scanner, &Provenance::file(Arc::from("-")), Content::Reader(stdin), &mut total)
+            {
                 total.error("-", &format!("cannot read standard input: {err}"));
             }
         } else {
@@ -114,7 +119,10 @@ impl Worker<'_, '_> {
             match std::fs::read_link(path) {
                 Ok(target) => {
                     let text = target.as_os_str().as_encoded_bytes();
-                    self.scanner.scan_bytes(&Arc::from(display.as_str()), None, text, &mut self.out);
+                    let from = Provenance::file(Arc::from(display.as_str()));
+                    if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(text), &mut self.out) {
+                        self.out.error(&display, &format!("read error: {err}"));
+                    }
                 }
                 Err(err) => self.out.error(&display, &format!("cannot read symbolic link: {err}")),
             }
@@ -135,6 +143,7 @@ impl Worker<'_, '_> {
             Ok(metadata) if metadata.len() > settings.max_file_size => {
                 let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
                 self.out.skip(&display, &reason);
+                self.out.oversized += 1;
                 return;
             }
             Ok(_) => {}
@@ -148,9 +157,9 @@ impl Worker<'_, '_> {
 
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
     /// error; findings from the windows already scanned are kept.
-    fn scan_file(&mut self, display: &str, reader: impl std::io::Read) {
-        let path: Arc<str> = Arc::from(display);
-        if let Err(err) = self.scanner.scan_reader(&path, None, reader, &mut self.out) {
+    fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read) {
+        let from = Provenance::file(Arc::from(display));
+        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Reader(&mut reader), &mut self.out) {
             self.out.error(display, &format!("read error: {err}"));
         }
     }

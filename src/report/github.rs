@@ -1,6 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per token occurrence (its
 //! most severe rule as the title, the others in the message), plus a Markdown table of every
-//! finding in the job summary when `GITHUB_STEP_SUMMARY` is set.
+//! finding in the job summary when `GITHUB_STEP_SUMMARY` is set, failing and most severe first.
 //!
 //! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the
 //! rest unseen, so the most severe occurrences go first, each level stops at its cap, and one
@@ -63,11 +63,7 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
         writeln!(out, "::notice title=jwtscan::{}", escape_data(&message))?;
     }
     let summary = &report.summary;
-    writeln!(
-        out,
-        "jwtscan: {} findings ({} failing the run) in {} files ({} tokens, {} skipped, {} errors)",
-        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
-    )?;
+    writeln!(out, "jwtscan: {}", counts(summary))?;
     if let Some(path) = summary_file {
         let appended = std::fs::OpenOptions::new().create(true).append(true).open(&path).and_then(|file| {
             let mut file = std::io::BufWriter::new(file);
@@ -160,6 +156,10 @@ pub fn annotation(group: &[&Finding], cwd: Option<&Path>) -> String {
     if let Some(commit) = &finding.commit {
         let _ = write!(message, "\ncommit: {commit}");
     }
+    // Annotations attach to the file in the checkout; the member inside it is named here.
+    if !finding.member.is_empty() {
+        let _ = write!(message, "\nin: {}", finding.location());
+    }
     line.push_str(&escape_data(&message));
     line
 }
@@ -190,18 +190,16 @@ pub fn escape_property(text: &str) -> String {
 pub fn step_summary(report: &Report) -> String {
     let summary = &report.summary;
     let mut text = String::from("### jwtscan\n\n");
-    let _ = writeln!(
-        text,
-        "**{} findings**, {} failing the run, in {} files ({} tokens, {} skipped, {} errors).\n",
-        summary.findings, summary.failing, summary.files_scanned, summary.tokens, summary.skipped, summary.errors
-    );
+    let _ = writeln!(text, "{}.\n", counts(summary));
     if report.findings.is_empty() {
         return text;
     }
     text.push_str("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n");
-    let mut listed = 0;
-    for finding in report.findings.iter().take(MAX_SUMMARY_ROWS).map_while(Result::ok) {
-        let location = format!("{}:{}:{}", finding.path, finding.line, finding.column);
+    // Failing findings first, most severe first, report order among equals: the rows a reader
+    // acts on lead, and the cap cuts the least important. Only the rows that can be shown are kept.
+    let mut rows: Vec<(RowRank, String)> = Vec::new();
+    for (index, finding) in report.findings.iter().map_while(Result::ok).enumerate() {
+        let location = format!("{}:{}:{}", finding.location(), finding.line, finding.column);
         let row = format!(
             "| {} | {} | {} | {} | {} |\n",
             finding.severity,
@@ -210,6 +208,16 @@ pub fn step_summary(report: &Report) -> String {
             markdown_cell(&location),
             markdown_cell(&finding.message)
         );
+        rows.push(((!finding.fails, std::cmp::Reverse(finding.severity), index), row));
+        if rows.len() >= 2 * MAX_SUMMARY_ROWS {
+            rows.sort_unstable_by_key(|(key, _)| *key);
+            rows.truncate(MAX_SUMMARY_ROWS);
+        }
+    }
+    rows.sort_unstable_by_key(|(key, _)| *key);
+    rows.truncate(MAX_SUMMARY_ROWS);
+    let mut listed = 0;
+    for (_, row) in rows {
         if text.len() + row.len() > MAX_SUMMARY_BYTES {
             break;
         }
@@ -226,6 +234,24 @@ pub fn step_summary(report: &Report) -> String {
     }
     text.push('\n');
     text
+}
+
+/// Where a job summary row goes: not failing after failing, then most severe, then report order.
+type RowRank = (bool, std::cmp::Reverse<Severity>, usize);
+
+/// `3 findings (2 failing the run) in 1 file (1 token, 0 skipped, 0 errors)`: the closing line of
+/// the annotations, the job summary's and the JUnit report's.
+pub fn counts(summary: &super::Summary) -> String {
+    let noun = |count: u64, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+    format!(
+        "{} ({} failing the run) in {} ({}, {} skipped, {})",
+        noun(summary.findings, "finding", "findings"),
+        summary.failing,
+        noun(summary.files_scanned, "file", "files"),
+        noun(summary.tokens, "token", "tokens"),
+        summary.skipped,
+        noun(summary.errors, "error", "errors"),
+    )
 }
 
 /// One table cell (see `escape::markdown`).

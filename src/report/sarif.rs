@@ -25,10 +25,10 @@ use serde_sarif::sarif::{
 };
 
 use super::Report;
+use crate::catalog::{self, RuleMeta};
 use crate::collect::Problem;
 use crate::config::Settings;
 use crate::finding::Finding;
-use crate::rules::{self, RuleMeta};
 use crate::severity::Severity;
 
 /// The `partialFingerprints` key; bump the version if the fingerprint recipe ever changes.
@@ -68,7 +68,7 @@ pub fn write(report: &Report, settings: &Settings, out: &mut dyn Write) -> std::
 
 /// Builds the log. `cwd` is the folder relative URIs are relative to.
 pub fn build(report: &Report, settings: &Settings, cwd: Option<&Path>, limits: Limits) -> std::io::Result<Sarif> {
-    let all_rules = rules::all();
+    let all_rules = catalog::all();
     let driver = ToolComponent::builder()
         .name(env!("CARGO_PKG_NAME"))
         .version(env!("CARGO_PKG_VERSION"))
@@ -246,10 +246,19 @@ fn sarif_result(finding: &Finding, all_rules: &[RuleMeta], cwd: Option<&Path>) -
     if let Some(commit) = &finding.commit {
         properties.insert("commit".to_string(), json!(commit));
     }
+    // The physical location is the file a viewer can open; the member inside it is named in the
+    // message and here.
+    let message = if finding.member.is_empty() {
+        crate::escape::sarif(&finding.message)
+    } else {
+        properties.insert("member".to_string(), json!(finding.member));
+        let text = format!("{} (in {})", finding.message, finding.location());
+        std::borrow::Cow::Owned(crate::escape::sarif(&text).into_owned())
+    };
     let mut result = SarifResult::builder()
         .rule_id(&finding.rule)
         .level(if finding.counts { result_level(finding.severity) } else { ResultLevel::Note })
-        .message(Message::builder().text(crate::escape::sarif(&finding.message)).build())
+        .message(Message::builder().text(message).build())
         .locations(vec![location])
         .partial_fingerprints(BTreeMap::from([(FINGERPRINT_KEY.to_string(), finding.fingerprint.clone())]))
         .properties(
@@ -314,7 +323,7 @@ pub fn artifact_uri(path: &str, cwd: Option<&Path>) -> (String, bool) {
     }
     let climbs = native.components().any(|component| component == Component::ParentDir);
     match (climbs, cwd) {
-        (true, Some(cwd)) => (file_uri(&crate::config::normalize(&cwd.join(native))), false),
+        (true, Some(cwd)) => (file_uri(&crate::discover::normalize(&cwd.join(native))), false),
         _ => (encode_components(native), true),
     }
 }
@@ -401,6 +410,7 @@ mod tests {
             severity,
             message: "a JSON Web Token is committed".to_string(),
             path: path.to_string(),
+            member: Vec::new(),
             line,
             column: 1,
             end_line: line,

@@ -180,7 +180,7 @@ fn write_group(group: &[&Finding], settings: &Settings, paint: Paint, out: &mut 
         let short: String = commit.chars().take(7).collect();
         write!(out, "{} ", paint.apply("33", &escape_visible(&short)))?;
     }
-    let location = format!("{}:{}:{}", escape_visible(&first.path), first.line, first.column);
+    let location = format!("{}:{}:{}", escape_visible(&first.location()), first.line, first.column);
     write!(out, "{}", paint.apply("1", &location))?;
     write!(out, "  {}", paint.apply("2", &escape_visible(&first.token)))?;
     if let Some(Value::Array(chain)) = first.evidence.get("encoding") {

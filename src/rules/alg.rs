@@ -1,7 +1,7 @@
 //! Checks on the `alg` header and the signature's presence: `alg-none`, `deprecated-alg` and
 //! `missing-signature`.
 
-use super::{Context, Hit, alg_label, id, truncate};
+use super::{CheckSettings, Hit, alg_label, id, truncate};
 use crate::token::{Form, Token};
 
 /// JWS `alg` values defined by RFC 7518 (HMAC, RSA, ECDSA, RSASSA-PSS), RFC 8037 (`EdDSA`),
@@ -17,7 +17,7 @@ fn is_none(alg: &str) -> bool {
     alg.eq_ignore_ascii_case("none")
 }
 
-pub fn alg_none(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn alg_none(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     if token.form == Form::Jws && is_none(alg) {
         out.push(
@@ -28,7 +28,7 @@ pub fn alg_none(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
 }
 
-pub fn deprecated_alg(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn deprecated_alg(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     let reason = match token.form {
         Form::Jws if is_none(alg) || JWS_ALGS.contains(&alg) => return,
@@ -45,7 +45,7 @@ pub fn deprecated_alg(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     );
 }
 
-pub fn missing_signature(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn missing_signature(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
     if token.form == Form::Jws && !is_none(&alg) && token.signature_segment().is_empty() {
         out.push(Hit::new(id::MISSING_SIGNATURE, format!("{alg} token has an empty signature")).with("alg", alg));
@@ -106,7 +106,7 @@ mod tests {
         assert!(hit_jwe_missing().is_none());
     }
 
-    fn hit_jwe_missing() -> Option<crate::rules::Hit> {
+    fn hit_jwe_missing() -> Option<crate::catalog::Hit> {
         rule_hit(&jwe(r#"{"alg":"dir","enc":"A128GCM"}"#), "missing-signature")
     }
 }

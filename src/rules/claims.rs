@@ -11,7 +11,7 @@ use regex::RegexSet;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Context, Hit, RuleId, alg_label, id, truncate};
+use super::{CheckSettings, Hit, RuleId, alg_label, id, truncate};
 use crate::token::Token;
 
 /// At most this many claims are listed in one finding's evidence (`count` has the total).
@@ -148,7 +148,7 @@ struct Found<'c> {
 }
 
 struct Walk<'c> {
-    ctx: &'c Context,
+    ctx: &'c CheckSettings,
     path: String,
     normal: String,
     sensitive: Vec<Found<'c>>,
@@ -339,7 +339,7 @@ fn luhn(digits: &[u8]) -> bool {
     sum.is_multiple_of(10)
 }
 
-pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
+pub fn check(token: &Token<'_>, ctx: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(claims) = token.claims() else { return };
     let mut walk = Walk {
         ctx,
@@ -522,7 +522,7 @@ mod tests {
             extra_pii_claims: vec!["employee_id".into()],
             ..Settings::default()
         };
-        let ctx = Context::new(&settings);
+        let ctx = CheckSettings::new(&settings);
         let token = jws(r#"{"alg":"HS256"}"#, r#"{"tenant_key":"t","employeeId":"e1"}"#, &[1; 32]);
         let rules: Vec<_> = hits_with(&token, &ctx).into_iter().map(|hit| hit.rule.as_str()).collect();
         assert!(rules.contains(&"sensitive-claim") && rules.contains(&"pii-claim"), "{rules:?}");

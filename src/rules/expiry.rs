@@ -1,13 +1,13 @@
 //! `no-expiry` and `long-lifetime`: a token that never expires, or lives longer than the
 //! configured maximum, stays usable long after it leaks.
 
-use super::{Context, Hit, alg_label, id, numeric_date};
+use super::{CheckSettings, Hit, alg_label, id, numeric_date};
 use crate::time::format_duration;
 use crate::token::Token;
 
 /// Only JWS tokens with a JSON claims set are judged: a JWE's claims are encrypted and an opaque
 /// payload has no claims, so silence there is "cannot tell", not "fine".
-pub fn no_expiry(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn no_expiry(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(claims) = token.claims() else { return };
     let alg = alg_label(token);
     match claims.get("exp") {
@@ -21,7 +21,7 @@ pub fn no_expiry(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
 }
 
-pub fn long_lifetime(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
+pub fn long_lifetime(token: &Token<'_>, ctx: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(claims) = token.claims() else { return };
     let Some(exp) = claims.get("exp").and_then(numeric_date) else { return };
     let (start, basis) = match (claims.get("iat").and_then(numeric_date), claims.get("nbf").and_then(numeric_date)) {
@@ -53,7 +53,7 @@ pub fn long_lifetime(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
 mod tests {
     use crate::rules::test_support::*;
 
-    fn claims_hit(claims: &str, rule: &str) -> Option<crate::rules::Hit> {
+    fn claims_hit(claims: &str, rule: &str) -> Option<crate::catalog::Hit> {
         rule_hit(&jws(r#"{"alg":"HS256"}"#, claims, &[1; 32]), rule)
     }
 
@@ -99,8 +99,11 @@ mod tests {
 
     #[test]
     fn long_lifetime_honours_the_configured_maximum() {
-        let ctx =
-            crate::rules::Context::new(&crate::config::Settings { now: NOW, max_lifetime: 600, ..Default::default() });
+        let ctx = crate::rules::CheckSettings::new(&crate::config::Settings {
+            now: NOW,
+            max_lifetime: 600,
+            ..Default::default()
+        });
         let token = jws(r#"{"alg":"HS256"}"#, &format!(r#"{{"iat":{NOW},"exp":{}}}"#, NOW + 3600), &[1; 32]);
         assert!(hits_with(&token, &ctx).iter().any(|hit| hit.rule == "long-lifetime"));
     }

@@ -6,14 +6,14 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Context, Hit, alg_label, id, truncate};
+use super::{CheckSettings, Hit, alg_label, id, truncate};
 use crate::token::Token;
 
 /// Evidence strings are cut here: enough to recognise the value, bounded whatever the token holds.
 const KID_SHOWN: usize = 100;
 const URL_SHOWN: usize = 200;
 
-pub fn embedded_jwk(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn embedded_jwk(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(jwk) = token.header.get("jwk") else { return };
     let alg = alg_label(token);
     let mut hit = Hit::new(id::EMBEDDED_JWK, format!("{alg} token header embeds its own verification key (jwk)"));
@@ -25,7 +25,7 @@ pub fn embedded_jwk(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     out.push(hit.with("private_key_material", private));
 }
 
-pub fn key_url_header(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn key_url_header(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let mut hit: Option<Hit> = None;
     let mut names = Vec::new();
     for name in ["jku", "x5u"] {
@@ -44,7 +44,7 @@ pub fn key_url_header(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     }
 }
 
-pub fn kid_injection(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn kid_injection(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(kid) = token.header.get("kid").and_then(Value::as_str) else { return };
     let kinds = kid_problems(kid);
     if kinds.is_empty() {

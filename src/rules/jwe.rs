@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Context, Hit, alg_label, id, truncate};
+use super::{CheckSettings, Hit, alg_label, id, truncate};
 use crate::token::{Form, Token};
 
 /// Below this many PBKDF2 iterations a guessed password is cheap to test (RFC 7518 §4.8.1.2
@@ -14,7 +14,7 @@ pub const MIN_P2C: u64 = 1_000;
 /// a count past this bound can only be meant to stall the receiver.
 pub const MAX_P2C: u64 = 1_200_000;
 
-pub fn jwe_compression(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn jwe_compression(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     if token.form != Form::Jwe {
         return;
     }
@@ -31,7 +31,7 @@ pub fn jwe_compression(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
 
 /// Missing or malformed `p2c` is reported too: RFC 7518 requires it, and a library that falls
 /// back to a default of its own may pick a low one.
-pub fn pbes2_iterations(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn pbes2_iterations(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     if token.form != Form::Jwe || !token.alg().is_some_and(|alg| alg.starts_with("PBES2-")) {
         return;
     }
@@ -69,7 +69,7 @@ mod tests {
         assert!(rule_hit(&jws(r#"{"alg":"HS256","zip":"DEF"}"#, "{}", &[1; 32]), "jwe-compression").is_none());
     }
 
-    fn pbes2(p2c: &str) -> Option<crate::rules::Hit> {
+    fn pbes2(p2c: &str) -> Option<crate::catalog::Hit> {
         let header = format!(r#"{{"alg":"PBES2-HS256+A128KW","enc":"A128GCM","p2s":"c2FsdHNhbHQ"{p2c}}}"#);
         rule_hit(&jwe(&header), "pbes2-iterations")
     }

@@ -1,7 +1,7 @@
 //! `leaked-token`: every token found is a finding, graded by how much it still matters: live
 //! tokens are high, expired ones low, and well-known public examples (RFC and jwt.io samples) info.
 
-use super::{Context, Hit, alg_label, id, numeric_date};
+use super::{CheckSettings, Hit, alg_label, id, numeric_date};
 use crate::hex::sha256_hex;
 use crate::severity::Severity;
 use crate::token::{Form, Token};
@@ -12,7 +12,7 @@ pub fn public_example(token_sha256: &str) -> Option<&'static str> {
     crate::context::example_token(token_sha256)
 }
 
-pub fn check(token: &Token<'_>, ctx: &Context, out: &mut Vec<Hit>) {
+pub fn check(token: &Token<'_>, ctx: &CheckSettings, out: &mut Vec<Hit>) {
     let alg = alg_label(token);
     let kind = match token.form {
         Form::Jws => "JWS",

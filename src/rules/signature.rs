@@ -1,13 +1,13 @@
 //! What the signature bytes alone give away: `weak-rsa-key` (an RSA signature is as long as the
 //! key's modulus) and `psychic-signature` (an ECDSA signature with r or s zero, CVE-2022-21449).
 
-use super::{Context, Hit, id};
+use super::{CheckSettings, Hit, id};
 use crate::token::{Form, Token};
 
 /// 2048 bits: the minimum RSA modulus RFC 7518 §3.3 allows.
 const MIN_RSA_SIGNATURE_BYTES: usize = 256;
 
-pub fn weak_rsa_key(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn weak_rsa_key(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     let rsa = matches!(alg, "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "RS1");
     let bytes = token.signature.len();
@@ -23,7 +23,7 @@ pub fn weak_rsa_key(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
     );
 }
 
-pub fn psychic_signature(token: &Token<'_>, _: &Context, out: &mut Vec<Hit>) {
+pub fn psychic_signature(token: &Token<'_>, _: &CheckSettings, out: &mut Vec<Hit>) {
     let Some(alg) = token.alg() else { return };
     let half = match alg {
         "ES256" => 32,

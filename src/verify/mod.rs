@@ -6,7 +6,6 @@
 mod address;
 mod http;
 pub(crate) mod keys;
-mod pass;
 mod url;
 
 use std::collections::BTreeMap;
@@ -22,7 +21,6 @@ use serde_json::Value;
 use crate::time::format_time;
 use crate::token::{self, Form};
 use keys::{Alg, Key, Verdict};
-pub use pass::{Counts, Outcomes, Wanted, is_live, pass};
 use url::HttpsUrl;
 
 /// The verdict on one token.
@@ -61,7 +59,7 @@ impl Verification {
         Verification { outcome, reason: reason.into() }
     }
 
-    fn unknown(reason: impl Into<String>) -> Verification {
+    pub(crate) fn unknown(reason: impl Into<String>) -> Verification {
         Verification::new(Outcome::Unknown, reason)
     }
 }

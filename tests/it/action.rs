@@ -149,6 +149,58 @@ fn paths_one_per_line_may_hold_spaces_and_args_are_passed_on() {
 }
 
 #[test]
+fn args_are_split_as_a_shell_splits_them_so_quotes_do_not_reach_jwtscan() {
+    let runner = Runner::new();
+    runner.write("docs/a.env", ALG_NONE);
+    runner.write("my docs/b.env", ALG_NONE);
+    runner.write("src/c.env", ALG_NONE);
+    // Read word by word, `"docs/**"` kept its quotes and excluded nothing, silently.
+    let output = run(runner.command("run").env("INPUT_ARGS", r#"--exclude "docs/**" --exclude 'my docs/**'"#));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(runner.outputs()["findings"], "3", "only src/c.env is scanned");
+    let output = run(runner.command("run").env("INPUT_ARGS", r"--exclude docs/\*\* --exclude my\ docs/**"));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(runner.outputs()["findings"], "3", "backslashes escape as in a shell");
+}
+
+#[test]
+fn args_are_never_expanded_or_run() {
+    let runner = Runner::with_token();
+    let marker = runner.temp.path().join("ran");
+    for args in [format!("--exclude \"$(touch {})\"", marker.display()), format!("`touch {}`", marker.display())] {
+        let output = run(runner.command("run").env("INPUT_ARGS", &args));
+        assert_eq!(output.status.code(), Some(2), "{args}");
+        assert!(stdout(&output).contains("is not expanded here"), "{args}");
+    }
+    let output = run(runner.command("run").env("INPUT_ARGS", "--exclude 'docs"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("quote is not closed"));
+    assert!(!marker.exists(), "nothing in args is run");
+    // In single quotes, `$` is only a character.
+    let output = run(runner.command("run").env("INPUT_ARGS", "--exclude '$HOME/**'"));
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn one_scan_writes_both_the_annotations_and_the_sarif_log() {
+    let runner = Runner::with_token();
+    let calls = runner.temp.path().join("calls");
+    let wrapper = runner.temp.path().join("jwtscan-counting");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\necho call >> '{}'\nexec '{}' \"$@\"\n", calls.display(), env!("CARGO_BIN_EXE_jwtscan")),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = run(runner.command("run").env("JWTSCAN_BIN", &wrapper));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&calls).unwrap().lines().count(), 1);
+    assert!(stdout(&output).contains("::error file=config/dev.env"));
+    let log: Value = serde_json::from_slice(&std::fs::read(&runner.outputs()["sarif"]).unwrap()).unwrap();
+    assert_eq!(log["runs"][0]["results"].as_array().unwrap().len(), 3);
+}
+
+#[test]
 fn config_and_baseline_inputs_reach_the_scan() {
     let runner = Runner::with_token();
     runner.write("ci/jwtscan.toml", "fail_on = \"never\"\n");

@@ -278,6 +278,34 @@ fn staged_does_not_report_a_committed_private_jwk_again_when_another_line_of_its
     assert_eq!(run.findings("private-jwk").len(), 1, "{:?}", run.report);
 }
 
+/// `--staged` told what `HEAD` already holds with the default layer depth, not the configured
+/// one: a token nested deeper than the default, found in the staged blob by the configured depth,
+/// was reported as new although `HEAD`'s version of the file holds it.
+#[test]
+fn staged_does_not_report_a_committed_token_nested_deeper_than_the_default_depth() {
+    use base64::Engine as _;
+    let mut layer = format!("token: {}", token(1)).into_bytes();
+    for _ in 0..5 {
+        layer = crate::bad_input::gzip(&layer);
+    }
+    let nested = base64::engine::general_purpose::STANDARD.encode(&layer);
+    let mut repo = Repo::new();
+    repo.write("jwtscan.toml", "[decode]\nmax_depth = 8\n");
+    repo.write("blob.txt", &format!("x: {nested}\n"));
+    repo.commit("committed nested token");
+    repo.write("blob.txt", &format!("x: {nested}\nunrelated: 1\n"));
+    repo.git(&["add", "blob.txt"]);
+    let run = jwtscan_git(repo.path(), &["--staged"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.report["summary"]["files_scanned"].as_u64(), Some(1), "{:?}", run.report);
+    assert!(run.unsigned().is_empty(), "{:?}", run.report);
+    // The configured depth does find it: staged in a new file, it is reported.
+    repo.write("copy.txt", &format!("x: {nested}\n"));
+    repo.git(&["add", "copy.txt"]);
+    let run = jwtscan_git(repo.path(), &["--staged"]);
+    assert_eq!(run.unsigned(), [("copy.txt".to_string(), String::new())], "{}", run.stderr);
+}
+
 #[test]
 fn staged_works_before_the_first_commit() {
     let repo = Repo::new();
@@ -498,4 +526,18 @@ fn a_history_report_reads_the_same_whether_findings_spill_to_disk_or_stay_in_mem
         assert!(in_memory.1.matches("alg-none").count() >= 2, "{format}: {}", in_memory.1);
         assert_eq!(run("0"), in_memory, "{format}");
     }
+}
+
+#[test]
+fn a_weak_secret_found_in_history_carries_the_commit_time_and_author() {
+    let mut repo = Repo::new();
+    let weak = crate::cli::util::signed_hs256(r#"{"alg":"HS256"}"#, r#"{"sub":"1"}"#, b"secret");
+    repo.write("app.env", &format!("TOKEN={weak}\n"));
+    let added = repo.commit("add token");
+    let run = jwtscan_git(repo.path(), &[]);
+    let found = run.findings("weak-secret");
+    assert_eq!(found.len(), 1, "{}", run.report);
+    assert_eq!(found[0]["commit"], added.as_str());
+    assert_eq!(found[0]["evidence"]["author"], "Test Author");
+    assert_eq!(found[0]["evidence"]["commit_time"], "2023-11-14T22:14:20Z");
 }

@@ -26,6 +26,7 @@ pub(crate) fn finding(severity: Severity, message: &str, path: &str) -> Finding 
         severity,
         message: message.to_string(),
         path: path.to_string(),
+        member: Vec::new(),
         line: 3,
         column: 11,
         end_line: 3,
@@ -69,7 +70,7 @@ fn a_token_becomes_one_annotation_titled_by_its_most_severe_rule() {
     assert_eq!(stdout.lines().count(), 2, "one annotation and the summary line: {stdout}");
     assert!(!stdout.contains(ALG_NONE), "the full token leaked into the log");
     assert!(
-        stdout.ends_with("jwtscan: 3 findings (3 failing the run) in 1 files (1 tokens, 0 skipped, 0 errors)\n"),
+        stdout.ends_with("jwtscan: 3 findings (3 failing the run) in 1 file (1 token, 0 skipped, 0 errors)\n"),
         "{stdout}"
     );
 }
@@ -141,7 +142,7 @@ fn the_job_summary_gets_an_escaped_markdown_table_appended() {
         .success();
     let text = std::fs::read_to_string(&summary).unwrap();
     assert!(text.starts_with("earlier step\n### jwtscan\n"), "appends: {text}");
-    assert!(text.contains("**2 findings**, 0 failing the run, in 1 files"), "{text}");
+    assert!(text.contains("2 findings (0 failing the run) in 1 file ("), "{text}");
     assert!(
         text.contains("| Severity | Context | Rule | Location | Message |\n| --- | --- | --- | --- | --- |\n"),
         "{text}"
@@ -202,4 +203,34 @@ fn the_most_severe_occurrences_are_annotated_first() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let first = stdout.lines().next().unwrap();
     assert!(first.starts_with("::error file=a.env,line=2,"), "{stdout}");
+}
+
+#[test]
+fn the_job_summary_lists_failing_and_most_severe_findings_first() {
+    let dir = tempfile::tempdir().unwrap();
+    // By path, `a.env` (a high-only token) would come before `b.env` (criticals).
+    let high_only =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjo0MTAyNDQ0ODAwfQ.c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJlc2lnbg";
+    std::fs::write(dir.path().join("a.env"), format!("A={high_only}\n")).unwrap();
+    std::fs::write(dir.path().join("b.env"), format!("B={ALG_NONE}\n")).unwrap();
+    std::fs::create_dir(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests/c.env"), format!("C={ALG_NONE}\n")).unwrap();
+    let runner = tempfile::tempdir().unwrap();
+    let summary = runner.path().join("summary.md");
+    jwtscan(dir.path()).env("GITHUB_STEP_SUMMARY", &summary).args(["--format", "github", "."]).assert().code(1);
+    let table = std::fs::read_to_string(&summary).unwrap();
+    let rows: Vec<(&str, &str)> = table
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| Severity") && !line.starts_with("| ---"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            (cells[0].trim_start_matches("| "), cells[1])
+        })
+        .collect();
+    assert_eq!(rows.first(), Some(&("critical", "source")), "{table}");
+    let first_test = rows.iter().position(|(_, context)| *context == "test").expect("the test fixture is listed");
+    assert!(rows[..first_test].iter().all(|(_, context)| *context == "source"), "failing rows first: {table}");
+    let severities: Vec<&str> = rows[..first_test].iter().map(|(severity, _)| *severity).collect();
+    let rank = |severity: &str| ["critical", "high", "medium", "low", "info"].iter().position(|s| *s == severity);
+    assert!(severities.windows(2).all(|pair| rank(pair[0]) <= rank(pair[1])), "{severities:?}");
 }

@@ -340,7 +340,7 @@ fn the_step_summary_stays_under_1_mib_with_a_note_and_links_nothing_from_input()
 /// what the range writes there, on top of a base that tracks `app.env`.
 #[test]
 fn every_gate_config_changed_example_fires_once_and_no_negative_one_fires() {
-    let rule = jwtscan::rules::meta("gate-config-changed").expect("the rule exists");
+    let rule = jwtscan::catalog::meta("gate-config-changed").expect("the rule exists");
     let cases = rule.examples.iter().map(|example| (example, 1)).chain(rule.negative_examples.iter().map(|e| (e, 0)));
     for (example, expected) in cases {
         let (path, content) = example.split_once('\n').expect("PATH, a line break, then content");

@@ -1,6 +1,7 @@
 //! The pre-commit hooks in `.pre-commit-hooks.yaml`, driven through the real `pre-commit` with the
-//! test binary on PATH (the `jwtscan-system` hook; the `rust` ones would build with cargo first).
-//! Skipped, with a message, where `pre-commit` is not installed; `.ci/run` installs it.
+//! test binary on PATH (the `-system` hooks; the others would build the wheel with maturin first).
+//! Skipped, with a message, where `pre-commit` is not installed (a failure under CI's
+//! `JWTSCAN_TEST_NO_SKIP`); `.ci/run` installs it.
 #![cfg(unix)]
 
 use std::ffi::OsString;
@@ -12,9 +13,7 @@ const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
 fn pre_commit_installed() -> bool {
     let found = Command::new("pre-commit").arg("--version").output().is_ok_and(|out| out.status.success());
     if !found {
-        // Written past the test harness's capture so the skip shows in every run's output.
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), "SKIPPED: pre-commit is not installed (pip install pre-commit)");
+        crate::skip::skip("pre-commit is not installed (pip install pre-commit)");
     }
     found
 }
@@ -153,7 +152,7 @@ fn named_files_are_scanned_without_walking_their_folder() {
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["summary"]["files_scanned"], 2);
     let paths: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert!(paths.iter().all(|path| *path == "sub/staged.env"), "{paths:?}");
+    assert!(!paths.is_empty() && paths.iter().all(|path| *path == "sub/staged.env"), "{paths:?}");
 }
 
 #[test]
@@ -184,13 +183,71 @@ fn the_pre_commit_package_pins_this_version_and_mirrors_the_hooks() {
     assert!(package.contains(&format!("dependencies = [\"jwtscan=={version}\"]")), "{package}");
     let mirror = repo_file("packaging/pre-commit/.pre-commit-hooks.yaml");
     let here = repo_file(".pre-commit-hooks.yaml");
-    for (id, entry) in [("jwtscan", "jwtscan scan"), ("jwtscan-staged", "jwtscan git --staged")] {
+    for (id, entry) in [
+        ("jwtscan", "jwtscan git --staged"),
+        ("jwtscan-staged", "jwtscan git --staged"),
+        ("jwtscan-files", "jwtscan scan"),
+    ] {
         for manifest in [&mirror, &here] {
             let hook = manifest.split("- id: ").find(|hook| hook.starts_with(&format!("{id}\n"))).expect(id);
             assert!(hook.contains(&format!("entry: {entry}\n")), "{hook}");
         }
     }
-    assert_eq!(mirror.matches("language: python").count(), 2, "both mirror hooks install the wheel");
+    assert_eq!(mirror.matches("language: python").count(), 3, "every mirror hook installs the wheel");
+    assert!(!here.contains("language: rust"), "pre-commit's rust hooks build without Cargo.lock");
     let wheel = repo_file("pyproject.toml");
     assert!(wheel.contains("bindings = \"bin\"") && wheel.contains("build-backend = \"maturin\""), "{wheel}");
+    assert!(wheel.contains("\nlocked = true\n"), "a wheel built from source uses Cargo.lock: {wheel}");
+}
+
+/// A repository with `id` from this checkout's hooks installed and one commit holding a token
+/// made before the hook (a repository adopting jwtscan).
+fn repo_with_hook_and_an_old_token(id: &str, cache: &Path) -> (tempfile::TempDir, tempfile::TempDir) {
+    let (hooks, rev) = hooks_repo(cache);
+    let repo = new_repo(cache);
+    std::fs::write(repo.path().join("settings.py"), format!("JWT = '{ALG_NONE}'\n")).unwrap();
+    git(repo.path(), cache, &["add", "."]);
+    let (out, text) = git(repo.path(), cache, &["commit", "-m", "before jwtscan"]);
+    assert!(out.status.success(), "{text}");
+    let config =
+        format!("repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {id}\n", hooks.path().display());
+    std::fs::write(repo.path().join(".pre-commit-config.yaml"), config).unwrap();
+    let mut install = command("pre-commit", repo.path(), cache);
+    install.arg("install");
+    let (out, text) = run(install);
+    assert!(out.status.success(), "{text}");
+    (hooks, repo)
+}
+
+#[test]
+fn the_staged_hook_lets_a_file_that_already_holds_a_token_be_edited_and_refuses_a_new_one() {
+    if !pre_commit_installed() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (_hooks, repo) = repo_with_hook_and_an_old_token("jwtscan-system-staged", cache.path());
+    std::fs::write(repo.path().join("settings.py"), format!("JWT = '{ALG_NONE}'\nDEBUG = False\n")).unwrap();
+    git(repo.path(), cache.path(), &["add", "."]);
+    let (out, text) = git(repo.path(), cache.path(), &["commit", "-m", "edit"]);
+    assert!(out.status.success(), "an edit next to an old token passes: {text}");
+
+    // Another unsigned token: `{"sub":"9"}`.
+    std::fs::write(repo.path().join("new.py"), "T = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiI5In0.'\n").unwrap();
+    git(repo.path(), cache.path(), &["add", "new.py"]);
+    let (out, text) = git(repo.path(), cache.path(), &["commit", "-m", "new token"]);
+    assert!(!out.status.success(), "a token the commit adds is refused: {text}");
+    assert!(text.contains("new.py"), "{text}");
+}
+
+#[test]
+fn the_whole_file_hook_refuses_an_edit_to_a_file_that_holds_a_token() {
+    if !pre_commit_installed() {
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let (_hooks, repo) = repo_with_hook_and_an_old_token("jwtscan-system", cache.path());
+    std::fs::write(repo.path().join("settings.py"), format!("JWT = '{ALG_NONE}'\nDEBUG = False\n")).unwrap();
+    git(repo.path(), cache.path(), &["add", "."]);
+    let (out, text) = git(repo.path(), cache.path(), &["commit", "-m", "edit"]);
+    assert!(!out.status.success(), "{text}");
 }

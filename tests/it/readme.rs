@@ -1,7 +1,7 @@
 //! README.md and docs/ promise what the binary does (and that `jwtscan scan .` on this repository
 //! is clean); these tests keep the promises from drifting apart.
 
-use jwtscan::rules::{self, RuleMeta};
+use jwtscan::catalog::{self, RuleMeta};
 
 fn readme() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md")
@@ -12,7 +12,7 @@ fn the_rule_reference_in_docs_is_generated_from_rules_toml() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).expect("docs/rules.md");
     let start = doc.find("<!-- rules:start -->\n").expect("rules:start marker") + "<!-- rules:start -->\n".len();
     let end = doc.find("<!-- rules:end -->").expect("rules:end marker");
-    let all: Vec<&RuleMeta> = rules::all().iter().collect();
+    let all: Vec<&RuleMeta> = catalog::all().iter().collect();
     let expected = jwtscan::commands::rules::markdown(&all);
     assert!(
         doc[start..end] == expected,
@@ -61,4 +61,17 @@ fn the_readme_demo_command_scans_the_demo_under_its_own_config() {
     );
     assert!(report["summary"]["findings"].as_u64() > Some(10), "{}", report["summary"]);
     assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn the_docs_give_the_real_rule_count_and_report_format_lists_every_rule_id() {
+    let count = catalog::all().len();
+    let readme = readme();
+    assert!(readme.contains(&format!("The {count} rules are listed")), "README.md must say {count} rules");
+    let contract = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report-format.md")).unwrap();
+    let start = contract.find(&format!("The {count} rule ids (")).expect("report-format.md gives the real count");
+    let list = &contract[start..start + contract[start..].find(')').unwrap() + 1];
+    for rule in catalog::all() {
+        assert!(list.contains(&format!("`{}`", rule.id)), "report-format.md does not list {}", rule.id);
+    }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::HashSet;
 
+use jwtscan::catalog;
 use jwtscan::config::Settings;
 use jwtscan::context::Context;
-use jwtscan::rules;
 use jwtscan::severity::Severity;
 
 /// `now` for every example, pinned so expiry rules do not drift with the clock
@@ -15,7 +15,7 @@ const NOW: i64 = 1_700_000_000;
 
 /// Rules judged on history rather than on file contents: their examples are changes, checked in
 /// the `hostile` tests.
-fn judges_text(rule: &rules::RuleMeta) -> bool {
+fn judges_text(rule: &catalog::RuleMeta) -> bool {
     !rule.tags.iter().any(|tag| tag == "gate")
 }
 
@@ -29,16 +29,16 @@ fn fired(text: &str, settings: &Settings) -> Vec<String> {
 
 #[test]
 fn rule_ids_are_unique_and_the_registry_matches_rules_toml() {
-    let ids: Vec<&str> = rules::all().iter().map(|rule| rule.id.as_str()).collect();
+    let ids: Vec<&str> = catalog::all().iter().map(|rule| rule.id.as_str()).collect();
     let unique: HashSet<&str> = ids.iter().copied().collect();
     assert_eq!(unique.len(), ids.len(), "duplicate rule ids in {ids:?}");
-    let registry: Vec<&str> = rules::id::ALL.iter().map(|id| id.as_str()).collect();
+    let registry: Vec<&str> = catalog::id::ALL.iter().map(|id| id.as_str()).collect();
     assert_eq!(ids, registry, "the generated rule ids follow rules.toml");
 }
 
 #[test]
 fn every_rule_is_documented() {
-    for rule in rules::all() {
+    for rule in catalog::all() {
         let id = &rule.id;
         for (field, text) in [("summary", &rule.summary), ("what", &rule.what), ("why", &rule.why), ("fix", &rule.fix)]
         {
@@ -61,7 +61,7 @@ fn every_rule_is_documented() {
 
 #[test]
 fn every_rule_has_examples_and_negative_examples() {
-    for rule in rules::all() {
+    for rule in catalog::all() {
         assert!(!rule.examples.is_empty(), "{}: no examples", rule.id);
         assert!(!rule.negative_examples.is_empty(), "{}: no negative examples", rule.id);
     }
@@ -71,7 +71,7 @@ fn every_rule_has_examples_and_negative_examples() {
 fn every_example_fires_its_rule_once() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
+    for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let fired = fired(example, &settings);
             let count = fired.iter().filter(|id| **id == rule.id).count();
@@ -87,7 +87,7 @@ fn every_example_fires_its_rule_once() {
 fn no_negative_example_fires_its_rule() {
     let settings = settings();
     let mut failures = Vec::new();
-    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
+    for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.negative_examples {
             if fired(example, &settings).contains(&rule.id) {
                 failures.push(format!("{}: fired on negative example {example:?}", rule.id));
@@ -123,7 +123,7 @@ fn secrets_in(example: &str) -> Vec<&str> {
 #[test]
 fn findings_never_repeat_a_whole_token_or_private_key() {
     let settings = settings();
-    for rule in rules::all().iter().filter(|rule| judges_text(rule)) {
+    for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
         for example in &rule.examples {
             let secrets = secrets_in(example);
             assert!(!secrets.is_empty(), "{}: example without a token or key: {example:?}", rule.id);
@@ -140,7 +140,7 @@ fn findings_never_repeat_a_whole_token_or_private_key() {
 #[test]
 fn every_example_fails_the_run_in_source_and_is_reported_without_failing_in_tests() {
     let base = settings();
-    for rule in jwtscan::rules::all() {
+    for rule in jwtscan::catalog::all() {
         for example in &rule.examples {
             let in_source = jwtscan::scan_text_at("src/app.txt", example, &base);
             // Rules about particular files (gate-config-changed: the config file) fire elsewhere.

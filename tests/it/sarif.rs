@@ -15,16 +15,9 @@ use serde_json::Value;
 const ALG_NONE: &str = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.";
 
 static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
-    // `shared/` sits beside the clone in CI (`../shared`); a git worktree may be one level deeper.
-    const SCHEMA: &str = "shared/data/schemas/sarif-schema-2.1.0.json";
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let path = manifest
-        .ancestors()
-        .skip(1)
-        .map(|folder| folder.join(SCHEMA))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| panic!("the SARIF schema must be at {}", manifest.join("..").join(SCHEMA).display()));
-    let text = std::fs::read_to_string(&path).unwrap();
+    // Vendored (tests/schemas/README.md says from where): the suite needs nothing beside the clone.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::draft4::options().should_validate_formats(true).build(&schema).unwrap()
 });
@@ -86,7 +79,7 @@ fn a_scan_without_findings_is_valid_and_still_lists_every_rule() {
     assert_eq!(driver["semanticVersion"], env!("CARGO_PKG_VERSION"));
     assert!(driver["informationUri"].as_str().unwrap().starts_with("https://"));
     let ids: Vec<&str> = driver["rules"].as_array().unwrap().iter().map(|rule| rule["id"].as_str().unwrap()).collect();
-    let expected: Vec<&str> = jwtscan::rules::all().iter().map(|rule| rule.id.as_str()).collect();
+    let expected: Vec<&str> = jwtscan::catalog::all().iter().map(|rule| rule.id.as_str()).collect();
     assert_eq!(ids, expected);
 }
 
@@ -101,7 +94,7 @@ fn every_rule_descriptor_has_help_levels_tags_and_a_numeric_security_severity() 
         }
         assert!(!rule["help"]["text"].as_str().unwrap().trim().is_empty(), "{id}: empty help.text");
         assert!(!rule["help"]["markdown"].as_str().unwrap().trim().is_empty(), "{id}: empty help.markdown");
-        let severity = jwtscan::rules::meta(id).unwrap().severity;
+        let severity = jwtscan::catalog::meta(id).unwrap().severity;
         let level = match severity {
             Severity::Critical | Severity::High => "error",
             Severity::Medium => "warning",

@@ -291,7 +291,7 @@ fn public_only_jwks_are_not_findings_in_any_container() {
 fn the_examples_of_the_secret_rules_fire_and_their_negative_examples_do_not() {
     let settings = jwtscan::config::Settings::default();
     for id in ["weak-secret", "secret-in-repo", "private-jwk"] {
-        let rule = jwtscan::rules::meta(id).unwrap();
+        let rule = jwtscan::catalog::meta(id).unwrap();
         assert!(!rule.examples.is_empty() && !rule.negative_examples.is_empty(), "{id}");
         for example in &rule.examples {
             let found = jwtscan::scan_text(example, &settings);

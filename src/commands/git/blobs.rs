@@ -17,7 +17,9 @@ use super::short;
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
 use crate::finding::{Finding, Site};
+use crate::input::source::{self, Content};
 use crate::pipeline::Scanner;
+use crate::provenance::Provenance;
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
 pub(super) const BLOB_BUFFER_KEEP: usize = 64 << 20;
@@ -243,7 +245,10 @@ impl BlobWorker<'_> {
         };
         // A fresh collector does not allocate until the blob holds a token.
         let mut found = Collector::default();
-        self.scanner.scan_bytes(&first_path, None, data, &mut found);
+        let from = Provenance::at(Arc::clone(&first_path), None);
+        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(data), &mut found) {
+            found.error(&display(), &format!("blob {}: {err}", short(&blob)));
+        }
         if self.buf.capacity() > BLOB_BUFFER_KEEP {
             self.buf = Vec::new();
         }
@@ -258,6 +263,7 @@ impl BlobWorker<'_> {
             for unplaced in &found.unplaced {
                 let site = Site {
                     path,
+                    member: &unplaced.member,
                     start: unplaced.start,
                     end: unplaced.end,
                     commit: sha.as_deref(),
@@ -272,6 +278,7 @@ impl BlobWorker<'_> {
                 let mut occurrence = occurrence.clone();
                 occurrence.path = Arc::clone(path);
                 occurrence.commit = sha.as_deref().map(Arc::from);
+                occurrence.history = commit.map(|(commit, author)| (commit.time, Arc::from(author)));
                 let key = (Arc::clone(path), occurrence.sha256.clone());
                 keep_oldest(&mut self.hmac, key, place.commit, vec![occurrence]);
             }

@@ -19,9 +19,9 @@ use anyhow::{Context as _, Result, anyhow};
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use crate::Exit;
 use crate::cli::GitArgs;
 use crate::collect::Collector;
+use crate::commands::Exit;
 use crate::config::Settings;
 use blobs::{Catalog, JobTable, Place, scan_blobs};
 use diff::{Changes, Differ};
@@ -92,8 +92,8 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     if let Some(base) = base_commit(&repo, args)? {
         gate_changes(&repo, &root, args, base, &mut collector)?;
     }
-    let report = crate::build_report(collector, &settings, started);
-    let exit = crate::emit(&report, &settings)?;
+    let report = crate::commands::report::build_report(collector, &settings, started);
+    let exit = crate::commands::report::emit(&report, &settings)?;
     if report.summary.errors > 0 && !args.allow_incomplete {
         eprintln!(
             "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned (see the \
@@ -287,6 +287,46 @@ fn history(
 ) -> Result<Collector> {
     let mut out = Collector::default();
     let (tips, hidden_tips) = select(repo, args, &mut out)?;
+    history_between(repo, shared, pages, (tips, hidden_tips), settings, exclude, pool, out)
+}
+
+/// The commits a push adds, for `jwtscan hook` (before the push updates any reference): those
+/// reachable from `tips` and from no reference, scanned as history mode scans them.
+pub(crate) fn scan_pushed(
+    shared: &gix::ThreadSafeRepository,
+    tips: &[ObjectId],
+    settings: &Settings,
+) -> Result<Collector> {
+    let repo = shared.to_thread_local();
+    let mut out = Collector::default();
+    let hidden = select::all_tips(&repo, &mut out)?;
+    let mut commits = Vec::new();
+    for &tip in tips {
+        match peel_to_commit(&repo, tip) {
+            Ok(commit) => commits.push(commit),
+            Err(err) => out.note(format!("{}: not scanned: {err:#}", short(&tip))),
+        }
+    }
+    let root = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
+    let exclude = PathFilter::new(settings, &root);
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build().context("cannot start worker threads")?;
+    let pages = PackPages::new(&repo);
+    history_between(&repo, shared, &pages, (commits, hidden), settings, &exclude, &pool, out)
+}
+
+/// Scans the commits reachable from the first list and from none of the second.
+#[allow(clippy::too_many_arguments)]
+fn history_between(
+    repo: &gix::Repository,
+    shared: &gix::ThreadSafeRepository,
+    pages: &PackPages,
+    (tips, hidden_tips): (Vec<ObjectId>, Vec<ObjectId>),
+    settings: &Settings,
+    exclude: &PathFilter<'_>,
+    pool: &rayon::ThreadPool,
+    mut out: Collector,
+) -> Result<Collector> {
     if tips.is_empty() {
         out.note("the repository has no commits: nothing to scan (see --staged)".to_string());
     }

@@ -14,7 +14,9 @@ use super::blobs::{Catalog, JobTable, Place, scan_blobs};
 use super::{MAX_TREE_DEPTH, PathFilter, short};
 use crate::collect::Collector;
 use crate::config::Settings;
-use crate::hex::sha256_hex;
+use crate::input::source::{self, Content};
+use crate::pipeline::Scanner;
+use crate::provenance::Provenance;
 /// `--staged`: the index entries whose blob differs from `HEAD`'s at the same path, scanned as
 /// staged; tokens that `HEAD`'s version of the file already holds are not reported (they are not
 /// what this commit adds).
@@ -72,9 +74,10 @@ pub(super) fn staged(
     let mut scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
     let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
     let mut buf = Vec::new();
+    let mut scanner = Scanner::placing_later(settings).reading_every_token();
     let mut keep = |path: &str, sha256: &str| -> bool {
         let subjects = committed.entry(path.to_string()).or_insert_with(|| match head_files.get(path.as_bytes()) {
-            Some(blob) => subjects_in_blob(repo, *blob, &mut buf),
+            Some(blob) => subjects_in_blob(repo, *blob, path, &mut scanner, &mut buf),
             None => HashSet::new(),
         });
         !subjects.contains(sha256)
@@ -85,19 +88,27 @@ pub(super) fn staged(
     Ok(out)
 }
 
-/// What findings in a committed blob are about, by the SHA-256 findings carry: every token, and
-/// the private member of every private JWK (empty when the blob cannot be read: then every staged
-/// finding counts as new).
-pub(super) fn subjects_in_blob(repo: &gix::Repository, blob: ObjectId, buf: &mut Vec<u8>) -> HashSet<String> {
+/// What findings in the committed blob at `path` are about, by the SHA-256 findings carry: the
+/// subject of every finding the staged scan would make there, and every HS* token the forgery
+/// pass would judge (empty when the blob cannot be read: then every staged finding counts as
+/// new). Found by the same scanner, source door and settings as the staged blobs, so a layer
+/// depth, a disabled rule or an archive member is seen alike on both sides.
+fn subjects_in_blob(
+    repo: &gix::Repository,
+    blob: ObjectId,
+    path: &str,
+    scanner: &mut Scanner<'_>,
+    buf: &mut Vec<u8>,
+) -> HashSet<String> {
     let Ok(Some(data)) = repo.objects.try_find(&blob, buf) else { return HashSet::new() };
-    let mut candidates = Vec::new();
-    crate::find::find_tokens(data.data, &mut candidates);
-    let mut subjects: HashSet<String> =
-        candidates.iter().map(|candidate| sha256_hex(candidate.compact(data.data).as_bytes())).collect();
-    crate::keys::jwk::each_key(data.data, data.data.len(), &mut |_, key| {
-        subjects.extend(crate::rules::private_jwk::check(key).map(|private| private.sha256));
-    });
-    subjects
+    let mut found = Collector::default();
+    let from = Provenance::at(Arc::from(path), None);
+    // In memory: nothing to fail on a read; an unreadable blob is the empty set above.
+    if source::scan(scanner, &from, Content::Bytes(data.data), &mut found).is_err() {
+        return HashSet::new();
+    }
+    let subjects = found.unplaced.iter().map(|unplaced| unplaced.subject.sha256().to_string());
+    subjects.chain(found.hmac_tokens.iter().map(|occurrence| occurrence.sha256.clone())).collect()
 }
 
 /// Maps every blob path under `tree` to its blob.

@@ -91,6 +91,7 @@ fn distinct_keys(keys: &[AsymKey]) -> Vec<&AsymKey> {
 fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings) -> Finding {
     let site = Site {
         path: &key.path,
+        member: &crate::provenance::Chain::NONE,
         start: Position { line: key.line, column: 1 },
         end: Position { line: key.line, column: 1 },
         commit: key.commit.as_deref(),

@@ -4,12 +4,11 @@
 use serde_json::Value;
 
 use super::{Match, Source};
+use crate::catalog::{Hit, id};
 use crate::config::Settings;
 use crate::hex::{hex, mask_secret};
 use crate::hmac::{HashAlg, Target};
 use crate::keys::{KeyForm, KeyOrigin};
-use crate::rules::Hit;
-use crate::rules::id;
 
 pub(super) fn hit_for(
     target: &Target,

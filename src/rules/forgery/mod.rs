@@ -19,11 +19,11 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
+use crate::catalog::{Hit, id};
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
 use crate::hmac::{Target, search};
 use crate::keys::{KeyOrigin, STORE_TOTAL};
-use crate::rules::{Hit, id};
 use crate::wordlist::{stream_wordlist, weak_secrets};
 use messages::hit_for;
 
@@ -319,7 +319,7 @@ fn distinct_wordlists(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, usize)>
     let mut seen: HashMap<PathBuf, usize> = HashMap::new();
     let mut distinct = Vec::new();
     for path in paths {
-        let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::config::normalize(path));
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::discover::normalize(path));
         let count = seen.entry(key).or_insert(0);
         if *count == 0 {
             distinct.push(path.clone());
@@ -329,7 +329,7 @@ fn distinct_wordlists(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<(PathBuf, usize)>
     let mut repeated: Vec<(PathBuf, usize)> = distinct
         .iter()
         .filter_map(|path| {
-            let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::config::normalize(path));
+            let key = std::fs::canonicalize(path).unwrap_or_else(|_| crate::discover::normalize(path));
             seen.get(&key).filter(|&&count| count > 1).map(|&count| (path.clone(), count))
         })
         .collect();

@@ -145,3 +145,26 @@ fn max_lifetime_takes_a_duration_and_rejects_anything_else() {
         .code(2)
         .stderr(predicate::str::contains("max_lifetime").and(predicate::str::contains("jwtscan.toml")));
 }
+
+#[test]
+fn a_top_level_key_after_a_table_gets_a_hint() {
+    let fixture = Fixture::new();
+    fixture.write("a.txt", "nothing\n");
+    for (config, key, table) in [
+        ("[rules]\ndisable = []\nfail_on = \"high\"\n", "fail_on", "[rules]"),
+        ("[rules.severity]\r\nno-expiry = \"low\"\r\n\r\nexclude = [\"x\"]\r\n", "exclude", "[rules.severity]"),
+    ] {
+        fixture.write("jwtscan.toml", config);
+        let output = fixture.cmd().arg("a.txt").output().unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr
+                .contains(&format!("hint: `{key}` is a top-level key, but in TOML every key after the `{table}` line")),
+            "{stderr}"
+        );
+    }
+    fixture.write("jwtscan.toml", "[rules]\nbogus = 1\n");
+    let stderr = String::from_utf8_lossy(&fixture.cmd().arg("a.txt").output().unwrap().stderr).into_owned();
+    assert!(!stderr.contains("hint:"), "only top-level keys get the hint: {stderr}");
+}

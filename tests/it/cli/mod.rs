@@ -7,6 +7,7 @@ mod config;
 mod context;
 mod decode;
 mod encodings;
+mod fail_closed;
 mod output;
 mod rules;
 mod scan;

@@ -7,7 +7,7 @@ use crate::cli::util::json;
 /// Every rule id the contract names (docs/report-format.md, docs/rules.md).
 /// The rule ids in `rules/rules.toml` order; `tests/rule_examples.rs` pins them to the contract's list.
 fn spec_ids() -> Vec<&'static str> {
-    jwtscan::rules::all().iter().map(|rule| rule.id.as_str()).collect()
+    jwtscan::catalog::all().iter().map(|rule| rule.id.as_str()).collect()
 }
 
 fn jwtscan() -> assert_cmd::Command {

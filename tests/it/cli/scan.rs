@@ -124,7 +124,7 @@ fn files_over_max_file_size_are_skipped_and_counted() {
     let fixture = Fixture::new();
     fixture.write("big.txt", format!("{}\n{}", "x".repeat(100), unsigned())).write("small.txt", "tiny\n");
     let output = fixture.cmd().args(["--max-file-size", "50", "--format", "json"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(1), "a file over --max-file-size makes the scan incomplete");
     let report = json(&output.stdout);
     assert_eq!(report["summary"]["skipped"], 1);
     assert_eq!(report["summary"]["files_scanned"], 1);

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Limits, Options, Outcome, Verification, Verifier};
+use crate::catalog::id;
 use crate::config::Settings;
 use crate::finding::Finding;
-use crate::rules::id;
 use crate::severity::Severity;
+use crate::verify::{Limits, Options, Outcome, Verification, Verifier};
 
 /// Distinct tokens per outcome, for the summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

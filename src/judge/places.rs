@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use crate::config::{Settings, normalize};
+use crate::config::Settings;
+use crate::discover::normalize;
 
 pub struct Places {
     /// The folders scanned, as reported paths start with them (no `./`, no trailing `/`).

@@ -2,9 +2,12 @@
 //! (HS* token occurrences, key candidates). One `Scanner` per worker thread; its buffers are
 //! reused so the hot path does not allocate for files without tokens.
 
+pub mod windows;
+
 use std::io::Read;
 use std::sync::Arc;
 
+use crate::catalog::{Hit, id};
 use crate::collect::{Collector, Occurrence, Origin, Unplaced};
 use crate::config::Settings;
 use crate::context::{self, Clues};
@@ -13,11 +16,11 @@ use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
 use crate::inline_ignore::{self, Directive};
-use crate::input::windows::{self, OVERLAP, WINDOW};
 use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
-use crate::rules::id;
-use crate::rules::{self, Hit, private_jwk};
+use crate::provenance::Provenance;
+use crate::rules::{self, private_jwk};
 use crate::token;
+use windows::{OVERLAP, WINDOW};
 
 /// Occurrences of one token in one file that are reported; later ones are counted in a warning.
 /// 2 M copies of one short token held 14 GB of findings; a reader needs the first few.
@@ -37,7 +40,7 @@ struct Seen {
 
 pub struct Scanner<'s> {
     settings: &'s Settings,
-    ctx: rules::Context,
+    ctx: rules::CheckSettings,
     candidates: Vec<Candidate>,
     hits: Vec<Hit>,
     buf: Vec<u8>,
@@ -45,19 +48,29 @@ pub struct Scanner<'s> {
     seen: std::collections::HashMap<String, Seen>,
     /// Findings go to `Collector::unplaced`: a history blob's places are known only afterwards.
     placing_later: bool,
+    /// Whether `jwtscan:ignore` comments silence findings (`settings.inline_ignore`, unless
+    /// `reading_every_token` turned it off).
+    inline_ignore: bool,
 }
 
 impl<'s> Scanner<'s> {
     pub fn new(settings: &'s Settings) -> Self {
         Scanner {
             settings,
-            ctx: rules::Context::new(settings),
+            ctx: rules::CheckSettings::new(settings),
             candidates: Vec::new(),
             hits: Vec::new(),
             buf: Vec::new(),
             seen: std::collections::HashMap::new(),
             placing_later: false,
+            inline_ignore: settings.inline_ignore,
         }
+    }
+
+    /// This scanner with `jwtscan:ignore` comments not read: for telling what a committed file
+    /// already holds (`git --staged`), where a silenced token is still one it holds.
+    pub fn reading_every_token(self) -> Self {
+        Scanner { inline_ignore: false, ..self }
     }
 
     /// Ends a file: repeats past `REPEATS_LISTED` are counted in one note per token.
@@ -81,31 +94,38 @@ impl<'s> Scanner<'s> {
         Scanner { placing_later: true, ..Scanner::new(settings) }
     }
 
-    /// Adds the finding of `hit` at `start..end` in `path`, or leaves it unplaced.
+    /// Adds the finding of `hit` at `start..end` in `from`, or leaves it unplaced.
     fn report(
         &self,
         out: &mut Collector,
-        path: &str,
-        commit: Option<&Arc<str>>,
+        from: &Provenance,
         hit: Hit,
         (start, end): (Position, Position),
         (subject, clues): (Subject, &Clues),
     ) {
         if self.placing_later {
-            out.unplaced.push(Unplaced { hit, start, end, subject, clues: clues.clone() });
+            let member = from.chain.clone();
+            out.unplaced.push(Unplaced { hit, member, start, end, subject, clues: clues.clone() });
         } else {
-            let site = Site { path, start, end, commit: commit.map(|commit| &**commit), history: None };
+            let site = Site {
+                path: &from.path,
+                member: &from.chain,
+                start,
+                end,
+                commit: from.commit.as_deref(),
+                history: None,
+            };
             let mut finding = Finding::new(hit, &site, &subject, self.settings.show_secrets);
             finding.clues = clues.clone();
             out.push_finding(finding);
         }
     }
 
-    /// Reads `reader` to the end in bounded windows and scans it.
+    /// Reads `reader` to the end in bounded windows and scans it. Sources call it through
+    /// `input::source::scan`, not directly.
     pub fn scan_reader(
         &mut self,
-        path: &Arc<str>,
-        commit: Option<&Arc<str>>,
+        from: &Provenance,
         mut reader: impl Read,
         out: &mut Collector,
     ) -> std::io::Result<()> {
@@ -114,35 +134,30 @@ impl<'s> Scanner<'s> {
         let largest = usize::try_from(self.settings.max_file_size).unwrap_or(usize::MAX);
         let result = windows::each_window(&mut reader, &mut buf, largest, &mut |window| {
             out.bytes_scanned += window.read as u64;
-            self.scan_buffer(path, commit, window.buf, window.origin, window.limit, out);
+            self.scan_buffer(from, window.buf, window.origin, window.limit, out);
         });
         if buf.capacity() > WINDOW + OVERLAP {
             buf = Vec::new();
         }
         self.buf = buf;
         out.files_scanned += 1;
-        self.finish_file(path, out);
+        self.finish_file(from.shown(), out);
         result
     }
 
-    /// Scans a whole in-memory buffer (a blob, stdin already read, a test string).
-    pub fn scan_bytes(&mut self, path: &Arc<str>, commit: Option<&Arc<str>>, buf: &[u8], out: &mut Collector) {
+    /// Scans a whole in-memory buffer (a blob, a link's target, a test string). Sources call it
+    /// through `input::source::scan`, not directly.
+    pub fn scan_bytes(&mut self, from: &Provenance, buf: &[u8], out: &mut Collector) {
         out.files_scanned += 1;
         out.bytes_scanned += buf.len() as u64;
-        self.scan_buffer(path, commit, buf, Origin::START, buf.len(), out);
-        self.finish_file(path, out);
+        self.scan_buffer(from, buf, Origin::START, buf.len(), out);
+        self.finish_file(from.shown(), out);
     }
 
     /// Scans `buf`, reporting tokens that start before `limit` (the rest belong to the next window).
-    fn scan_buffer(
-        &mut self,
-        path: &Arc<str>,
-        commit: Option<&Arc<str>>,
-        buf: &[u8],
-        origin: Origin,
-        limit: usize,
-        out: &mut Collector,
-    ) {
+    fn scan_buffer(&mut self, from: &Provenance, buf: &[u8], origin: Origin, limit: usize, out: &mut Collector) {
+        // Warnings and key origins name the member when there is one (`Provenance::shown`).
+        let path = from.shown();
         self.candidates.clear();
         let collect_keys = self.settings.rule_enabled(id::SECRET_IN_REPO);
         let mut decoder = Decoder::new(self.settings.max_depth, buf.len());
@@ -161,10 +176,10 @@ impl<'s> Scanner<'s> {
         }
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
-            keys::collect(path, commit, &window, &mut out.keys);
+            keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
         }
         if hinted {
-            self.scan_keys(path, commit, buf, origin, limit, out);
+            self.scan_keys(from, buf, origin, limit, out);
         }
         if !holds_token {
             return;
@@ -185,7 +200,7 @@ impl<'s> Scanner<'s> {
             }
             out.tokens += 1;
             let start = origin.shift(locator.position(candidate.start));
-            let directive = if self.settings.inline_ignore {
+            let directive = if self.inline_ignore {
                 line_directive(&locator, buf, candidate.start, (path, start.line), out, &mut checked_line)
             } else {
                 Directive::None
@@ -231,12 +246,14 @@ impl<'s> Scanner<'s> {
             }
             let clues = clues.unwrap_or_default();
             let occurrence = Occurrence {
-                path: Arc::clone(path),
+                path: Arc::clone(&from.path),
+                member: from.chain.clone(),
                 start,
                 end: origin.shift(locator.position(candidate.end)),
                 compact: Arc::from(compact),
                 sha256,
-                commit: commit.cloned(),
+                commit: from.commit.clone(),
+                history: None,
                 clues,
                 encoding: candidate.encoding.iter().map(|layer| layer.name()).collect(),
                 silenced: match directive {
@@ -254,7 +271,7 @@ impl<'s> Scanner<'s> {
                     continue;
                 }
                 let span = (occurrence.start, occurrence.end);
-                self.report(out, path, commit, hit, span, (occurrence.subject(), &occurrence.clues));
+                self.report(out, from, hit, span, (occurrence.subject(), &occurrence.clues));
             }
             self.hits = hits;
             if hmac {
@@ -268,15 +285,8 @@ impl<'s> Scanner<'s> {
 
     /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
     /// `secret-in-repo`, their key candidates.
-    fn scan_keys(
-        &self,
-        path: &Arc<str>,
-        commit: Option<&Arc<str>>,
-        buf: &[u8],
-        origin: Origin,
-        limit: usize,
-        out: &mut Collector,
-    ) {
+    fn scan_keys(&self, from: &Provenance, buf: &[u8], origin: Origin, limit: usize, out: &mut Collector) {
+        let path = from.shown();
         let report = self.settings.rule_enabled(id::PRIVATE_JWK);
         let collect = self.settings.rule_enabled(id::SECRET_IN_REPO);
         if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
@@ -289,8 +299,13 @@ impl<'s> Scanner<'s> {
         jwk::each_key(buf, limit, &mut |at, key| {
             if collect {
                 let line = lines.line_of(at);
-                let origin =
-                    |form, public| KeyOrigin { path: Arc::clone(path), line, form, public, commit: commit.cloned() };
+                let origin = |form, public| KeyOrigin {
+                    path: Arc::clone(path),
+                    line,
+                    form,
+                    public,
+                    commit: from.commit.clone(),
+                };
                 jwk::collect(key, origin, &mut out.keys);
                 if let Some((material, private)) = keys::asym::from_jwk(&key.members) {
                     let path = Arc::clone(path);
@@ -301,7 +316,7 @@ impl<'s> Scanner<'s> {
                         path,
                         line,
                         form,
-                        commit: commit.cloned(),
+                        commit: from.commit.clone(),
                     });
                 }
             }
@@ -310,7 +325,7 @@ impl<'s> Scanner<'s> {
             }
             let Some(private) = private_jwk::check(key) else { return };
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
-            if self.settings.inline_ignore
+            if self.inline_ignore
                 && read_ignores(path, locator.line_at(private.start), span.0.line, out)
                     .silences(id::PRIVATE_JWK.as_str())
             {
@@ -320,7 +335,7 @@ impl<'s> Scanner<'s> {
             let surroundings = surroundings.get_or_insert_with(|| context::Surroundings::new(buf));
             let clues = Clues::of_key(&private.sha256, surroundings, private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
-            self.report(out, path, commit, private.hit, span, (subject, &clues));
+            self.report(out, from, private.hit, span, (subject, &clues));
         });
     }
 }
@@ -366,7 +381,7 @@ mod tests {
         let settings = Settings::default();
         let mut scanner = Scanner::new(&settings);
         let mut out = Collector::default();
-        scanner.scan_reader(&Arc::from("f"), None, text, &mut out).unwrap();
+        scanner.scan_reader(&Provenance::file(Arc::from("f")), text, &mut out).unwrap();
         out
     }
 
@@ -396,7 +411,8 @@ mod tests {
     fn inline_ignore_silences_only_its_line() {
         let out = scan(format!("{UNSIGNED} # jwtscan:ignore\n{UNSIGNED}\n").as_bytes());
         assert_eq!(out.tokens, 2);
-        assert!(out.findings_in_memory().iter().all(|f| f.line == 2));
+        let lines: Vec<u64> = out.findings_in_memory().iter().map(|f| f.line).collect();
+        assert!(!lines.is_empty() && lines.iter().all(|&line| line == 2), "{lines:?}");
     }
 
     #[test]
