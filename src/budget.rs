@@ -3,6 +3,12 @@
 //! claims hold megabytes. Each distinct token gets a share of the run's budget, never less than
 //! what a token of ordinary size needs for the whole built-in list, never more than a cap.
 
+/// Bytes the default mask (`mask`, every secret of up to 4 characters from
+/// `[a-z0-9]`) may hash in one run, over every token it is tried on: about 2.3 s of one core at
+/// 5 M HS256 checks/s for ordinary tokens, that is 7 unsolved tokens. `--crack` is bounded by
+/// time instead.
+pub const MASK_PER_RUN: u64 = 2 << 30;
+
 /// The budgets of one run; `Settings` holds one (tests shrink it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HashBudget {

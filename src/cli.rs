@@ -166,6 +166,17 @@ pub struct ScanOptions {
     /// Extra candidate HMAC secrets, one per line (repeatable)
     #[arg(long, value_name = "FILE")]
     pub wordlist: Vec<PathBuf>,
+    /// Deep cracking of the HS tokens no list, name or key solves: masks (--crack-mask) within
+    /// a time budget (--crack-time), on all cores, with progress on a terminal
+    #[arg(long)]
+    pub crack: bool,
+    /// A hashcat-style mask for --crack (?l ?u ?d ?h ?s ?a, ?w = [a-z0-9]; every shorter prefix
+    /// is tried first; repeatable) [default: ?w?w?w?w?w?w]
+    #[arg(long, value_name = "MASK", requires = "crack")]
+    pub crack_mask: Vec<String>,
+    /// Seconds --crack may spend on masks [default: 60]
+    #[arg(long, value_name = "SECONDS", requires = "crack")]
+    pub crack_time: Option<u64>,
     /// Print tokens and secrets in full
     #[arg(long)]
     pub show_secrets: bool,

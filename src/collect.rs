@@ -97,6 +97,9 @@ pub fn findings_budget() -> usize {
     *BUDGET
 }
 
+/// Asymmetric token occurrences kept per worker: the checks over them are pairwise.
+pub const MAX_SIGNED_TOKENS: usize = 20_000;
+
 /// What scanning produced; one per worker, merged at the end.
 #[derive(Default, Debug)]
 pub struct Collector {
@@ -109,8 +112,13 @@ pub struct Collector {
     pub unplaced: Vec<Unplaced>,
     /// HS256/384/512 token occurrences, for the weak-secret and secret-in-repo pass.
     pub hmac_tokens: Vec<Occurrence>,
+    /// RS/PS/ES/EdDSA token occurrences, for the checks of committed private keys, shared RSA
+    /// primes and reused ECDSA nonces; at most `MAX_SIGNED_TOKENS`, per worker and merged.
+    pub signed_tokens: Vec<Occurrence>,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
+    /// The repository's own names (manifests, env templates), for derived secrets.
+    pub names: crate::keys::names::RepoNames,
     pub tokens: u64,
     /// Findings not made because their line holds `jwtscan:ignore`.
     pub ignored_inline: u64,
@@ -182,7 +190,10 @@ impl Collector {
         self.bound_findings();
         self.unplaced.extend(other.unplaced);
         self.hmac_tokens.extend(other.hmac_tokens);
+        let room = MAX_SIGNED_TOKENS.saturating_sub(self.signed_tokens.len());
+        self.signed_tokens.extend(other.signed_tokens.into_iter().take(room));
         self.keys.merge(other.keys);
+        self.names.merge(other.names);
         self.tokens += other.tokens;
         self.ignored_inline += other.ignored_inline;
         self.files_scanned += other.files_scanned;

@@ -66,6 +66,8 @@ pub struct Settings {
     pub archive_budget: crate::artifact::Budget,
     /// Bytes the HMAC secret checks may hash; not a flag: tests shrink it.
     pub hash_budget: crate::budget::HashBudget,
+    /// `--crack`: deep mask cracking of the HS tokens left unsolved; `None`: the default mask only.
+    pub crack: Option<crate::mask::Crack>,
     /// Verification against the issuers' published keys; `None`: off, no network at all.
     pub verify: Option<VerifySettings>,
 }
@@ -114,6 +116,7 @@ impl Default for Settings {
             archives: crate::artifact::Limits::default(),
             archive_budget: crate::artifact::Budget::new(crate::artifact::Limits::default().run_bytes),
             hash_budget: crate::budget::HashBudget::default(),
+            crack: None,
             verify: None,
         }
     }
@@ -469,6 +472,20 @@ fn apply_flags(settings: &mut Settings, options: &ScanOptions, excludes: &mut Ex
         settings.threads = threads;
     }
     settings.wordlists.extend(options.wordlist.iter().cloned());
+    if options.crack {
+        use crate::mask::{CRACK_MASK, Crack, Mask};
+        let texts: Vec<&str> = if options.crack_mask.is_empty() {
+            vec![CRACK_MASK]
+        } else {
+            options.crack_mask.iter().map(String::as_str).collect()
+        };
+        let masks = texts
+            .iter()
+            .map(|text| Mask::parse(text).map_err(|err| anyhow::anyhow!("--crack-mask {text}: {err}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let time = std::time::Duration::from_secs(options.crack_time.unwrap_or(60));
+        settings.crack = Some(Crack { masks, time });
+    }
     settings.show_secrets = options.show_secrets;
     settings.inline_ignore = !options.no_inline_ignore;
     settings.sarif_category = options.sarif_category.clone();

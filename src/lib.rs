@@ -25,6 +25,7 @@ pub mod inline_ignore;
 pub mod input;
 pub mod judge;
 pub mod keys;
+pub mod mask;
 pub mod pipeline;
 pub mod provenance;
 pub mod redact;

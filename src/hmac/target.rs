@@ -47,6 +47,12 @@ impl Target {
         self.best.load(Ordering::Relaxed).min(self.limit)
     }
 
+    /// Candidates from `index` on are not tried: a stage of the search this token has no budget
+    /// for. Results come from what was recorded, so this says nothing about a match.
+    pub(crate) fn stop_at(&self, index: u64) {
+        self.best.fetch_min(index, Ordering::Relaxed);
+    }
+
     /// `key` as this token's HMAC uses it: hashed when longer than the hash's block, and padded
     /// with zeros to the block. Two keys with the same block verify the same tokens.
     pub(crate) fn key_block(&self, key: &[u8]) -> Box<[u8]> {

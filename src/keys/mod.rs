@@ -14,9 +14,11 @@
 //! millions, and extracting them cost more than the whole token scan. Only the candidates are
 //! kept, never the files, at most `STORE_BUDGET` bytes of them per worker thread.
 
+pub mod asym;
 pub mod jwk;
 mod literals;
 mod named;
+pub mod names;
 mod pem;
 #[cfg(test)]
 mod tests;
@@ -118,6 +120,9 @@ pub struct KeyStore {
     bytes: usize,
     /// Candidates not kept, over `STORE_BUDGET` or `STORE_TOTAL`.
     pub dropped: u64,
+    /// Asymmetric keys (public parts, and whether the private half is committed), at most
+    /// `asym::MAX_ASYM`; past it they are counted in `dropped`.
+    pub asym: Vec<asym::AsymKey>,
 }
 
 impl KeyStore {
@@ -147,8 +152,19 @@ impl KeyStore {
         self.keys.insert(key.into(), origin());
     }
 
+    pub fn push_asym(&mut self, key: asym::AsymKey) {
+        if self.asym.len() >= asym::MAX_ASYM {
+            self.dropped += 1;
+        } else {
+            self.asym.push(key);
+        }
+    }
+
     pub fn merge(&mut self, other: KeyStore) {
         self.dropped += other.dropped;
+        for key in other.asym {
+            self.push_asym(key);
+        }
         for (key, origin) in other.keys {
             match self.keys.get_mut(&key) {
                 Some(existing) if origin.rank() < existing.rank() => *existing = origin,
@@ -249,6 +265,18 @@ pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, stor
             let line = lines.line_of(begin);
             for (key, form) in block.forms() {
                 store.push(&key, origin(line, form, block.public));
+            }
+            if let Some((material, private, form)) =
+                block.der.as_deref().and_then(|der| asym::from_pem(&block.label, der))
+            {
+                store.push_asym(asym::AsymKey {
+                    material,
+                    private,
+                    path: Arc::clone(path),
+                    line,
+                    form,
+                    commit: commit.cloned(),
+                });
             }
         }
     }

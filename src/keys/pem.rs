@@ -11,7 +11,8 @@ pub(super) struct PemBlock {
     /// The block as it appears in the file, when that differs (CRLF, indentation), and the line
     /// break after it in the file: a library reading a CRLF PEM file gets that text.
     raw: Option<(Vec<u8>, &'static [u8])>,
-    der: Option<Vec<u8>>,
+    pub(super) der: Option<Vec<u8>>,
+    pub(super) label: String,
     pub(super) public: bool,
 }
 
@@ -76,5 +77,6 @@ pub(super) fn pem_block(text: &[u8]) -> Option<PemBlock> {
         text: normalised,
         der,
         public: label.contains("PUBLIC KEY") || label.contains("CERTIFICATE"),
+        label: label.into_owned(),
     })
 }

@@ -171,6 +171,13 @@ impl<'s> Scanner<'s> {
             out.error(path, &warning);
         }
         let holds_token = self.candidates.iter().any(|candidate| candidate.start < limit);
+        if origin.line == 1
+            && origin.column == 0
+            && self.settings.rule_enabled(id::WEAK_SECRET)
+            && let Some(kind) = keys::names::Manifest::of(path)
+        {
+            out.names.gather(kind, buf);
+        }
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
             keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
@@ -216,12 +223,14 @@ impl<'s> Scanner<'s> {
                 continue;
             }
             let mut hmac = false;
+            let mut signed = false;
             let mut clues = None;
             if let Some(token) = &token {
                 self.hits.clear();
                 rules::check_token(token, &self.ctx, &mut self.hits);
                 self.hits.retain(|hit| self.settings.rule_enabled(hit.rule));
                 hmac = token.alg().is_some_and(|alg| matches!(alg, "HS256" | "HS384" | "HS512"));
+                signed = token.alg().is_some_and(|alg| crate::verify::keys::Alg::from_name(alg).is_some());
                 let facts = context::TokenFacts {
                     alg: token.alg(),
                     signature_len: token.signature.len(),
@@ -280,6 +289,8 @@ impl<'s> Scanner<'s> {
             self.hits = hits;
             if hmac {
                 out.hmac_tokens.push(occurrence);
+            } else if signed && out.signed_tokens.len() < crate::collect::MAX_SIGNED_TOKENS {
+                out.signed_tokens.push(occurrence);
             }
         }
         self.candidates = candidates;
@@ -309,6 +320,18 @@ impl<'s> Scanner<'s> {
                     commit: from.commit.clone(),
                 };
                 jwk::collect(key, origin, &mut out.keys);
+                if let Some((material, private)) = keys::asym::from_jwk(&key.members) {
+                    let path = Arc::clone(path);
+                    let form = "JWK";
+                    out.keys.push_asym(keys::asym::AsymKey {
+                        material,
+                        private,
+                        path,
+                        line,
+                        form,
+                        commit: from.commit.clone(),
+                    });
+                }
             }
             if !report {
                 return;

@@ -187,7 +187,7 @@ impl Key {
     }
 }
 
-fn rsa_params(alg: Alg, bits: usize) -> Option<&'static signature::RsaParameters> {
+pub(crate) fn rsa_params(alg: Alg, bits: usize) -> Option<&'static signature::RsaParameters> {
     // Keys of 1024..2048 bits still verify RS256/RS512 tokens in the wild (`weak-rsa-key` flags
     // them); ring offers no such legacy form for the others.
     let legacy = (1024..2048).contains(&bits);

@@ -5,7 +5,7 @@
 
 mod address;
 mod http;
-mod keys;
+pub(crate) mod keys;
 mod url;
 
 use std::collections::BTreeMap;

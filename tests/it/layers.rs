@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
         "discover",
         "escape",
         "hex",
+        "mask",
         "provenance",
         "severity",
         "spill",

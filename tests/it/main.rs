@@ -5,6 +5,7 @@ mod action;
 mod artifacts;
 mod bad_input;
 mod cli;
+mod forgeable;
 mod git;
 mod github;
 mod gitlab;

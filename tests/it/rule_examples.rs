@@ -104,6 +104,12 @@ fn secrets_in(example: &str) -> Vec<&str> {
         .split(|c: char| c.is_whitespace() || matches!(c, '=' | '"' | '\''))
         .filter(|word| word.starts_with("eyJ") && word.matches('.').count() >= 2)
         .collect();
+    // A PEM private key's body, line by line.
+    if let Some(begin) = example.find("PRIVATE KEY-----") {
+        let body = &example[begin..];
+        let end = body.find("-----END").unwrap_or(body.len());
+        secrets.extend(body[..end].lines().skip(1).filter(|line| line.len() >= 16));
+    }
     for marker in ["\"d\": \"", "\"k\": \"", "k: ", "d: "] {
         for (at, _) in example.match_indices(marker) {
             let value = &example[at + marker.len()..];

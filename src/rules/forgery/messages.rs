@@ -24,15 +24,26 @@ pub(super) fn hit_for(
     let key_bytes = found.secret.len();
     let min_key_bytes = target.alg.output_len();
     match &found.source {
-        Source::BuiltIn | Source::Wordlist(_) => {
+        Source::BuiltIn | Source::Wordlist(_) | Source::Derived | Source::Mangled | Source::Mask => {
             let text = String::from_utf8_lossy(&found.secret);
             let shown = if settings.show_secrets { text.to_string() } else { mask_secret(&text) };
-            let mut hit = Hit::new(id::WEAK_SECRET, format!("{alg} token is signed with a guessable secret"))
+            let how = match found.source {
+                Source::Derived => " derived from the repository's names".to_string(),
+                Source::Mangled => " (a common word, mangled)".to_string(),
+                Source::Mask => format!(" of {key_bytes} characters, found by trying every such secret"),
+                _ => String::new(),
+            };
+            let message =
+                format!("{alg} token is signed with a guessable secret{how}{}", short(key_bytes, min_key_bytes));
+            let mut hit = Hit::new(id::WEAK_SECRET, message)
                 .with("secret", shown)
                 .with("key_bytes", key_bytes)
                 .with("min_key_bytes", min_key_bytes);
             hit = match &found.source {
                 Source::Wordlist(path) => hit.with("source", "wordlist").with("wordlist", path.display().to_string()),
+                Source::Derived => hit.with("source", "derived"),
+                Source::Mangled => hit.with("source", "mangled"),
+                Source::Mask => hit.with("source", "mask"),
                 _ => hit.with("source", "built-in"),
             };
             let defined = repo_keys
@@ -51,7 +62,12 @@ pub(super) fn hit_for(
                     origin.path, origin.line
                 )
             } else {
-                format!("{alg} token is signed with a secret committed at {}:{}", origin.path, origin.line)
+                format!(
+                    "{alg} token is signed with a secret committed at {}:{}{}",
+                    origin.path,
+                    origin.line,
+                    short(key_bytes, min_key_bytes)
+                )
             };
             let mut hit = Hit::new(id::SECRET_IN_REPO, message)
                 .with("secret_path", origin.path.to_string())
@@ -68,6 +84,16 @@ pub(super) fn hit_for(
             }
             hit
         }
+    }
+}
+
+/// What the message says of a key shorter than the hash (RFC 7518 §3.2 asks for at least as
+/// many bytes as the hash's output).
+fn short(key_bytes: usize, min_key_bytes: usize) -> String {
+    if key_bytes < min_key_bytes {
+        format!("; the key is {key_bytes} bytes, shorter than the {min_key_bytes} RFC 7518 §3.2 requires")
+    } else {
+        String::new()
     }
 }
 

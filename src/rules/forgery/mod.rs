@@ -8,7 +8,10 @@
 //! token occurrence, from the more specific rule (a guessable secret stays guessable wherever it
 //! is defined); when the weak secret is also defined in the tree, the finding says where.
 
+mod asym;
+mod derived;
 mod messages;
+mod stages;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -36,6 +39,12 @@ pub(super) enum Source {
     BuiltIn,
     Wordlist(PathBuf),
     Repo(KeyOrigin),
+    /// Built from the repository's names (`derived`).
+    Derived,
+    /// A common word mangled (`derived::mangled`).
+    Mangled,
+    /// Spelled by a mask (`mask`).
+    Mask,
 }
 
 #[derive(Debug)]
@@ -62,6 +71,7 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
 /// token meets candidates within its share of the byte budget; a token whose share ends before
 /// the weak list and wordlists do is reported as `weak-secret` with an `unknown` result.
 pub fn pass(collector: &mut Collector, settings: &Settings) {
+    asym::pass(collector, settings);
     let keys = std::mem::take(&mut collector.keys);
     if keys.dropped > 0 {
         collector.note(format!(
@@ -93,6 +103,19 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         }
     };
     let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
+    let extra = stages::Extra::new(&targets, &collector.hmac_tokens, std::mem::take(&mut collector.names), settings);
+    if settings.crack.is_some() {
+        let (derived, mangled, masked) = extra.counts();
+        collector.note(format!(
+            "crack: each HS token is tried against {} built-in, {derived} derived, {mangled} mangled and {masked} mask \
+             candidates, besides the tree's keys and wordlists",
+            weak_secrets().len()
+        ));
+        // Deep cracking is bounded by its time budget, not by bytes per token.
+        for target in &mut targets {
+            target.limit = u64::MAX;
+        }
+    }
     let (wordlists, repeated) = distinct_wordlists(&settings.wordlists);
     for (path, times) in repeated {
         collector.note(format!("wordlist {} is listed {times} times: read once", path.display()));
@@ -102,6 +125,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         let mut notes = Vec::new();
         if weak_on && repo_on && wordlists.is_empty() && !repo_keys.is_empty() {
             let weak_end = weak_then_repo(&targets, &repo_keys, &record, &mut notes);
+            extra.search(&targets, weak_end + repo_keys.len() as u64, &record, &mut notes);
             return (unreadable, notes, weak_end);
         }
         let mut base = 0u64;
@@ -134,6 +158,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             let order = likely_first(&repo_keys, repo_keys.len());
             let per_token = repo_share(&targets, base, &repo_keys, &mut notes);
             search_repo(&targets, &repo_keys, &order[..per_token], base, &record);
+        }
+        if weak_on {
+            extra.search(&targets, weak_end + repo_keys.len() as u64, &record, &mut notes);
         }
         (unreadable, notes, weak_end)
     };

@@ -1,0 +1,336 @@
+//! The forgery checks of asymmetric tokens and keys, after the walk: a committed private key that
+//! verifies a committed RS/PS/ES/EdDSA token (`secret-in-repo`), a committed private key at all
+//! (`private-key`), RSA moduli that share a prime (`shared-rsa-prime`, batch GCD) and two ES
+//! tokens whose signatures share `r` (`ecdsa-nonce-reuse`). Every check is bounded: by the
+//! number of keys and tokens kept (`asym::MAX_ASYM`, `collect::MAX_SIGNED_TOKENS`) and by
+//! `MAX_VERIFICATIONS` and `MAX_MODULI` here.
+
+use std::collections::{BTreeMap, HashMap};
+
+use num_bigint::BigUint;
+use num_integer::Integer as _;
+use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
+
+use crate::collect::{Collector, Occurrence};
+use crate::config::Settings;
+use crate::finding::{Finding, Position, Site, Subject};
+use crate::hex::{hex, sha256_hex};
+use crate::keys::asym::{AsymKey, Material};
+use crate::rules::{Hit, id};
+use crate::verify::keys::{Alg, rsa_params};
+
+/// Signature checks of tokens against keys per run (an RSA check is about 30 µs).
+const MAX_VERIFICATIONS: usize = 100_000;
+/// Distinct moduli in the batch GCD: its remainder tree's divisions grow with the square of the
+/// product's size, about a tenth of a second at this many 2048-bit moduli.
+const MAX_MODULI: usize = 512;
+
+/// One distinct asymmetric token.
+struct Signed<'a> {
+    alg: Alg,
+    input: &'a str,
+    signature: Vec<u8>,
+    occurrences: Vec<&'a Occurrence>,
+}
+
+fn distinct<'a>(occurrences: &'a [Occurrence], settings: &Settings) -> Vec<Signed<'a>> {
+    let mut by_hash: BTreeMap<&str, Signed<'a>> = BTreeMap::new();
+    for occurrence in occurrences {
+        if settings.allowlist_tokens.contains(&occurrence.sha256) {
+            continue;
+        }
+        if let Some(signed) = by_hash.get_mut(occurrence.sha256.as_str()) {
+            signed.occurrences.push(occurrence);
+            continue;
+        }
+        let Some(token) = crate::token::decode(&occurrence.compact) else { continue };
+        let Some(alg) = token.alg().and_then(Alg::from_name) else { continue };
+        let input = token.signing_input();
+        // The signing input borrows the occurrence's text, which outlives the token.
+        let input = &occurrence.compact[..input.len()];
+        let signed = Signed { alg, input, signature: token.signature, occurrences: vec![occurrence] };
+        by_hash.insert(&occurrence.sha256, signed);
+    }
+    by_hash.into_values().collect()
+}
+
+/// Whether `material` verifies `signature` over `input` under `alg`.
+fn verifies(material: &Material, alg: Alg, input: &[u8], signature: &[u8]) -> bool {
+    match (material, alg) {
+        (Material::Rsa { n, e }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512) => {
+            rsa_params(alg, n.len() * 8).is_some_and(|params| {
+                RsaPublicKeyComponents { n: &n[..], e: &e[..] }.verify(params, input, signature).is_ok()
+            })
+        }
+        (Material::P256(point), Alg::Es256) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input, signature).is_ok()
+        }
+        (Material::P384(point), Alg::Es384) => {
+            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).verify(input, signature).is_ok()
+        }
+        (Material::Ed25519(public), Alg::EdDsa) => {
+            UnparsedPublicKey::new(&signature::ED25519, public).verify(input, signature).is_ok()
+        }
+        _ => false,
+    }
+}
+
+/// Keys by material, each once, at its first place (by path, then line).
+fn distinct_keys(keys: &[AsymKey]) -> Vec<&AsymKey> {
+    let mut by_material: BTreeMap<&Material, &AsymKey> = BTreeMap::new();
+    for key in keys {
+        let kept = by_material.entry(&key.material).or_insert(key);
+        // The private half wins: it is what makes a token forgeable.
+        if (!key.private, &key.path, key.line) < (!kept.private, &kept.path, kept.line) {
+            *kept = key;
+        }
+    }
+    by_material.into_values().collect()
+}
+
+fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings) -> Finding {
+    let site = Site {
+        path: &key.path,
+        member: &crate::provenance::Chain::NONE,
+        start: Position { line: key.line, column: 1 },
+        end: Position { line: key.line, column: 1 },
+        commit: key.commit.as_deref(),
+        history: None,
+    };
+    let (kind, public) = describe(&key.material);
+    let sha256 = sha256_hex(&public);
+    let shown = format!("{kind} key {} ({})", &sha256[..16], key.form);
+    let subject = Subject::Key { redacted: shown.clone(), full: shown, sha256 };
+    Finding::new(hit, &site, &subject, settings.show_secrets)
+}
+
+/// A key's kind and the bytes that identify it (the modulus, the point).
+fn describe(material: &Material) -> (&'static str, Vec<u8>) {
+    match material {
+        Material::Rsa { n, .. } => ("RSA", n.clone()),
+        Material::P256(point) => ("EC P-256", point.clone()),
+        Material::P384(point) => ("EC P-384", point.clone()),
+        Material::Ed25519(public) => ("Ed25519", public.clone()),
+    }
+}
+
+fn push_on_tokens(collector: &mut Collector, signed: &Signed<'_>, hit: &Hit, settings: &Settings) {
+    for occurrence in &signed.occurrences {
+        if occurrence.silenced.contains(&hit.rule.as_str()) {
+            collector.ignored_inline += 1;
+            continue;
+        }
+        collector.push_finding(occurrence.finding(hit.clone(), settings.show_secrets));
+    }
+}
+
+pub fn pass(collector: &mut Collector, settings: &Settings) {
+    let keys = std::mem::take(&mut collector.keys.asym);
+    let occurrences = std::mem::take(&mut collector.signed_tokens);
+    let tokens = distinct(&occurrences, settings);
+    let keys = distinct_keys(&keys);
+    if settings.rule_enabled(id::PRIVATE_KEY) {
+        for key in keys.iter().filter(|key| key.private && key.form.starts_with("PEM")) {
+            let (kind, _) = describe(&key.material);
+            let hit = Hit::new(id::PRIVATE_KEY, format!("{kind} private key is committed ({})", key.form))
+                .with("key_type", kind)
+                .with("key_form", key.form);
+            collector.push_finding(key_finding(key, hit, settings));
+        }
+    }
+    let mut verifications = 0usize;
+    let mut verified_by: Vec<Option<&AsymKey>> = vec![None; tokens.len()];
+    for (signed, verified) in tokens.iter().zip(&mut verified_by) {
+        for key in &keys {
+            if verifications >= MAX_VERIFICATIONS {
+                break;
+            }
+            verifications += 1;
+            if verifies(&key.material, signed.alg, signed.input.as_bytes(), &signed.signature) {
+                *verified = Some(key);
+                break;
+            }
+        }
+    }
+    if verifications >= MAX_VERIFICATIONS {
+        collector.note(format!(
+            "secret-in-repo: {} asymmetric tokens and {} keys are over the {MAX_VERIFICATIONS} signature checks \
+             of a run: some pairs were not checked",
+            tokens.len(),
+            keys.len()
+        ));
+    }
+    if settings.rule_enabled(id::SECRET_IN_REPO) {
+        for (signed, key) in tokens.iter().zip(&verified_by) {
+            let Some(key) = key.filter(|key| key.private) else { continue };
+            let hit = Hit::new(
+                id::SECRET_IN_REPO,
+                format!(
+                    "{} token verifies under the private key committed at {}:{}: anyone with the tree can sign tokens",
+                    signed.alg.name(),
+                    key.path,
+                    key.line
+                ),
+            )
+            .with("secret_path", key.path.to_string())
+            .with("secret_line", key.line)
+            .with("public_key", false)
+            .with("key_form", format!("private key, {}", key.form));
+            push_on_tokens(collector, signed, &hit, settings);
+        }
+    }
+    if settings.rule_enabled(id::SHARED_RSA_PRIME) {
+        shared_primes(collector, &keys, &tokens, &verified_by, settings);
+    }
+    if settings.rule_enabled(id::ECDSA_NONCE_REUSE) {
+        nonce_reuse(collector, &tokens, settings);
+    }
+}
+
+/// Batch GCD (a product tree, then a remainder tree): for each modulus, the gcd of it with the
+/// product of all the others, without computing each pair.
+fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
+    let mut levels = vec![moduli.to_vec()];
+    while levels.last().is_some_and(|level| level.len() > 1) {
+        let Some(level) = levels.last() else { break };
+        let next = level.chunks(2).map(|pair| pair.iter().product()).collect();
+        levels.push(next);
+    }
+    let Some(mut remainders) = levels.pop() else { return Vec::new() };
+    while let Some(level) = levels.pop() {
+        remainders = level.iter().enumerate().map(|(i, node)| &remainders[i / 2] % (node * node)).collect();
+    }
+    moduli.iter().zip(remainders).map(|(n, remainder)| (remainder / n).gcd(n)).collect()
+}
+
+fn shared_primes(
+    collector: &mut Collector,
+    keys: &[&AsymKey],
+    tokens: &[Signed<'_>],
+    verified_by: &[Option<&AsymKey>],
+    settings: &Settings,
+) {
+    let rsa: Vec<(&AsymKey, BigUint)> = keys
+        .iter()
+        .filter_map(|key| match &key.material {
+            Material::Rsa { n, .. } => Some((*key, BigUint::from_bytes_be(n))),
+            _ => None,
+        })
+        .filter(|(_, n)| n.bits() >= 64)
+        .collect();
+    if rsa.len() < 2 {
+        return;
+    }
+    if rsa.len() > MAX_MODULI {
+        collector.note(format!(
+            "shared-rsa-prime: {} distinct RSA moduli, over the {MAX_MODULI} compared: the first {MAX_MODULI} by \
+             place were",
+            rsa.len()
+        ));
+    }
+    let rsa = &rsa[..rsa.len().min(MAX_MODULI)];
+    let moduli: Vec<BigUint> = rsa.iter().map(|(_, n)| n.clone()).collect();
+    let gcds = batch_gcd(&moduli);
+    let one = BigUint::from(1u8);
+    let weak: Vec<usize> = (0..rsa.len()).filter(|&i| gcds[i] > one).collect();
+    let mut factored: HashMap<&[u8], String> = HashMap::new();
+    // One finding per pair, at the later key by place: the earlier one is named in it.
+    for (a, &i) in weak.iter().enumerate() {
+        for &j in &weak[a + 1..] {
+            if moduli[i].gcd(&moduli[j]) == one {
+                continue;
+            }
+            let (first, second) = if (&rsa[i].0.path, rsa[i].0.line) <= (&rsa[j].0.path, rsa[j].0.line) {
+                (rsa[i].0, rsa[j].0)
+            } else {
+                (rsa[j].0, rsa[i].0)
+            };
+            let bits = moduli[i].bits().max(moduli[j].bits());
+            let hit = Hit::new(
+                id::SHARED_RSA_PRIME,
+                format!(
+                    "RSA key ({}) shares a prime with the key at {}:{}: one gcd factors both",
+                    second.form, first.path, first.line
+                ),
+            )
+            .with("modulus_bits", bits)
+            .with("other_path", first.path.to_string())
+            .with("other_line", first.line)
+            .with("private_key", second.private || first.private);
+            collector.push_finding(key_finding(second, hit, settings));
+        }
+        let (key, _) = rsa[i];
+        if let Material::Rsa { n, .. } = &key.material {
+            factored.insert(n, format!("{}:{}", key.path, key.line));
+        }
+    }
+    for (signed, key) in tokens.iter().zip(verified_by) {
+        let Some(key) = key else { continue };
+        let Material::Rsa { n, .. } = &key.material else { continue };
+        let Some(place) = factored.get(&n[..]) else { continue };
+        let hit = Hit::new(
+            id::SHARED_RSA_PRIME,
+            format!(
+                "{} token is signed by the RSA key at {place}, whose modulus shares a prime: forgeable",
+                signed.alg.name()
+            ),
+        )
+        .with("key_path", key.path.to_string())
+        .with("key_line", key.line);
+        push_on_tokens(collector, signed, &hit, settings);
+    }
+}
+
+/// Two ES tokens over different inputs whose signatures share `r` were signed with the same
+/// nonce: from the two, the signing key follows by arithmetic modulo the curve's order.
+fn nonce_reuse(collector: &mut Collector, tokens: &[Signed<'_>], settings: &Settings) {
+    let mut by_r: BTreeMap<(&str, &[u8]), Vec<usize>> = BTreeMap::new();
+    for (i, signed) in tokens.iter().enumerate() {
+        let half = match signed.alg {
+            Alg::Es256 => 32,
+            Alg::Es384 => 48,
+            _ => continue,
+        };
+        if signed.signature.len() != 2 * half {
+            continue;
+        }
+        by_r.entry((signed.alg.name(), &signed.signature[..half])).or_default().push(i);
+    }
+    for ((alg, r), group) in by_r {
+        // The first use by place is where the nonce was spent; each later token reuses it.
+        let place = |i: usize| tokens[i].occurrences.first().map(|o| (o.path.clone(), o.start.line, o.start.column));
+        let mut group = group;
+        group.sort_by_key(|&i| place(i));
+        let Some((&first, later)) = group.split_first() else { continue };
+        let Some((path, line, _)) = place(first) else { continue };
+        for &i in later {
+            if tokens[i].input == tokens[first].input {
+                continue;
+            }
+            let hit = Hit::new(
+                id::ECDSA_NONCE_REUSE,
+                format!(
+                    "{alg} token reuses the signature nonce of the token at {path}:{line} (same r): the private key is recoverable"
+                ),
+            )
+            .with("r_prefix", hex(&r[..4]))
+            .with("other_path", path.to_string())
+            .with("other_line", line)
+            .with("tokens_sharing_r", group.len());
+            push_on_tokens(collector, &tokens[i], &hit, settings);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_gcd_finds_the_moduli_that_share_a_prime_and_only_those() {
+        let n = |a: u64, b: u64| BigUint::from(a) * BigUint::from(b);
+        let moduli = [n(1_000_003, 1_000_033), n(1_000_037, 1_000_039), n(1_000_003, 1_000_081)];
+        let gcds = batch_gcd(&moduli);
+        assert_eq!(gcds, [BigUint::from(1_000_003u64), BigUint::from(1u8), BigUint::from(1_000_003u64)]);
+    }
+}
