@@ -166,7 +166,7 @@ mod tests {
         use test_support::*;
         let everything = jws(
             r#"{"alg":"RS256","jwk":{"kty":"RSA"},"jku":"https://x","kid":"../k"}"#,
-            r#"{"password":"p","email":"a@b.example"}"#,
+            r#"{"password":"p","email":"a@mail.acme.io"}"#,
             &[1; 16],
         );
         let mut fired: Vec<&str> = hits(&everything).iter().map(|hit| hit.rule.as_str()).collect();
