@@ -275,6 +275,8 @@ impl<'s> Scanner<'s> {
         let mut lines = LineCounter::new(buf, origin.line);
         // Built once, at the first private key: a JWKS of many keys must not index the text per key.
         let mut surroundings = None;
+        // Keys on one long line (a one-line JWKS) share one reading of its ignore comments.
+        let mut checked_line = None;
         jwk::each_key(buf, limit, &mut |at, key| {
             if collect {
                 let line = lines.line_of(at);
@@ -288,14 +290,14 @@ impl<'s> Scanner<'s> {
             let Some(private) = private_jwk::check(key) else { return };
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
             if self.settings.inline_ignore
-                && read_ignores(path, locator.line_at(private.start), span.0.line, out)
+                && line_directive(&locator, buf, private.start, (path, span.0.line), out, &mut checked_line)
                     .silences(id::PRIVATE_JWK.as_str())
             {
                 out.ignored_inline += 1;
                 return;
             }
             let surroundings = surroundings.get_or_insert_with(|| context::Surroundings::new(buf));
-            let clues = Clues::of_key(&private.sha256, surroundings, private.start);
+            let clues = Clues::of_key(&private.member_sha256, surroundings, private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
             self.report(out, path, commit, private.hit, span, (subject, &clues));
         });
@@ -328,6 +330,8 @@ fn read_ignores(path: &str, line_text: &[u8], line: u64, out: &mut Collector) ->
     let mut unknown = Vec::new();
     let directive = inline_ignore::parse(line_text, &mut unknown);
     for id in unknown {
+        // The name is the input's: a token or key there is shown as error text is, redacted.
+        let id = crate::redact::input_message(&id);
         out.note(format!("{path}:{line}: unknown rule `{id}` in a jwtscan:ignore comment (see `jwtscan rules`)"));
     }
     directive
