@@ -45,6 +45,40 @@ pub struct Scanner<'s> {
     seen: std::collections::HashMap<String, Seen>,
     /// Findings go to `Collector::unplaced`: a history blob's places are known only afterwards.
     placing_later: bool,
+    /// In `git --range` mode, the ignore-comment lines the base commit already held: another
+    /// one was added by the change being judged, so it silences nothing and is reported.
+    honoured_ignores: Option<Arc<IgnoreLines>>,
+}
+
+/// Lines holding `jwtscan:` in the base versions of the files a range changes, as written (ends
+/// trimmed), up to `MAX_BYTES`: a line not kept is not honoured, so the bound fails safe.
+#[derive(Default, Debug)]
+pub struct IgnoreLines {
+    lines: std::collections::HashSet<Box<[u8]>>,
+    bytes: usize,
+}
+
+impl IgnoreLines {
+    const MAX_BYTES: usize = 16 << 20;
+
+    /// Keeps the ignore-comment lines of `text` (a file of the base commit).
+    pub fn add_text(&mut self, text: &[u8]) {
+        for at in memchr::memmem::find_iter(text, b"jwtscan:") {
+            let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+            let line = text[start..end].trim_ascii();
+            if self.bytes + line.len() > Self::MAX_BYTES {
+                return;
+            }
+            if self.lines.insert(Box::from(line)) {
+                self.bytes += line.len();
+            }
+        }
+    }
+
+    fn holds(&self, line: &[u8]) -> bool {
+        self.lines.contains(line.trim_ascii())
+    }
 }
 
 impl<'s> Scanner<'s> {
@@ -57,7 +91,14 @@ impl<'s> Scanner<'s> {
             buf: Vec::new(),
             seen: std::collections::HashMap::new(),
             placing_later: false,
+            honoured_ignores: None,
         }
+    }
+
+    /// Honours only the ignore comments `lines` holds (see `honoured_ignores`).
+    pub fn honouring_only(mut self, lines: Arc<IgnoreLines>) -> Self {
+        self.honoured_ignores = Some(lines);
+        self
     }
 
     /// Ends a file: repeats past `REPEATS_LISTED` are counted in one note per token.
@@ -179,7 +220,7 @@ impl<'s> Scanner<'s> {
             out.tokens += 1;
             let start = origin.shift(locator.position(candidate.start));
             let directive = if self.settings.inline_ignore {
-                line_directive(&locator, buf, candidate.start, (path, start.line), out, &mut checked_line)
+                self.line_directive(&locator, buf, candidate.start, (path, commit, start.line), out, &mut checked_line)
             } else {
                 Directive::None
             };
@@ -255,6 +296,46 @@ impl<'s> Scanner<'s> {
         self.candidates = candidates;
     }
 
+    /// The ignore comments on the line around `offset`, read once per line. In range mode one the
+    /// base commit did not hold is reported (`gate-config-changed`) and silences nothing.
+    fn line_directive(
+        &self,
+        locator: &Locator<'_>,
+        buf: &[u8],
+        offset: usize,
+        (path, commit, line): (&Arc<str>, Option<&Arc<str>>, u64),
+        out: &mut Collector,
+        checked_line: &mut Option<(std::ops::Range<usize>, Directive)>,
+    ) -> Directive {
+        if let Some((range, directive)) = checked_line
+            && range.contains(&offset)
+        {
+            return directive.clone();
+        }
+        let range = locator.line_range(offset);
+        let text = &buf[range.clone()];
+        let mut directive = read_ignores(path, text, line, out);
+        if let Some(honoured) = &self.honoured_ignores
+            && !directive.is_none()
+            && !honoured.holds(text)
+            && self.settings.rule_enabled(id::GATE_CONFIG_CHANGED)
+        {
+            directive = Directive::None;
+            let hit = Hit::new(
+                id::GATE_CONFIG_CHANGED,
+                "a jwtscan:ignore comment added in the scanned range: not honoured; review the change",
+            )
+            .with("change", "inline-ignore");
+            let mut tagged = b"jwtscan inline-ignore\n".to_vec();
+            tagged.extend_from_slice(text);
+            let subject = Subject::Key { redacted: String::new(), full: String::new(), sha256: sha256_hex(&tagged) };
+            let at = Position { line, column: 1 };
+            self.report(out, path, commit, hit, (at, at), (subject, &Clues::default()));
+        }
+        *checked_line = Some((range, directive.clone()));
+        directive
+    }
+
     /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
     /// `secret-in-repo`, their key candidates.
     fn scan_keys(
@@ -290,7 +371,8 @@ impl<'s> Scanner<'s> {
             let Some(private) = private_jwk::check(key) else { return };
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
             if self.settings.inline_ignore
-                && line_directive(&locator, buf, private.start, (path, span.0.line), out, &mut checked_line)
+                && self
+                    .line_directive(&locator, buf, private.start, (path, commit, span.0.line), out, &mut checked_line)
                     .silences(id::PRIVATE_JWK.as_str())
             {
                 out.ignored_inline += 1;
@@ -302,26 +384,6 @@ impl<'s> Scanner<'s> {
             self.report(out, path, commit, private.hit, span, (subject, &clues));
         });
     }
-}
-
-/// The ignore comments on the line around `offset`, read once per line.
-fn line_directive(
-    locator: &Locator<'_>,
-    buf: &[u8],
-    offset: usize,
-    (path, line): (&str, u64),
-    out: &mut Collector,
-    checked_line: &mut Option<(std::ops::Range<usize>, Directive)>,
-) -> Directive {
-    if let Some((range, directive)) = checked_line
-        && range.contains(&offset)
-    {
-        return directive.clone();
-    }
-    let range = locator.line_range(offset);
-    let directive = read_ignores(path, &buf[range.clone()], line, out);
-    *checked_line = Some((range, directive.clone()));
-    directive
 }
 
 /// What the ignore comments on `line_text` (line `line` of `path`) silence; an unknown rule id

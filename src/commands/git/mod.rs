@@ -89,15 +89,19 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     } else {
         history(&repo, &shared, &pages, args, &settings, &exclude, &pool)?
     };
-    if let Some(base) = base_commit(&repo, args)? {
+    let ranged = base_commit(&repo, args)?;
+    if let Some(base) = ranged {
         gate_changes(&repo, &root, args, base, &mut collector)?;
     }
     let report = crate::build_report(collector, &settings, started);
     let exit = crate::emit(&report, &settings)?;
-    if report.summary.errors > 0 && !args.allow_incomplete {
+    // A change judged by the gate could pad its token's file past --max-file-size: in range mode a
+    // skipped changed file leaves the change unjudged, as an unreadable one does.
+    let skipped = if ranged.is_some() { report.summary.skipped } else { 0 };
+    if (report.summary.errors > 0 || skipped > 0) && !args.allow_incomplete {
         eprintln!(
-            "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned (see the \
-             warnings); pass --allow-incomplete to accept that",
+            "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned and {skipped} \
+             changed files were skipped (see the warnings); pass --allow-incomplete to accept that",
             report.summary.errors
         );
         return Ok(Exit::Findings);
@@ -357,9 +361,34 @@ fn history(
     }
     drop(path_ids);
     let jobs = jobs.finish();
-    let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
+    let honoured = match base_commit(repo, args)? {
+        Some((_, base_tree)) if settings.inline_ignore => {
+            Some(Arc::new(base_ignores(repo, base_tree, &catalog, settings)))
+        }
+        _ => None,
+    };
+    let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool, honoured);
     out.merge(scanned);
     Ok(out)
+}
+
+/// The ignore-comment lines of the base commit's versions of the paths the range changes: the
+/// only ones a range scan honours (see `Scanner::honouring_only`).
+fn base_ignores(
+    repo: &gix::Repository,
+    base_tree: ObjectId,
+    catalog: &Catalog<'_>,
+    settings: &Settings,
+) -> crate::pipeline::IgnoreLines {
+    let mut lines = crate::pipeline::IgnoreLines::default();
+    for path in &catalog.paths {
+        let Some(blob) = crate::gate::blob_at(repo, base_tree, path) else { continue };
+        let small = repo.find_header(blob).is_ok_and(|header| header.size() <= settings.max_file_size);
+        if let Some(text) = small.then(|| crate::gate::read_blob(repo, blob)).flatten() {
+            lines.add_text(&text);
+        }
+    }
+    lines
 }
 
 pub(super) fn short(id: &ObjectId) -> String {
