@@ -1,7 +1,10 @@
 //! Work budgets of the HMAC secret checks, in bytes hashed rather than in checks: one check
 //! hashes the whole signing input, so a count of checks says nothing about time when a token's
 //! claims hold megabytes. Each distinct token gets a share of the run's budget, never less than
-//! what a token of ordinary size needs for the whole built-in list, never more than a cap.
+//! what a token of ordinary size needs for the whole built-in list, never more than a cap; and
+//! the tokens first seen in one file, and all the tokens of a run, share hard caps (`per_file`,
+//! `per_run`), handed out in path and position order: past them a token meets fewer candidates,
+//! or none, and is reported `unknown`.
 
 /// The budgets of one run; `Settings` holds one (tests shrink it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,13 +14,23 @@ pub struct HashBudget {
     /// Least bytes a token gets however many share the run: the whole built-in list for signing
     /// inputs up to about 1.2 KB, so the budget never cuts the list short for ordinary tokens.
     pub floor: u64,
-    /// Bytes shared by all tokens of a run before each falls back to `floor`.
+    /// Most bytes all tokens of a run may have hashed (about 12 s on two Zen 5 cores).
     pub per_run: u64,
+    /// Most bytes the tokens first seen in one file may have hashed (about 1.5 s on two Zen 5
+    /// cores; the whole built-in list for 300 tokens of ordinary size): one file of junk tokens
+    /// cannot hold the run for long.
+    pub per_file: u64,
 }
 
 impl Default for HashBudget {
+    /// `JWTSCAN_HASH_BUDGET` (a size, `40M`) sets `per_file`, so that tests can make a file
+    /// run out of it without hashing gigabytes.
     fn default() -> Self {
-        HashBudget { per_token: 512 << 20, floor: 128 << 20, per_run: 32 << 30 }
+        let per_file = std::env::var("JWTSCAN_HASH_BUDGET")
+            .ok()
+            .and_then(|size| crate::units::parse_size(&size).ok())
+            .unwrap_or(4 << 30);
+        HashBudget { per_token: 512 << 20, floor: 128 << 20, per_run: 32 << 30, per_file }
     }
 }
 
