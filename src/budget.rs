@@ -14,11 +14,12 @@ pub struct HashBudget {
     /// Least bytes a token gets however many share the run: the whole built-in list for signing
     /// inputs up to about 1.2 KB, so the budget never cuts the list short for ordinary tokens.
     pub floor: u64,
-    /// Most bytes all tokens of a run may have hashed (about 12 s on two Zen 5 cores).
+    /// Most bytes all tokens of a run may have hashed (the whole built-in list for about 1,200
+    /// tokens of ordinary size).
     pub per_run: u64,
-    /// Most bytes the tokens first seen in one file may have hashed (about 1.5 s on two Zen 5
-    /// cores; the whole built-in list for 300 tokens of ordinary size): one file of junk tokens
-    /// cannot hold the run for long.
+    /// Most bytes the tokens first seen in one file may have hashed (the whole built-in list for
+    /// about 150 tokens of ordinary size; 5 s for 16,000 junk tokens on a busy 2-core machine):
+    /// one file of junk tokens cannot hold the run for long.
     pub per_file: u64,
 }
 
@@ -29,8 +30,8 @@ impl Default for HashBudget {
         let per_file = std::env::var("JWTSCAN_HASH_BUDGET")
             .ok()
             .and_then(|size| crate::units::parse_size(&size).ok())
-            .unwrap_or(4 << 30);
-        HashBudget { per_token: 512 << 20, floor: 128 << 20, per_run: 32 << 30, per_file }
+            .unwrap_or(2 << 30);
+        HashBudget { per_token: 512 << 20, floor: 128 << 20, per_run: 16 << 30, per_file }
     }
 }
 
