@@ -468,6 +468,7 @@ fn junk_hs256_tokens_sharing_one_signing_input_stay_within_the_file_budget() {
 /// Peak resident memory of `jwtscan` run with `args` in `dir`, from the kernel's accounting of
 /// that one child.
 #[cfg(target_os = "linux")]
+#[expect(clippy::zombie_processes, reason = "reaped by wait4, which also gives its rusage")]
 fn peak_rss_mb(dir: &Path, args: &[&str]) -> (i32, u64) {
     let child = StdCommand::new(env!("CARGO_BIN_EXE_jwtscan"))
         .current_dir(dir)
