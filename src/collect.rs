@@ -260,20 +260,29 @@ impl Collector {
         parts
     }
 
+    // Warnings quote paths and text from the input (a file named after a token, a rule name in
+    // an ignore comment): every token in them is redacted here, once for every format.
+
     pub fn skip(&mut self, path: &str, reason: &str) {
         self.skipped += 1;
-        self.problems.push(Problem::Skipped { path: path.to_string(), reason: reason.to_string() });
+        let (path, reason) = (scrubbed(path), scrubbed(reason));
+        self.problems.push(Problem::Skipped { path, reason });
     }
 
     pub fn error(&mut self, path: &str, reason: &str) {
         self.errors += 1;
-        self.problems.push(Problem::Error { path: path.to_string(), reason: reason.to_string() });
+        let (path, reason) = (scrubbed(path), scrubbed(reason));
+        self.problems.push(Problem::Error { path, reason });
     }
 
     /// A warning about the scan as a whole; not counted as a skip or an error.
     pub fn note(&mut self, text: impl Into<String>) {
-        self.problems.push(Problem::Note(text.into()));
+        self.problems.push(Problem::Note(scrubbed(&text.into())));
     }
+}
+
+fn scrubbed(text: &str) -> String {
+    crate::redact::scrub(text).into_owned()
 }
 
 /// Where a window of a file starts, so positions in it are positions in the file.

@@ -132,7 +132,8 @@ impl Finding {
             severity: hit.severity,
             context: Context::Source,
             message: hit.message,
-            path: site.path.to_string(),
+            // A file may be named after a token: the path is shown as any other copy of it is.
+            path: if show_secrets { site.path.to_string() } else { crate::redact::scrub(site.path).into_owned() },
             fingerprint: fingerprint(&hit.rule, site.path, &member, sha256),
             member,
             line: site.start.line,

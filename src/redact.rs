@@ -59,13 +59,16 @@ pub fn mask_value(value: &mut Value, under_key_member: bool) -> bool {
             *text = mask_secret(text);
             true
         }
-        Value::String(text) => match scrub(text) {
-            Cow::Owned(scrubbed) => {
-                *text = scrubbed;
-                true
+        // A JWK or key set given as a JSON string (`"jwk":"{\"kty\":…}"`) holds the same keys.
+        Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
+            let Ok(mut inner) = serde_json::from_str::<Value>(text) else { return mask_text(text) };
+            if !mask_value(&mut inner, false) {
+                return false;
             }
-            Cow::Borrowed(_) => false,
-        },
+            *text = inner.to_string();
+            true
+        }
+        Value::String(text) => mask_text(text),
         Value::Array(items) => items.iter_mut().fold(false, |masked, item| mask_value(item, under_key_member) | masked),
         Value::Object(members) => mask_members(members, under_key_member),
         Value::Number(_) if under_key_member => {
@@ -73,6 +76,17 @@ pub fn mask_value(value: &mut Value, under_key_member: bool) -> bool {
             true
         }
         _ => false,
+    }
+}
+
+/// Redacts the tokens in `text`; returns whether there were any.
+fn mask_text(text: &mut String) -> bool {
+    match scrub(text) {
+        Cow::Owned(scrubbed) => {
+            *text = scrubbed;
+            true
+        }
+        Cow::Borrowed(_) => false,
     }
 }
 
@@ -129,11 +143,26 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
 /// An error message made safe to print: tokens redacted, runs that look like keys (base64, hex,
 /// PEM bodies) cut to their first four characters and their length.
 pub fn error_message(text: &str) -> String {
+    mask_runs(text, false)
+}
+
+/// `error_message` for text that quotes a file the scanned change may have written (a config, a
+/// baseline, an ignore comment): a key there can be short (a 128-bit `oct` key is 22 characters,
+/// a weak secret fewer). So what such a message quotes (between backticks or double quotes, and
+/// the source lines a parser error shows, `12 | …`) is cut whole when it looks like a short key
+/// too (`short_key_like`, from 6 characters), with only its length shown.
+pub fn input_message(text: &str) -> String {
+    mask_runs(text, true)
+}
+
+fn mask_runs(text: &str, quoted_keys: bool) -> String {
     let scrubbed = scrub(text);
     let mut out = String::with_capacity(scrubbed.len());
     let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if key_like(run) {
+    let flush = |run: &mut String, out: &mut String, quoted: bool| {
+        if quoted && short_key_like(run) {
+            out.push_str(&format!("…({} characters hidden)", run.chars().count()));
+        } else if key_like(run) {
             let head: String = run.chars().take(4).collect();
             out.push_str(&format!("{head}…({} characters hidden)", run.chars().count()));
         } else {
@@ -141,23 +170,40 @@ pub fn error_message(text: &str) -> String {
         }
         run.clear();
     };
-    for c in scrubbed.chars() {
-        if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_') {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
+    for line in scrubbed.split_inclusive('\n') {
+        let excerpt = quoted_keys && is_source_excerpt(line);
+        let (mut backticks, mut quotes) = (false, false);
+        for c in line.chars() {
+            if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_') {
+                run.push(c);
+                continue;
+            }
+            flush(&mut run, &mut out, quoted_keys && (excerpt || backticks || quotes));
+            match c {
+                '`' => backticks = !backticks,
+                '"' => quotes = !quotes,
+                _ => {}
+            }
             out.push(c);
         }
+        flush(&mut run, &mut out, quoted_keys && (excerpt || backticks || quotes));
     }
-    flush(&mut run, &mut out);
     out
+}
+
+/// A line a parser error quotes from its input: `12 | text` (TOML, as `toml` prints it).
+fn is_source_excerpt(line: &str) -> bool {
+    let line = line.trim_start();
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && line[digits..].starts_with(" |")
 }
 
 /// An error from reading a file the scanned change may have written (config, baseline), made safe
 /// for the terminal: `error_message`, then every line's control characters made visible. Line
 /// breaks stay (parser errors quote the offending line below the message).
 pub fn error(err: &anyhow::Error) -> anyhow::Error {
-    anyhow::anyhow!("{}", safe_lines(&format!("{err:#}")))
+    let masked = input_message(&format!("{err:#}"));
+    anyhow::anyhow!("{}", masked.split('\n').map(crate::escape::terminal).collect::<Vec<_>>().join("\n"))
 }
 
 /// `error_message` with each line escaped for a terminal.
@@ -176,6 +222,21 @@ fn key_like(run: &str) -> bool {
     let has = |test: fn(&u8) -> bool| run.as_bytes().iter().any(test);
     let mixed = has(u8::is_ascii_digit) && has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase);
     mixed || (longest_segment >= 32 && run.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// A run of 6 or more characters that mixes letters with digits or both letter cases, or that
+/// is all hex from 16: what a short key or secret looks like, and a config word
+/// (`fail_on`, `leaked-token`, `high`) does not.
+fn short_key_like(run: &str) -> bool {
+    let longest_segment = run.split('/').map(str::len).max().unwrap_or(0);
+    if longest_segment < 6 {
+        return false;
+    }
+    let has = |test: fn(&u8) -> bool| run.as_bytes().iter().any(test);
+    let (digit, upper, lower) = (has(u8::is_ascii_digit), has(u8::is_ascii_uppercase), has(u8::is_ascii_lowercase));
+    (digit && (upper || lower))
+        || (upper && lower)
+        || (longest_segment >= 16 && run.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]

@@ -51,6 +51,40 @@ pub struct Scanner<'s> {
     /// Whether `jwtscan:ignore` comments silence findings (`settings.inline_ignore`, unless
     /// `reading_every_token` turned it off).
     inline_ignore: bool,
+    /// In `git --range` mode, the ignore-comment lines the base commit already held: another
+    /// one was added by the change being judged, so it silences nothing and is reported.
+    honoured_ignores: Option<Arc<IgnoreLines>>,
+}
+
+/// Lines holding `jwtscan:` in the base versions of the files a range changes, as written (ends
+/// trimmed), up to `MAX_BYTES`: a line not kept is not honoured, so the bound fails safe.
+#[derive(Default, Debug)]
+pub struct IgnoreLines {
+    lines: std::collections::HashSet<Box<[u8]>>,
+    bytes: usize,
+}
+
+impl IgnoreLines {
+    const MAX_BYTES: usize = 16 << 20;
+
+    /// Keeps the ignore-comment lines of `text` (a file of the base commit).
+    pub fn add_text(&mut self, text: &[u8]) {
+        for at in memchr::memmem::find_iter(text, b"jwtscan:") {
+            let start = memchr::memrchr(b'\n', &text[..at]).map_or(0, |i| i + 1);
+            let end = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |i| at + i);
+            let line = text[start..end].trim_ascii();
+            if self.bytes + line.len() > Self::MAX_BYTES {
+                return;
+            }
+            if self.lines.insert(Box::from(line)) {
+                self.bytes += line.len();
+            }
+        }
+    }
+
+    fn holds(&self, line: &[u8]) -> bool {
+        self.lines.contains(line.trim_ascii())
+    }
 }
 
 impl<'s> Scanner<'s> {
@@ -64,6 +98,7 @@ impl<'s> Scanner<'s> {
             seen: std::collections::HashMap::new(),
             placing_later: false,
             inline_ignore: settings.inline_ignore,
+            honoured_ignores: None,
         }
     }
 
@@ -75,6 +110,12 @@ impl<'s> Scanner<'s> {
     /// already holds (`git --staged`), where a silenced token is still one it holds.
     pub fn reading_every_token(self) -> Self {
         Scanner { inline_ignore: false, ..self }
+    }
+
+    /// Honours only the ignore comments `lines` holds (see `honoured_ignores`).
+    pub fn honouring_only(mut self, lines: Arc<IgnoreLines>) -> Self {
+        self.honoured_ignores = Some(lines);
+        self
     }
 
     /// Ends a file: repeats past `REPEATS_LISTED` are counted in one note per token.
@@ -206,7 +247,7 @@ impl<'s> Scanner<'s> {
             out.tokens += 1;
             let start = origin.shift(locator.position(candidate.start));
             let directive = if self.inline_ignore {
-                line_directive(&locator, buf, candidate.start, (path, start.line), out, &mut checked_line)
+                self.line_directive(&locator, buf, candidate.start, (from, start.line), out, &mut checked_line)
             } else {
                 Directive::None
             };
@@ -296,6 +337,46 @@ impl<'s> Scanner<'s> {
         self.candidates = candidates;
     }
 
+    /// The ignore comments on the line around `offset`, read once per line. In range mode one the
+    /// base commit did not hold is reported (`gate-config-changed`) and silences nothing.
+    fn line_directive(
+        &self,
+        locator: &Locator<'_>,
+        buf: &[u8],
+        offset: usize,
+        (from, line): (&Provenance, u64),
+        out: &mut Collector,
+        checked_line: &mut Option<(std::ops::Range<usize>, Directive)>,
+    ) -> Directive {
+        if let Some((range, directive)) = checked_line
+            && range.contains(&offset)
+        {
+            return directive.clone();
+        }
+        let range = locator.line_range(offset);
+        let text = &buf[range.clone()];
+        let mut directive = read_ignores(from.shown(), text, line, out);
+        if let Some(honoured) = &self.honoured_ignores
+            && !directive.is_none()
+            && !honoured.holds(text)
+            && self.settings.rule_enabled(id::GATE_CONFIG_CHANGED)
+        {
+            directive = Directive::None;
+            let hit = Hit::new(
+                id::GATE_CONFIG_CHANGED,
+                "a jwtscan:ignore comment added in the scanned range: not honoured; review the change",
+            )
+            .with("change", "inline-ignore");
+            let mut tagged = b"jwtscan inline-ignore\n".to_vec();
+            tagged.extend_from_slice(text);
+            let subject = Subject::Key { redacted: String::new(), full: String::new(), sha256: sha256_hex(&tagged) };
+            let at = Position { line, column: 1 };
+            self.report(out, from, hit, (at, at), (subject, &Clues::default()));
+        }
+        *checked_line = Some((range, directive.clone()));
+        directive
+    }
+
     /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
     /// `secret-in-repo`, their key candidates.
     fn scan_keys(&self, from: &Provenance, buf: &[u8], origin: Origin, limit: usize, out: &mut Collector) {
@@ -309,6 +390,8 @@ impl<'s> Scanner<'s> {
         let mut lines = LineCounter::new(buf, origin.line);
         // Built once, at the first private key: a JWKS of many keys must not index the text per key.
         let mut surroundings = None;
+        // Keys on one long line (a one-line JWKS) share one reading of its ignore comments.
+        let mut checked_line = None;
         jwk::each_key(buf, limit, &mut |at, key| {
             if collect {
                 let line = lines.line_of(at);
@@ -339,38 +422,19 @@ impl<'s> Scanner<'s> {
             let Some(private) = private_jwk::check(key) else { return };
             let span = (origin.shift(locator.position(private.start)), origin.shift(locator.position(private.end)));
             if self.inline_ignore
-                && read_ignores(path, locator.line_at(private.start), span.0.line, out)
+                && self
+                    .line_directive(&locator, buf, private.start, (from, span.0.line), out, &mut checked_line)
                     .silences(id::PRIVATE_JWK.as_str())
             {
                 out.ignored_inline += 1;
                 return;
             }
             let surroundings = surroundings.get_or_insert_with(|| context::Surroundings::new(buf));
-            let clues = Clues::of_key(&private.sha256, surroundings, private.start);
+            let clues = Clues::of_key(&private.member_sha256, surroundings, private.start);
             let subject = Subject::Key { redacted: private.redacted, full: private.full, sha256: private.sha256 };
             self.report(out, from, private.hit, span, (subject, &clues));
         });
     }
-}
-
-/// The ignore comments on the line around `offset`, read once per line.
-fn line_directive(
-    locator: &Locator<'_>,
-    buf: &[u8],
-    offset: usize,
-    (path, line): (&str, u64),
-    out: &mut Collector,
-    checked_line: &mut Option<(std::ops::Range<usize>, Directive)>,
-) -> Directive {
-    if let Some((range, directive)) = checked_line
-        && range.contains(&offset)
-    {
-        return directive.clone();
-    }
-    let range = locator.line_range(offset);
-    let directive = read_ignores(path, &buf[range.clone()], line, out);
-    *checked_line = Some((range, directive.clone()));
-    directive
 }
 
 /// What the ignore comments on `line_text` (line `line` of `path`) silence; an unknown rule id
@@ -379,6 +443,8 @@ fn read_ignores(path: &str, line_text: &[u8], line: u64, out: &mut Collector) ->
     let mut unknown = Vec::new();
     let directive = inline_ignore::parse(line_text, &mut unknown);
     for id in unknown {
+        // The name is the input's: a token or key there is shown as error text is, redacted.
+        let id = crate::redact::input_message(&id);
         out.note(format!("{path}:{line}: unknown rule `{id}` in a jwtscan:ignore comment (see `jwtscan rules`)"));
     }
     directive

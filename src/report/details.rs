@@ -7,7 +7,6 @@
 use serde_json::{Map, Value};
 
 use crate::config::Settings;
-use crate::hex::mask_secret;
 use crate::time::{format_duration, format_time};
 use crate::token::{self, Payload};
 
@@ -17,8 +16,6 @@ const MAX_VALUE_CHARS: usize = 64;
 const MAX_HEADER_CHARS: usize = 400;
 /// Most claim names listed.
 const MAX_CLAIM_NAMES: usize = 32;
-/// JWK members that hold private or symmetric key material (RFC 7518 §6).
-const PRIVATE_JWK_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 /// Claims whose values identify the token; shown in this order.
 const SHOWN_CLAIMS: [&str; 6] = ["sub", "iss", "aud", "exp", "iat", "nbf"];
 
@@ -40,8 +37,7 @@ impl TokenDetails {
     /// `None` when `compact` does not decode (it always does for a found token).
     pub fn of(compact: &str, settings: &Settings) -> Option<Self> {
         let token = token::decode(compact)?;
-        let header =
-            truncate(&serde_json::to_string(&sanitize(&Value::Object(token.header), false)).ok()?, MAX_HEADER_CHARS);
+        let header = truncate(&serde_json::to_string(&sanitize(&Value::Object(token.header))).ok()?, MAX_HEADER_CHARS);
         let (claims, claim_names, payload_note) = match &token.payload {
             Payload::Claims(claims) => {
                 let mut names: Vec<String> = claims
@@ -105,27 +101,25 @@ pub fn relative(claim: &str, seconds: i64, now: i64) -> String {
 }
 
 fn compact_json(value: &Value) -> String {
-    truncate(&serde_json::to_string(&sanitize(value, false)).unwrap_or_default(), MAX_VALUE_CHARS * 2)
+    truncate(&serde_json::to_string(&sanitize(value)).unwrap_or_default(), MAX_VALUE_CHARS * 2)
 }
 
-/// Cuts long strings and masks private key members (inside a `jwk` header, say) at any depth.
-fn sanitize(value: &Value, private: bool) -> Value {
+/// Masks what `redact` masks in a header or claims (key members at any depth, a JWK given as a
+/// JSON string, tokens), then cuts long strings.
+fn sanitize(value: &Value) -> Value {
+    let mut value = value.clone();
+    crate::redact::mask_value(&mut value, false);
+    cut_strings(value)
+}
+
+fn cut_strings(value: Value) -> Value {
     match value {
-        Value::String(text) if private => Value::String(mask_secret(text)),
-        Value::String(text) => Value::String(truncate(&crate::redact::scrub(text), MAX_VALUE_CHARS)),
-        Value::Array(items) => Value::Array(items.iter().map(|item| sanitize(item, private)).collect()),
+        Value::String(text) => Value::String(truncate(&text, MAX_VALUE_CHARS)),
+        Value::Array(items) => Value::Array(items.into_iter().map(cut_strings).collect()),
         Value::Object(members) => Value::Object(
-            members
-                .iter()
-                .map(|(name, member)| {
-                    (
-                        truncate(&crate::redact::scrub(name), MAX_VALUE_CHARS),
-                        sanitize(member, private || PRIVATE_JWK_MEMBERS.contains(&name.as_str())),
-                    )
-                })
-                .collect(),
+            members.into_iter().map(|(name, member)| (truncate(&name, MAX_VALUE_CHARS), cut_strings(member))).collect(),
         ),
-        other => other.clone(),
+        other => other,
     }
 }
 

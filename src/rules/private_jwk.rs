@@ -16,8 +16,21 @@ pub struct PrivateKey {
     pub end: usize,
     pub redacted: String,
     pub full: String,
-    /// Of the private member's value: the key's identity for allowlists and fingerprints.
+    /// The key's identity for allowlists and fingerprints (`token_sha256`): see `fingerprint`.
     pub sha256: String,
+    /// Of the private member's value: for the published example keys only, never shown.
+    pub member_sha256: String,
+}
+
+/// SHA-256 over a domain tag and the whole key as canonical JSON (members sorted by name), not
+/// over the private member alone: `sha256(k)` of an `oct` key named a weak secret to anyone who
+/// hashes the built-in list; this digest needs every member, `kid` included, to be guessed too.
+pub fn fingerprint(members: &Map<String, Value>) -> String {
+    let sorted: std::collections::BTreeMap<&String, &Value> = members.iter().collect();
+    let canonical = serde_json::to_vec(&sorted).unwrap_or_default();
+    let mut text = b"jwtscan private-jwk v1\n".to_vec();
+    text.extend_from_slice(&canonical);
+    sha256_hex(&text)
 }
 
 pub fn check(key: &FoundKey) -> Option<PrivateKey> {
@@ -40,7 +53,8 @@ pub fn check(key: &FoundKey) -> Option<PrivateKey> {
         end: private.end,
         redacted: Value::Object(shown).to_string(),
         full: Value::Object(key.members.clone()).to_string(),
-        sha256: sha256_hex(private.value.as_bytes()),
+        sha256: fingerprint(&key.members),
+        member_sha256: sha256_hex(private.value.as_bytes()),
     })
 }
 
@@ -64,7 +78,9 @@ mod tests {
         assert_eq!(finding.line, 2);
         assert_eq!(finding.column, 3 + RSA_PRIVATE.find("\"d\"").unwrap() as u64);
         assert_eq!(finding.token, r#"{"kty":"RSA","kid":"k1","d":"[redacted]"}"#);
-        assert_eq!(finding.token_sha256, crate::hex::sha256_hex(b"c2VjcmV0LWQ"));
+        assert_ne!(finding.token_sha256, crate::hex::sha256_hex(b"c2VjcmV0LWQ"));
+        let members: serde_json::Map<String, serde_json::Value> = serde_json::from_str(RSA_PRIVATE).unwrap();
+        assert_eq!(finding.token_sha256, super::fingerprint(&members));
         assert!(!finding.token.contains("c2VjcmV0LWQ"));
     }
 

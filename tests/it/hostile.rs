@@ -355,3 +355,280 @@ fn every_gate_config_changed_example_fires_once_and_no_negative_one_fires() {
         assert_eq!(run.findings("gate-config-changed").len(), expected, "{example:?}: {}", run.json);
     }
 }
+
+// ---- issue 24: hostile pull requests, round two ----
+
+fn range(dir: &Path, base: &str, head: &str, extra: &[&str]) -> Run {
+    let span = format!("{base}..{head}");
+    run(&[&["git", "--format", "json", "--range", &span], extra, &["."]].concat(), dir)
+}
+
+fn paths_of<'r>(found: &[&'r Value]) -> Vec<&'r str> {
+    found.iter().map(|finding| finding["path"].as_str().expect("a path")).collect()
+}
+
+/// `git --range` exited 0 with `inline_ignore: 2`: the change silenced its own token.
+#[test]
+fn an_inline_ignore_added_in_the_range_is_reported_and_silences_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    write(dir.path(), "old.env", format!("T={} # jwtscan:ignore\n", unsigned(r#"{"sub":"reviewed"}"#)));
+    let base = commit_all(dir.path(), "base");
+    write(dir.path(), "old.env", format!("T={} # jwtscan:ignore\nX=1\n", unsigned(r#"{"sub":"reviewed"}"#)));
+    let added = format!(
+        "A={} # jwtscan:ignore\nB={}  # jwtscan: ignore[alg-none, leaked-token]\n",
+        unsigned(r#"{"sub":"pr-a"}"#),
+        unsigned(r#"{"sub":"pr-b"}"#)
+    );
+    write(dir.path(), "app.env", added);
+    let head = commit_all(dir.path(), "pr");
+    let run = range(dir.path(), &base, &head, &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(paths_of(&run.findings("alg-none")), ["app.env", "app.env"], "{}", run.json);
+    let gate = run.findings("gate-config-changed");
+    assert_eq!(paths_of(&gate), ["app.env", "app.env"], "{}", run.json);
+    assert_eq!((gate[0]["line"].as_u64(), gate[1]["line"].as_u64()), (Some(1), Some(2)));
+    let held = &run.json["summary"]["held_back"]["inline_ignore"];
+    assert_eq!(held, 3, "the base's ignore still silences its token's 3 findings: {}", run.json);
+}
+
+/// A pull request padded its token's file past `--max-file-size`: a warning, exit 0.
+#[test]
+fn a_changed_file_over_the_size_cap_fails_the_range_scan_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_repo(dir.path());
+    write(dir.path(), "big.env", format!("T={}\n{}\n", unsigned(r#"{"sub":"padded"}"#), "#".repeat(4_000)));
+    let head = commit_all(dir.path(), "pr");
+    let failed = range(dir.path(), &base, &head, &["--max-file-size", "1K"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains("big.env") && failed.stderr.contains("--allow-incomplete"), "{}", failed.stderr);
+    let allowed = range(dir.path(), &base, &head, &["--max-file-size", "1K", "--allow-incomplete"]);
+    assert_eq!(allowed.code, 0, "{}", allowed.stderr);
+    assert_eq!(allowed.summary("skipped"), 1);
+}
+
+fn junk_hs256(claims: &str, signature: &[u8]) -> String {
+    format!("{}.{}.{}", b64(br#"{"alg":"HS256","typ":"JWT"}"#), b64(claims.as_bytes()), b64(signature))
+}
+
+/// 16 k distinct junk HS256 tokens in one file took 75.7 s: each met the whole weak list.
+/// `JWTSCAN_HASH_BUDGET` shrinks the per-file budget to about three tokens' worth.
+#[test]
+fn distinct_junk_hs256_tokens_in_one_file_stop_at_the_file_budget_with_unknown_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk: String = (0..40).map(|i| junk_hs256(&format!(r#"{{"n":{i}}}"#), &[i as u8; 32]) + "\n").collect();
+    write(dir.path(), "a-junk.txt", junk);
+    write(dir.path(), "b-one.txt", hs256(r#"{"sub":"one"}"#));
+    let output = jwtscan()
+        .current_dir(dir.path())
+        .env("JWTSCAN_HASH_BUDGET", "40M")
+        .args(["scan", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let unknown: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "weak-secret" && f["evidence"]["result"] == "unknown")
+        .collect();
+    let paths = paths_of(&unknown);
+    assert!((30..40).contains(&paths.len()), "{} unknown: {stderr}", paths.len());
+    assert!(paths.iter().all(|path| *path == "a-junk.txt"), "{paths:?}");
+    assert!(stderr.contains("a-junk.txt") && stderr.contains("budget"), "{stderr}");
+}
+
+/// Junk tokens that differ only in their signature each cost a pass over the weak list: 300 of
+/// them took minutes. They share the file's budget (shrunk here to three tokens' worth) in
+/// position order: the token before them is still checked in full and found weak.
+#[test]
+fn junk_hs256_tokens_sharing_one_signing_input_stay_within_the_file_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk: String = (0..300u16).map(|i| junk_hs256(r#"{"sub":"same"}"#, &[i.to_le_bytes()[0]; 32]) + "\n").collect();
+    let real = signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"same"}"#, b"secret");
+    write(dir.path(), "same.txt", format!("{real}\n{junk}"));
+    let started = std::time::Instant::now();
+    let output = jwtscan()
+        .current_dir(dir.path())
+        .env("JWTSCAN_HASH_BUDGET", "40M")
+        .args(["scan", "--format", "json", "."])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let weak: Vec<&Value> =
+        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "weak-secret").collect();
+    let found: Vec<&&Value> = weak.iter().filter(|f| f["evidence"].get("result").is_none()).collect();
+    assert_eq!(found.len(), 1, "{json}");
+    assert_eq!(found[0]["line"], 1);
+    assert!(weak.len() > 290, "the junk past the budget is `unknown`: {}", weak.len());
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+/// Peak resident memory of `jwtscan` run with `args` in `dir`, from the kernel's accounting of
+/// that one child.
+#[cfg(target_os = "linux")]
+#[expect(clippy::zombie_processes, reason = "reaped by wait4, which also gives its rusage")]
+fn peak_rss_mb(dir: &Path, args: &[&str]) -> (i32, u64) {
+    let child = StdCommand::new(env!("CARGO_BIN_EXE_jwtscan"))
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for the child just spawned, which nothing else waits for.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss as u64 / 1024)
+}
+
+/// A 16 MiB JSON-escaped base64 run broken by `\/` held 763 MB for one file, 5.8 GB at -j 8.
+#[cfg(target_os = "linux")]
+#[test]
+#[ignore = "issue 24: the JSON-escape layer's memory bound is not in place yet; fails on today's code"]
+fn json_escaped_base64_broken_by_escaped_slashes_stays_within_the_memory_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let run: String = "QUJD".repeat(1 << 10) + "\\/";
+    let text = format!("{{\"blob\":\"{}\"}}\n", run.repeat((16 << 20) / run.len()));
+    for i in 0..8 {
+        write(dir.path(), &format!("f{i}.json"), &text);
+    }
+    let (code, peak) = peak_rss_mb(dir.path(), &["scan", "-j", "8", "--format", "json", "."]);
+    assert!(code == 0 || code == 1, "exit {code}");
+    assert!(peak <= 200, "{peak} MB peak at -j 8");
+}
+
+/// 80 k private `oct` keys on one line took 70 s: each key's ignore lookup read the whole line.
+/// Fewer keys, spaced out: the line is as long (12 MB), the findings fewer, so the time is the
+/// lookup's (120 GB of line reads when quadratic) and not the report's.
+#[test]
+fn a_one_line_jwks_of_many_private_keys_scans_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let pad = " ".repeat(1_200);
+    let keys: Vec<String> =
+        (0..10_000).map(|i| format!(r#"{{"kty":"oct","kid":"{i}","k":"a2V5LXtp{i:08}"}}{pad}"#)).collect();
+    write(dir.path(), "jwks.json", format!("{{\"keys\":[{}]}}", keys.join(",")));
+    let started = std::time::Instant::now();
+    let run = scan_json(&["--disable", "secret-in-repo"], dir.path());
+    let elapsed = started.elapsed();
+    assert_eq!(run.findings("private-jwk").len(), 10_000, "{}", run.stderr);
+    assert!(elapsed < Duration::from_secs(60), "{elapsed:?} (debug build)");
+}
+
+/// The unknown-rule warning quoted the whole bracket content, a token too, on stderr and in SARIF.
+#[test]
+fn a_token_named_as_a_rule_in_an_ignore_comment_is_redacted_in_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = unsigned(r#"{"sub":"named-in-an-ignore"}"#);
+    write(dir.path(), "a.env", format!("T={}  # jwtscan: ignore[{named}]\n", unsigned(r#"{"sub":"1"}"#)));
+    for format in ["text", "json", "sarif", "github"] {
+        let output = jwtscan().current_dir(dir.path()).args(["scan", "--format", format, "."]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("unknown rule"), "--format {format}: {stderr}");
+        assert_eq!(leaked(&output.stdout, &[&named]), Vec::<String>::new(), "stdout of --format {format}");
+        assert_eq!(leaked(&output.stderr, &[&named]), Vec::<String>::new(), "stderr of --format {format}");
+    }
+}
+
+/// A file named after a token showed the whole token as its path in every format.
+#[test]
+fn a_file_whose_name_is_a_token_is_redacted_in_every_path_of_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = unsigned(r#"{"sub":"in-a-file-name"}"#);
+    write(dir.path(), &format!("conf/{name}"), format!("T={}\n", unsigned(r#"{"sub":"1"}"#)));
+    for format in ["text", "json", "sarif", "github"] {
+        let output =
+            jwtscan().current_dir(dir.path()).args(["scan", "--verbose", "--format", format, "."]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "--format {format}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("conf/"), "--format {format}");
+        assert_eq!(leaked(&output.stdout, &[&name]), Vec::<String>::new(), "stdout of --format {format}");
+        assert_eq!(leaked(&output.stderr, &[&name]), Vec::<String>::new(), "stderr of --format {format}");
+    }
+}
+
+/// A 128-bit `oct` key (22 characters) was short of the key-like length and echoed in the error.
+#[test]
+fn a_short_key_in_the_config_is_not_echoed_in_its_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = ["GawgguFyGrWKav7AX4VKUg", "hJtXIZ2uSN5kbQfbtTNWbg", "s3cr3tv4lue"];
+    for (i, key) in keys.iter().enumerate() {
+        write(dir.path(), &format!("c{i}.toml"), format!("fail_on = \"{key}\"\n"));
+        write(dir.path(), &format!("d{i}.toml"), format!("[rules]\ndisable = [\"{key}\"]\n"));
+        write(dir.path(), &format!("e{i}.toml"), format!("fail_on = {key}\n"));
+    }
+    for (i, key) in keys.iter().enumerate() {
+        for config in [format!("c{i}.toml"), format!("d{i}.toml"), format!("e{i}.toml")] {
+            let run = run(&["scan", "--config", &config, "."], dir.path());
+            assert_eq!(run.code, 2, "{config}: {}", run.stderr);
+            assert!(!run.stderr.contains(key), "{config}: {}", run.stderr);
+        }
+    }
+}
+
+/// A `jwk` header given as a JSON string escaped the masking that a `jwk` object gets.
+#[test]
+fn a_jwk_or_key_set_given_as_json_strings_in_the_header_is_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (oct, oct2) = ("c3RyaW5nLWp3ay1jYW5hcnk", "c3RyaW5nLWtleXMtY2FuYXJ5");
+    let jwk = serde_json::to_string(&format!(r#"{{"kty":"oct","k":"{oct}"}}"#)).unwrap();
+    let keys = serde_json::to_string(&format!(r#"{{"kty":"oct","k":"{oct2}"}}"#)).unwrap();
+    let tokens = [
+        hs256_with(&format!(r#"{{"alg":"HS256","jwk":{jwk}}}"#), r#"{"sub":"1"}"#),
+        hs256_with(&format!(r#"{{"alg":"HS256","keys":[{keys}]}}"#), r#"{"sub":"2"}"#),
+    ];
+    write(dir.path(), "t.env", tokens.join("\n"));
+    for format in ["text", "json", "sarif", "github"] {
+        let output =
+            jwtscan().current_dir(dir.path()).args(["scan", "--verbose", "--format", format, "."]).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "--format {format}");
+        assert_eq!(leaked(&output.stdout, &[oct, oct2]), Vec::<String>::new(), "stdout of --format {format}");
+    }
+}
+
+/// `token_sha256` of an `oct` key was `sha256(k)`: the built-in list reverses a weak one.
+#[test]
+fn an_oct_private_jwk_is_not_fingerprinted_by_the_sha256_of_its_key() {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "jwks.json", r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#);
+    let run = scan_json(&["--disable", "secret-in-repo"], dir.path());
+    let found = run.findings("private-jwk");
+    assert_eq!(found.len(), 1, "{}", run.json);
+    let sha = found[0]["token_sha256"].as_str().unwrap().to_string();
+    for guess in [&b"c2VjcmV0"[..], b"secret"] {
+        let plain: String = sha2::Sha256::digest(guess).iter().map(|b| format!("{b:02x}")).collect();
+        assert_ne!(sha, plain);
+    }
+}
+
+/// Commit messages, tag messages and notes were never read.
+#[test]
+#[ignore = "issue 24: commit and tag messages and notes are not a source yet; fails on today's code"]
+fn tokens_in_commit_and_tag_messages_and_notes_are_reported_at_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_repo(dir.path());
+    let (in_commit, in_tag, in_note) =
+        (unsigned(r#"{"sub":"commit-msg"}"#), unsigned(r#"{"sub":"tag-msg"}"#), unsigned(r#"{"sub":"note"}"#));
+    git(dir.path(), &["commit", "-q", "--allow-empty", "-m", &format!("fix login\n\ntoken: {in_commit}\n")]);
+    let head = git(dir.path(), &["rev-parse", "HEAD"]);
+    git(dir.path(), &["tag", "-a", "v1", "-m", &format!("release {in_tag}")]);
+    git(dir.path(), &["notes", "add", "-m", &format!("debug {in_note}"), "HEAD"]);
+    let history = run(&["git", "--format", "json", "."], dir.path());
+    let found = history.findings("alg-none");
+    for token in [&in_commit, &in_tag, &in_note] {
+        let at: Vec<&&Value> =
+            found.iter().filter(|f| f["token_sha256"] == jwtscan::hex::sha256_hex(token.as_bytes())).collect();
+        assert_eq!(at.len(), 1, "{token}: {}", history.json);
+        assert_eq!(at[0]["commit"], head.as_str(), "{}", at[0]);
+    }
+    let ranged = range(dir.path(), &base, &head, &[]);
+    assert_eq!(ranged.code, 1, "{}", ranged.stderr);
+    let shas: Vec<&Value> = ranged.findings("alg-none").iter().map(|f| &f["token_sha256"]).collect();
+    for token in [&in_commit, &in_note] {
+        assert!(shas.contains(&&Value::from(jwtscan::hex::sha256_hex(token.as_bytes()))), "{}", ranged.json);
+    }
+}

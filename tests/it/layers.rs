@@ -11,7 +11,6 @@ const LAYERS: &[&[&str]] = &[
     &[
         "artifact",
         "baseline",
-        "budget",
         "discover",
         "escape",
         "hex",
@@ -25,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
         "units",
         "wordlist",
     ],
-    &["catalog", "cli", "find"],
+    &["budget", "catalog", "cli", "find"],
     &["context", "hmac", "inline_ignore", "keys", "redact", "verify"],
     &["config"],
     &["finding"],

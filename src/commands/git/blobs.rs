@@ -133,6 +133,7 @@ pub(super) fn scan_blobs(
     catalog: &Catalog<'_>,
     jobs: &Jobs,
     pool: &rayon::ThreadPool,
+    honoured: Option<Arc<crate::pipeline::IgnoreLines>>,
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
         (0..pool.current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
@@ -153,7 +154,10 @@ pub(super) fn scan_blobs(
                         repo.object_cache_size(None);
                         repo
                     },
-                    scanner: Scanner::placing_later(settings),
+                    scanner: match &honoured {
+                        Some(lines) => Scanner::placing_later(settings).honouring_only(Arc::clone(lines)),
+                        None => Scanner::placing_later(settings),
+                    },
                     buf: Vec::new(),
                     out: Collector::default(),
                     findings: OldestFirst::new(findings_budget()),

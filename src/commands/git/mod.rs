@@ -90,15 +90,19 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     } else {
         history(&repo, &shared, &pages, args, &settings, &exclude, &pool)?
     };
-    if let Some(base) = base_commit(&repo, args)? {
+    let ranged = base_commit(&repo, args)?;
+    if let Some(base) = ranged {
         gate_changes(&repo, &root, args, base, &mut collector)?;
     }
     let report = crate::commands::report::build_report(collector, &settings, started);
     let exit = crate::commands::report::emit(&report, &settings)?;
-    if report.summary.errors > 0 && !args.allow_incomplete {
+    // A change judged by the gate could pad its token's file past --max-file-size: in range mode a
+    // skipped changed file leaves the change unjudged, as an unreadable one does.
+    let skipped = if ranged.is_some() { report.summary.skipped } else { 0 };
+    if (report.summary.errors > 0 || skipped > 0) && !args.allow_incomplete {
         eprintln!(
-            "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned (see the \
-             warnings); pass --allow-incomplete to accept that",
+            "jwtscan: error: the history scan is incomplete: {} objects or trees could not be scanned and {skipped} \
+             changed files were skipped (see the warnings); pass --allow-incomplete to accept that",
             report.summary.errors
         );
         return Ok(Exit::Findings);
@@ -288,7 +292,9 @@ fn history(
 ) -> Result<Collector> {
     let mut out = Collector::default();
     let (tips, hidden_tips) = select(repo, args, &mut out)?;
-    history_between(repo, shared, pages, (tips, hidden_tips), settings, exclude, pool, out)
+    // In range mode only the ignore comments the base already held are honoured.
+    let base_tree = base_commit(repo, args)?.map(|(_, tree)| tree);
+    history_between(repo, shared, pages, (tips, hidden_tips), base_tree, settings, exclude, pool, out)
 }
 
 /// The commits a push adds, for `jwtscan hook` (before the push updates any reference): those
@@ -313,7 +319,7 @@ pub(crate) fn scan_pushed(
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build().context("cannot start worker threads")?;
     let pages = PackPages::new(&repo);
-    history_between(&repo, shared, &pages, (commits, hidden), settings, &exclude, &pool, out)
+    history_between(&repo, shared, &pages, (commits, hidden), None, settings, &exclude, &pool, out)
 }
 
 /// Scans the commits reachable from the first list and from none of the second.
@@ -323,6 +329,7 @@ fn history_between(
     shared: &gix::ThreadSafeRepository,
     pages: &PackPages,
     (tips, hidden_tips): (Vec<ObjectId>, Vec<ObjectId>),
+    base_tree: Option<ObjectId>,
     settings: &Settings,
     exclude: &PathFilter<'_>,
     pool: &rayon::ThreadPool,
@@ -398,9 +405,32 @@ fn history_between(
     }
     drop(path_ids);
     let jobs = jobs.finish();
-    let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
+    let honoured = match base_tree {
+        Some(base_tree) if settings.inline_ignore => Some(Arc::new(base_ignores(repo, base_tree, &catalog, settings))),
+        _ => None,
+    };
+    let scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool, honoured);
     out.merge(scanned);
     Ok(out)
+}
+
+/// The ignore-comment lines of the base commit's versions of the paths the range changes: the
+/// only ones a range scan honours (see `Scanner::honouring_only`).
+fn base_ignores(
+    repo: &gix::Repository,
+    base_tree: ObjectId,
+    catalog: &Catalog<'_>,
+    settings: &Settings,
+) -> crate::pipeline::IgnoreLines {
+    let mut lines = crate::pipeline::IgnoreLines::default();
+    for path in &catalog.paths {
+        let Some(blob) = crate::gate::blob_at(repo, base_tree, path) else { continue };
+        let small = repo.find_header(blob).is_ok_and(|header| header.size() <= settings.max_file_size);
+        if let Some(text) = small.then(|| crate::gate::read_blob(repo, blob)).flatten() {
+            lines.add_text(&text);
+        }
+    }
+    lines
 }
 
 pub(super) fn short(id: &ObjectId) -> String {

@@ -71,7 +71,7 @@ pub(super) fn staged(
         out.note("the index has unmerged entries: only resolved files are scanned".to_string());
     }
     let jobs = jobs.finish();
-    let mut scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool);
+    let mut scanned = scan_blobs(shared, pages, settings, &catalog, &jobs, pool, None);
     let mut committed: HashMap<String, HashSet<String>> = HashMap::new();
     let mut buf = Vec::new();
     let mut scanner = Scanner::placing_later(settings).reading_every_token();

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
+use crate::budget::HashBudget;
 use crate::catalog::{Hit, id};
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
@@ -90,8 +91,14 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         return;
     }
     let share = settings.hash_budget.token_share(targets.len());
-    for target in &mut targets {
-        target.limit = crate::budget::HashBudget::candidates(share, target.check_bytes);
+    let (wordlists, repeated) = distinct_wordlists(&settings.wordlists);
+    let listed = if weak_on {
+        weak_secrets().len() as u64 + wordlists.iter().map(|path| count_lines(path)).sum::<u64>()
+    } else {
+        0
+    };
+    for note in allocate(&mut targets, &collector.hmac_tokens, &settings.hash_budget, share, listed) {
+        collector.note(note);
     }
     let matches: Mutex<Vec<Option<Match>>> = Mutex::new((0..targets.len()).map(|_| None).collect());
     let record = |target: usize, index: u64, secret: &[u8], source: Source| {
@@ -116,7 +123,6 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             target.limit = u64::MAX;
         }
     }
-    let (wordlists, repeated) = distinct_wordlists(&settings.wordlists);
     for (path, times) in repeated {
         collector.note(format!("wordlist {} is listed {times} times: read once", path.display()));
     }
@@ -204,11 +210,96 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     }
     if unknown > 0 {
         collector.note(format!(
-            "weak-secret: {unknown} HS tokens have signing inputs too large to try every candidate within the \
-             budget of {} MiB hashed per token: reported as weak-secret with result `unknown`",
+            "weak-secret: {unknown} HS tokens could not be tried against every candidate within the budget (at \
+             most {} MiB hashed per token): reported as weak-secret with result `unknown`",
             share >> 20
         ));
     }
+}
+
+/// Sets each target's candidate limit: `share` of the bytes hashed, within what is left of its
+/// file's and the run's budgets. Targets are served in the order of their first occurrence
+/// (path, then position), so the cut falls the same way on every run; each is charged what the
+/// `listed` candidates (the weak list and wordlists) cost it, at most its share. A target whose
+/// charge is cut meets only the candidates it can afford, maybe none (`unknown` results). Returns
+/// one warning per file, and one for the run, whose budget ran out.
+fn allocate(
+    targets: &mut [Target],
+    occurrences: &[Occurrence],
+    budget: &HashBudget,
+    share: u64,
+    listed: u64,
+) -> Vec<String> {
+    let first_seen = |target: &Target| {
+        target
+            .occurrences
+            .iter()
+            .filter_map(|&index| occurrences.get(index))
+            .map(|occurrence| (&*occurrence.path, occurrence.start.line, occurrence.start.column))
+            .min()
+            .unwrap_or(("", 0, 0))
+    };
+    let mut order: Vec<usize> = (0..targets.len()).collect();
+    order.sort_by_cached_key(|&t| first_seen(&targets[t]));
+    let mut run_left = budget.per_run;
+    let mut file: (&str, u64) = ("", budget.per_file);
+    let (mut cut_in_file, mut cut_in_run) = (0u64, 0u64);
+    let mut notes = Vec::new();
+    let end_file = |path: &str, cut: &mut u64, notes: &mut Vec<String>| {
+        if *cut > 0 {
+            notes.push(format!(
+                "weak-secret: {path}: {cut} HS tokens past the file's budget of {} MiB hashed: reported with \
+                 result `unknown`",
+                budget.per_file >> 20
+            ));
+        }
+        *cut = 0;
+    };
+    for t in order {
+        let (path, _, _) = first_seen(&targets[t]);
+        if path != file.0 {
+            end_file(file.0, &mut cut_in_file, &mut notes);
+            file = (path, budget.per_file);
+        }
+        let target = &mut targets[t];
+        let wanted = share.min(listed.saturating_mul(target.check_bytes));
+        let (file_left, run_before) = (file.1, run_left);
+        let granted = wanted.min(file_left).min(run_before);
+        file.1 -= granted;
+        run_left -= granted;
+        target.limit = HashBudget::candidates(share, target.check_bytes);
+        if granted < wanted {
+            target.limit = HashBudget::candidates(granted, target.check_bytes);
+            if file_left <= run_before {
+                cut_in_file += 1;
+            } else {
+                cut_in_run += 1;
+            }
+        }
+    }
+    end_file(file.0, &mut cut_in_file, &mut notes);
+    if cut_in_run > 0 {
+        notes.push(format!(
+            "weak-secret: {cut_in_run} HS tokens past the run's budget of {} MiB hashed: reported with result `unknown`",
+            budget.per_run >> 20
+        ));
+    }
+    notes
+}
+
+/// Lines in the wordlist at `path` (0 when it cannot be read: the search reports that).
+fn count_lines(path: &std::path::Path) -> u64 {
+    use std::io::Read as _;
+    let Ok(mut file) = std::fs::File::open(path) else { return 0 };
+    let mut buf = vec![0u8; 1 << 20];
+    let mut lines = 1;
+    while let Ok(read) = file.read(&mut buf) {
+        if read == 0 {
+            break;
+        }
+        lines += memchr::memchr_iter(b'\n', &buf[..read]).count() as u64;
+    }
+    lines
 }
 
 /// How many repository candidates each token still unsolved at `base` meets: one check of each
@@ -300,7 +391,7 @@ fn unknown_hit(target: &Target, share: u64) -> Hit {
     Hit::new(
         id::WEAK_SECRET,
         format!(
-            "{} token's signing input ({} bytes) is too large to try every guessable secret within the budget",
+            "{} token ({} bytes signed) could not be tried against every guessable secret within the budget",
             target.alg.name(),
             target.signing_input_bytes
         ),
@@ -434,7 +525,8 @@ mod tests {
 
     #[test]
     fn a_token_over_its_byte_budget_is_reported_unknown_with_the_candidates_it_could_afford() {
-        let budget = crate::budget::HashBudget { per_token: 128 * 500, floor: 0, per_run: 128 * 500 };
+        let budget =
+            crate::budget::HashBudget { per_token: 128 * 500, floor: 0, per_run: 128 * 500, per_file: 1 << 30 };
         let settings = Settings { hash_budget: budget, ..Settings::default() };
         let findings = crate::scan_text(&hs256_token(r#"{"sub":"1"}"#, b"not-in-the-list-8d7f"), &settings);
         let unknown: Vec<_> = findings.iter().filter(|f| f.rule == "weak-secret").collect();
