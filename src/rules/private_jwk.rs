@@ -33,8 +33,14 @@ pub fn fingerprint(members: &Map<String, Value>) -> String {
     sha256_hex(&text)
 }
 
+fn is_base64url(value: &str) -> bool {
+    let value = value.trim_end_matches('=');
+    !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
 pub fn check(key: &FoundKey) -> Option<PrivateKey> {
-    let private = key.private.as_ref()?;
+    // A placeholder (`[redacted]`, `...`, `<your key>`) holds no key material: only base64url does.
+    let private = key.private.as_ref().filter(|private| is_base64url(&private.value))?;
     let kty = key.members.get("kty").and_then(Value::as_str).unwrap_or("");
     let mut shown = Map::new();
     for name in ["kty", "kid", "crv", "alg", "use"] {
@@ -68,6 +74,16 @@ mod tests {
     }
 
     const RSA_PRIVATE: &str = r#"{"kty":"RSA","kid":"k1","n":"sXch","e":"AQAB","d":"c2VjcmV0LWQ"}"#;
+
+    #[test]
+    fn a_placeholder_private_member_is_no_key_material() {
+        for placeholder in ["[redacted]", "...", "<your key>", "=="] {
+            let text = format!(r#"{{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"{placeholder}"}}"#);
+            assert!(crate::scan_text(&text, &crate::config::Settings::default()).is_empty(), "{placeholder}");
+        }
+        let real = r#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"c2VjcmV0LWQ"}"#;
+        assert!(!crate::scan_text(real, &crate::config::Settings::default()).is_empty());
+    }
 
     #[test]
     fn a_private_rsa_key_is_reported_at_its_d_member_with_the_value_redacted() {
