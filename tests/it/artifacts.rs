@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 use sha2::Digest as _;
 
-use crate::cli::util::{Fixture, b64, signed_hs256};
+use crate::cli::util::{Fixture, b64, git, signed_hs256};
 
 /// A key no wordlist holds: only `leaked-token` (and the claim rules) fire, never `weak-secret`.
 const KEY: &[u8] = b"artifact-fixture-\x8a\x17\x93\x04-key";
@@ -372,22 +372,6 @@ fn archives_max_depth_0_scans_archives_as_raw_bytes() {
     let (report, stderr) = scan_json(&fixture, &[]);
     let places: Vec<String> = leaked(&report).iter().map(|f| place(f)).collect();
     assert_eq!(places, ["a.tar"], "a tar stores its members raw; the zip's is deflated: {stderr}");
-}
-
-/// Runs `git` in `dir` with a fixed identity and no user or system config.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = std::process::Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
 fn commit_all(dir: &Path, message: &str) -> String {

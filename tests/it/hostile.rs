@@ -11,7 +11,7 @@ use std::time::Duration;
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::cli::util::{b64, signed_hs256};
+use crate::cli::util::{b64, git, signed_hs256};
 
 fn jwtscan() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_jwtscan"));
@@ -186,21 +186,6 @@ fn config_and_baseline_errors_never_print_a_token_or_key() {
 }
 
 // ---- the gate cannot be switched off from the change it judges ----
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = StdCommand::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
-        .output()
-        .expect("git runs");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
 
 fn commit_all(dir: &Path, message: &str) -> String {
     git(dir, &["add", "-A"]);
