@@ -187,8 +187,12 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     }
 }
 
-/// Batch GCD (a product tree, then a remainder tree): for each modulus, the gcd of it with the
-/// product of all the others, without computing each pair.
+/// Batch GCD (a product tree, then a tree of the other moduli's products): for each modulus, the
+/// gcd of it with the product of all the others, without computing each pair. Down the tree each
+/// node keeps the product of every other node of its level modulo itself, from its parent's and
+/// its sibling's, so the divisions are of a node's size; the textbook remainder tree (the product
+/// modulo each node's square) divides numbers twice as long and took twice the time at 512
+/// moduli. The gcds are the same: for a modulus n of the product P, (P mod n²) / n = (P / n) mod n.
 fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
     let mut levels = vec![moduli.to_vec()];
     while levels.last().is_some_and(|level| level.len() > 1) {
@@ -196,11 +200,24 @@ fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
         let next = level.chunks(2).map(|pair| pair.iter().product()).collect();
         levels.push(next);
     }
-    let Some(mut remainders) = levels.pop() else { return Vec::new() };
+    // The root has no other node.
+    let mut others = vec![BigUint::from(1u8)];
+    levels.pop();
     while let Some(level) = levels.pop() {
-        remainders = level.iter().enumerate().map(|(i, node)| &remainders[i / 2] % (node * node)).collect();
+        others = level
+            .iter()
+            .enumerate()
+            .map(|(i, node)| {
+                let parent = &others[i / 2] % node;
+                match level.get(i ^ 1) {
+                    Some(sibling) => (parent * (sibling % node)) % node,
+                    // An odd node out is its parent.
+                    None => parent,
+                }
+            })
+            .collect();
     }
-    moduli.iter().zip(remainders).map(|(n, remainder)| (remainder / n).gcd(n)).collect()
+    moduli.iter().zip(others).map(|(n, other)| other.gcd(n)).collect()
 }
 
 fn shared_primes(
@@ -332,5 +349,27 @@ mod tests {
         let moduli = [n(1_000_003, 1_000_033), n(1_000_037, 1_000_039), n(1_000_003, 1_000_081)];
         let gcds = batch_gcd(&moduli);
         assert_eq!(gcds, [BigUint::from(1_000_003u64), BigUint::from(1u8), BigUint::from(1_000_003u64)]);
+    }
+
+    #[test]
+    fn batch_gcd_gives_each_modulus_its_gcd_with_the_product_of_the_others() {
+        let primes: [u64; 9] =
+            [1_000_003, 1_000_033, 1_000_037, 1_000_039, 1_000_081, 1_000_099, 1_000_117, 1_000_121, 1_000_133];
+        let n = |a: usize, b: usize| BigUint::from(primes[a]) * BigUint::from(primes[b]);
+        // Odd and even level sizes, a repeated modulus, a prime shared three ways.
+        for moduli in [
+            vec![n(0, 1)],
+            vec![n(0, 1), n(2, 3)],
+            vec![n(0, 1), n(2, 3), n(4, 5), n(1, 6), n(7, 8)],
+            vec![n(0, 1), n(2, 3), n(0, 1), n(4, 5), n(6, 2), n(7, 8), n(5, 8)],
+        ] {
+            let pairwise: Vec<BigUint> = (0..moduli.len())
+                .map(|i| {
+                    let others: BigUint = (0..moduli.len()).filter(|&j| j != i).map(|j| &moduli[j]).product();
+                    others.gcd(&moduli[i])
+                })
+                .collect();
+            assert_eq!(batch_gcd(&moduli), pairwise, "{moduli:?}");
+        }
     }
 }
