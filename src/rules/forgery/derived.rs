@@ -3,6 +3,7 @@
 //! are bounded lists, built once per run, deterministic.
 
 use std::collections::HashSet;
+use std::hash::BuildHasher as _;
 use std::path::PathBuf;
 
 use crate::keys::names::{GENERIC_WORDS, RepoNames, Words, split_words};
@@ -50,26 +51,40 @@ const YEARS: std::ops::RangeInclusive<u32> = 2010..=2030;
 const ANONYMOUS_LABELS: [&str; 12] =
     ["www", "auth", "login", "id", "accounts", "sso", "com", "org", "net", "io", "co", "localhost"];
 
-/// Distinct candidates in the order they were added.
+/// A fast hash for the candidate sets: with SipHash, hashing the few hundred thousand candidates
+/// took about a third of building them (`perf`, docs/performance.md). Its seed is random per set.
+type FastSet<T> = HashSet<T, foldhash::fast::RandomState>;
+
+/// Distinct candidates in the order they were added. `seen` holds indices into `list`, so a
+/// candidate is stored and hashed once.
 struct Ordered {
-    seen: HashSet<Vec<u8>>,
+    seen: hashbrown::HashTable<usize>,
+    hasher: foldhash::fast::RandomState,
     list: Vec<Vec<u8>>,
     max: usize,
 }
 
 impl Ordered {
     fn new(max: usize) -> Self {
-        Ordered { seen: HashSet::new(), list: Vec::new(), max }
+        Ordered { seen: hashbrown::HashTable::new(), hasher: Default::default(), list: Vec::new(), max }
     }
 
     fn full(&self) -> bool {
         self.list.len() >= self.max
     }
 
-    fn push(&mut self, candidate: String) {
-        if !self.full() && !self.seen.contains(candidate.as_bytes()) {
-            self.seen.insert(candidate.clone().into_bytes());
-            self.list.push(candidate.into_bytes());
+    /// Adds `candidate` unless it is there already; a `String` is moved in, a `&str` copied only
+    /// when it is new.
+    fn push(&mut self, candidate: impl AsRef<[u8]> + Into<Vec<u8>>) {
+        if self.full() {
+            return;
+        }
+        let hash = self.hasher.hash_one(candidate.as_ref());
+        let list = &self.list;
+        if self.seen.find(hash, |&i| list[i] == candidate.as_ref()).is_none() {
+            let hasher = &self.hasher;
+            self.seen.insert_unique(hash, list.len(), |&i| hasher.hash_one(list[i].as_slice()));
+            self.list.push(candidate.into());
         }
     }
 }
@@ -79,22 +94,56 @@ fn capitalised(word: &str) -> String {
     chars.next().map_or_else(String::new, |first| first.to_ascii_uppercase().to_string() + chars.as_str())
 }
 
-/// Every spelling of `words`: each separator, in lower, UPPER, Capitalised, Title Each and camel
-/// case.
+/// Every spelling of `words`: each separator, in UPPER, Capitalised, Title Each, camel and lower
+/// case. Each is spelt in one scratch string and copied only when new: derivation pushes
+/// hundreds of thousands of spellings, many of them repeats.
 fn spellings(words: &[&str], out: &mut Ordered) {
+    let mut spelt = String::new();
     for separator in SEPARATORS {
-        let lower = words.join(separator);
-        out.push(lower.to_ascii_uppercase());
-        out.push(capitalised(&lower));
-        let title: Vec<String> = words.iter().map(|word| capitalised(word)).collect();
-        out.push(title.join(separator));
-        if let Some((first, rest)) = title.split_first() {
-            out.push([first.to_ascii_lowercase()].iter().chain(rest).cloned().collect::<Vec<_>>().join(separator));
+        let join = |spelt: &mut String, word_case: &dyn Fn(usize, &mut str)| {
+            spelt.clear();
+            for (i, word) in words.iter().enumerate() {
+                if i > 0 {
+                    spelt.push_str(separator);
+                }
+                let start = spelt.len();
+                spelt.push_str(word);
+                word_case(i, &mut spelt[start..]);
+            }
+        };
+        join(&mut spelt, &|_, _| {});
+        spelt.make_ascii_uppercase();
+        out.push(spelt.as_str());
+        // Capitalised as a whole: with an empty first word, the first letter is a later word's.
+        join(&mut spelt, &|_, _| {});
+        capitalise(&mut spelt);
+        out.push(spelt.as_str());
+        join(&mut spelt, &|_, word| capitalise(word));
+        out.push(spelt.as_str());
+        // camel case: the first word Capitalised, then all in lower case (so an UPPER first
+        // word is lowered too), the others Capitalised.
+        if !words.is_empty() {
+            join(&mut spelt, &|i, word| {
+                if i == 0 {
+                    word.make_ascii_lowercase();
+                } else {
+                    capitalise(word);
+                }
+            });
+            out.push(spelt.as_str());
         }
-        out.push(lower);
+        join(&mut spelt, &|_, _| {});
+        out.push(spelt.as_str());
         if words.len() < 2 {
             break;
         }
+    }
+}
+
+/// `capitalised`, in place.
+fn capitalise(word: &mut str) {
+    if let Some(first) = word.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
 }
 
@@ -175,7 +224,7 @@ fn leet(word: &str) -> String {
 /// The built-in list's first `MANGLED_WORDS` words through best64-like rules (capitalise, upper,
 /// append digits, years and `!`, leet, duplicate), without what the list already holds.
 pub(super) fn mangled(list: &[&[u8]]) -> Vec<Vec<u8>> {
-    let listed: HashSet<&[u8]> = list.iter().copied().collect();
+    let listed: FastSet<&[u8]> = list.iter().copied().collect();
     let mut out = Ordered::new(MAX_MANGLED);
     let words = list
         .iter()
@@ -206,7 +255,7 @@ pub(super) fn mangled(list: &[&[u8]]) -> Vec<Vec<u8>> {
         out.push(format!("{leeted}123"));
         out.push(leeted);
         out.push(format!("{lower}{lower}"));
-        out.push(lower.chars().rev().collect());
+        out.push(lower.chars().rev().collect::<String>());
     }
     out.list.retain(|candidate| !listed.contains(candidate.as_slice()));
     out.list
@@ -218,6 +267,58 @@ mod tests {
 
     fn has(list: &[Vec<u8>], secret: &str) -> bool {
         list.iter().any(|candidate| candidate == secret.as_bytes())
+    }
+
+    /// The spellings as first written, one allocation each: what `spellings` must still give.
+    fn spellings_oracle(words: &[&str]) -> Vec<String> {
+        let mut out = Vec::new();
+        for separator in SEPARATORS {
+            let lower = words.join(separator);
+            out.push(lower.to_ascii_uppercase());
+            out.push(capitalised(&lower));
+            let title: Vec<String> = words.iter().map(|word| capitalised(word)).collect();
+            out.push(title.join(separator));
+            if let Some((first, rest)) = title.split_first() {
+                out.push([first.to_ascii_lowercase()].iter().chain(rest).cloned().collect::<Vec<_>>().join(separator));
+            }
+            out.push(lower);
+            if words.len() < 2 {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn spellings_are_those_of_one_string_per_spelling_in_the_same_order() {
+        let cases: [&[&str]; 8] = [
+            &[],
+            &[""],
+            &["ledger"],
+            &["ledger", "jwt", "secret"],
+            &["LEDGER", "Jwt", "2024"],
+            &["élan", "über", "x"],
+            &["a", "", "b"],
+            &["", "b"],
+        ];
+        for words in cases {
+            let mut expected = Ordered::new(usize::MAX);
+            for spelling in spellings_oracle(words) {
+                expected.push(spelling);
+            }
+            let mut out = Ordered::new(usize::MAX);
+            spellings(words, &mut out);
+            assert_eq!(out.list, expected.list, "{words:?}");
+        }
+    }
+
+    #[test]
+    fn ordered_keeps_the_first_of_each_candidate_up_to_its_maximum() {
+        let mut out = Ordered::new(3);
+        for candidate in ["b", "a", "b", "c", "a", "d"] {
+            out.push(candidate);
+        }
+        assert_eq!(out.list, [b"b".to_vec(), b"a".to_vec(), b"c".to_vec()]);
     }
 
     #[test]
