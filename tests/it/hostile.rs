@@ -592,7 +592,6 @@ fn an_oct_private_jwk_is_not_fingerprinted_by_the_sha256_of_its_key() {
 
 /// Commit messages, tag messages and notes were never read.
 #[test]
-#[ignore = "issue 24: commit and tag messages and notes are not a source yet; fails on today's code"]
 fn tokens_in_commit_and_tag_messages_and_notes_are_reported_at_the_commit() {
     let dir = tempfile::tempdir().unwrap();
     let base = base_repo(dir.path());
