@@ -63,9 +63,12 @@ impl Catalog<'_> {
     /// The kind of object a job first seen at `path` reads: a blob, or for a message a commit or
     /// a tag.
     fn kind(&self, path: u32) -> Kind {
-        path.checked_sub(self.first_pseudo)
-            .and_then(|at| self.pseudo_kinds.get(at as usize).copied())
-            .unwrap_or(Kind::Blob)
+        self.pseudo_kind(path).unwrap_or(Kind::Blob)
+    }
+
+    /// The kind of object read at `path` if it is a pseudo-path of a message or a note.
+    fn pseudo_kind(&self, path: u32) -> Option<Kind> {
+        path.checked_sub(self.first_pseudo).and_then(|at| self.pseudo_kinds.get(at as usize).copied())
     }
 
     fn commit(&self, place: Place) -> Option<(&CommitInfo, &str)> {
@@ -251,6 +254,11 @@ impl BlobWorker<'_> {
         let from = Provenance::at(Arc::clone(&first_path), None);
         if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(data), &mut found) {
             found.error(&display(), &format!("blob {}: {err}", short(&blob)));
+        }
+        // A message or a note is no file of the tree.
+        if catalog.pseudo_kind(first.path).is_some() {
+            found.files_scanned = 0;
+            found.messages_scanned += 1;
         }
         if self.buf.capacity() > BLOB_BUFFER_KEEP {
             self.buf = Vec::new();
