@@ -117,8 +117,13 @@ fn tags(
     loop {
         let kind = match repo.objects.try_header(&id) {
             Ok(Some(header)) => header.kind(),
-            // A reference to a missing object is reported where the tips are read.
-            Ok(None) | Err(_) => return,
+            // A reference to a missing object is reported where the tips are read; a tag whose
+            // target is missing points to no selected commit, so only a full scan reads it.
+            Ok(None) | Err(_) if chain.is_empty() || !full => return,
+            Ok(None) | Err(_) => {
+                out.error(name, &format!("tag {} points to a missing object", short(chain.last().unwrap_or(&id))));
+                break;
+            }
         };
         if kind != Kind::Tag {
             break;
