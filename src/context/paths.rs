@@ -9,6 +9,12 @@ use super::data::DATA;
 /// (`*_test.go`) that decided; `None` for source. `path` should be relative to the scanned root,
 /// so folders above it (`/home/me/tests/repo`) do not count.
 pub fn path_context(path: &str) -> Option<(Context, String)> {
+    // `jwtscan git` reports messages, tags and notes at `.git/…` pseudo-paths, whose names (a
+    // tag's, `refs/tags/tests/demo-example`) the repository chooses: they say nothing of the
+    // place. A real `.git/` folder is no test or documentation either.
+    if path.starts_with(".git/") {
+        return None;
+    }
     let mut components = path.split(['/', '\\']).filter(|part| !part.is_empty() && *part != "." && *part != "..");
     let file = components.next_back()?;
     let dirs: Vec<&str> = components.collect();
@@ -57,6 +63,13 @@ mod tests {
             "conftest.py",
         ] {
             assert_eq!(context(path), Context::Test, "{path}");
+        }
+    }
+
+    #[test]
+    fn git_pseudo_paths_are_source_whatever_a_tag_is_named() {
+        for path in [".git/COMMIT_EDITMSG", ".git/refs/tags/tests/demo-example", ".git/refs/notes/docs"] {
+            assert_eq!(context(path), Context::Source, "{path}");
         }
     }
 
