@@ -22,6 +22,10 @@ pub fn path_context(path: &str) -> Option<(Context, String)> {
         if let Some(dir) = dirs.iter().find(|dir| class.dirs.iter().any(|name| dir.eq_ignore_ascii_case(name))) {
             return Some((class.context, format!("{dir}/")));
         }
+        if let Some(dir) = dirs.first().filter(|dir| class.root_dirs.iter().any(|name| dir.eq_ignore_ascii_case(name)))
+        {
+            return Some((class.context, format!("{dir}/")));
+        }
         if let Some(&index) = class.files.matches(file).first() {
             return Some((class.context, class.file_patterns[index].clone()));
         }
@@ -71,6 +75,18 @@ mod tests {
         for path in [".git/COMMIT_EDITMSG", ".git/refs/tags/tests/demo-example", ".git/refs/notes/docs"] {
             assert_eq!(context(path), Context::Source, "{path}");
         }
+    }
+
+    #[test]
+    fn a_data_folder_at_the_top_of_the_tree_holds_fixtures_but_a_package_data_folder_ships() {
+        // A crate's `data/` of test vectors (josekit: `data/jwk/EC_P-256_private.jwk`).
+        assert_eq!(path_context("data/jwk/a.jwk"), Some((Context::Test, "data/".to_string())));
+        assert_eq!(context("Data/pem/key.pem"), Context::Test);
+        // A Python package's `data/` is installed with it.
+        assert_eq!(context("mypkg/data/key.pem"), Context::Source);
+        assert_eq!(context("src/data/token.txt"), Context::Source);
+        // A file named `data` at the top is not a folder.
+        assert_eq!(context("data"), Context::Source);
     }
 
     #[test]

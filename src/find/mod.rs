@@ -191,7 +191,7 @@ fn bare_or_split_at(
     out: &mut Vec<Candidate>,
 ) -> usize {
     let (bare, end) = bare_at(buf, hit);
-    let at_literal_end = matches!(buf.get(end), Some(b'"' | b'\'' | b'`' | b'\\'));
+    let at_literal_end = buf.get(end).is_some_and(|&b| layers::is_closer(b) || b == b'\\');
     if at_literal_end && dec.enabled() && hit >= walk.joined_until {
         match layers::joined_at(buf, hit, end) {
             Ok((split, resume)) if bare.as_ref().is_none_or(|bare| split.end > bare.end) => {

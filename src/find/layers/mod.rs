@@ -26,7 +26,7 @@ mod json;
 mod percent;
 mod registry;
 
-pub(super) use concat::joined_at;
+pub(super) use concat::{is_closer, joined_at};
 pub use registry::registry_key;
 
 /// One encoding a token was found inside, named in `evidence.encoding` from the outside in.
