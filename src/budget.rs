@@ -6,11 +6,15 @@
 //! `per_run`), handed out in path and position order: past them a token meets fewer candidates,
 //! or none, and is reported `unknown`.
 
-/// Bytes the default mask (`mask`, every secret of up to 4 characters from
-/// `[a-z0-9]`) may hash in one run, over every token it is tried on: about 2.3 s of one core at
-/// 5 M HS256 checks/s for ordinary tokens, that is 7 unsolved tokens. `--crack` is bounded by
-/// time instead.
-pub const MASK_PER_RUN: u64 = 2 << 30;
+/// Bytes that the candidates beyond the lists (derived, mangled, and the default mask's every
+/// secret of up to 4 characters from `[a-z0-9]`) may hash in one run without `--crack`, over every
+/// token they are tried on, breadth first (`rules::forgery::stages`). About 0.2 s of one Zen 4
+/// core (AVX-512 lanes, 3-block checks): for ordinary tokens, the derived and mangled candidates
+/// and the mask's 47,988 secrets of up to 3 characters for about 20 tokens, or those for 6 tokens
+/// and the 1,679,616 secrets of 4 characters for one of them (the forgeable fixture tree needs
+/// about 500 MB). A tree of many tokens signed with strong secrets so scans about as fast as
+/// before these stages existed (docs/performance.md); `--crack` is bounded by time instead.
+pub const EXTRA_PER_RUN: u64 = 640 << 20;
 
 /// The budgets of one run; `Settings` holds one (tests shrink it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -74,13 +74,20 @@ impl Mask {
 
     /// How many keys the mask spells, all lengths together (saturating).
     pub fn keys(&self) -> u64 {
-        let mut total = 0u64;
-        let mut of_length = 1u64;
+        self.length_ends().last().copied().unwrap_or(0)
+    }
+
+    /// Where the keys of each length end in the mask's order: the number of keys of that length or
+    /// shorter (saturating). The default mask's are 36, 1,332, 47,988 and 1,727,604.
+    pub(crate) fn length_ends(&self) -> Vec<u64> {
+        let mut ends = Vec::with_capacity(self.positions.len());
+        let (mut total, mut of_length) = (0u64, 1u64);
         for set in &self.positions {
             of_length = of_length.saturating_mul(set.len() as u64);
             total = total.saturating_add(of_length);
+            ends.push(total);
         }
-        total
+        ends
     }
 
     /// The key at `index` in the mask's order (shorter keys first, then lexicographic by the
@@ -156,6 +163,7 @@ mod tests {
         mask.chunk(mask.keys() - 1, 10, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].as_ref(), b"9999");
+        assert_eq!(mask.length_ends(), [36, 1_332, 47_988, 1_727_604]);
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! The candidates tried after the built-in list, the wordlists and the tree's keys, on the tokens
 //! those left unsolved: secrets derived from the repository's names, mangled common words, then
 //! short secrets by mask (`--crack`: longer masks, within a time budget, with progress).
+//!
+//! Without `--crack` these stages share one byte budget per run (`EXTRA_PER_RUN`), handed out
+//! breadth first: every unsolved token meets the derived candidates before any meets the mangled
+//! ones, and the mask's keys of each length before any token meets the next length. A tree of
+//! many tokens signed with strong secrets so costs a bounded fraction of a second, and what it
+//! buys first is what finds the most: names, common words, then the shortest secrets.
 
 use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
 use super::{Record, Source, derived};
-use crate::budget::MASK_PER_RUN;
+use crate::budget::EXTRA_PER_RUN;
 use crate::collect::Occurrence;
 use crate::config::Settings;
 use crate::hmac::{Target, search};
@@ -21,9 +27,9 @@ pub(super) struct Extra<'s> {
     issuers: Vec<String>,
     masks: Vec<Mask>,
     crack: Option<&'s Crack>,
-    /// Each target's token SHA-256: which tokens the mask budget covers is decided by cost, then
-    /// by it, whatever order the workers found them in.
-    shas: Vec<String>,
+    /// Each target's first place (path, line, column): the budget serves tokens in this order,
+    /// whatever order the workers found them in, as the list's budget does.
+    places: Vec<(std::sync::Arc<str>, u64, u64)>,
 }
 
 impl<'s> Extra<'s> {
@@ -53,9 +59,17 @@ impl<'s> Extra<'s> {
             issuers,
             masks,
             crack: settings.crack.as_ref(),
-            shas: targets
+            places: targets
                 .iter()
-                .map(|target| first(target).map_or_else(String::new, |occurrence| occurrence.sha256.clone()))
+                .map(|target| {
+                    target
+                        .occurrences
+                        .iter()
+                        .filter_map(|&i| occurrences.get(i))
+                        .map(|occurrence| (occurrence.path.clone(), occurrence.start.line, occurrence.start.column))
+                        .min()
+                        .unwrap_or_else(|| (std::sync::Arc::from(""), 0, 0))
+                })
                 .collect(),
         }
     }
@@ -79,70 +93,110 @@ impl<'s> Extra<'s> {
         if targets.iter().all(|target| target.stop() <= base) {
             return;
         }
+        let mut grants = self.crack.is_none().then(|| Grants::new(targets, &self.places, EXTRA_PER_RUN));
         for (list, source) in self.lists() {
+            if let Some(grants) = &mut grants {
+                grants.grant(targets, base, base + list.len() as u64);
+            }
             search(targets, &list, base, &|t, i| record(t, base + i as u64, &list[i], source.clone()));
             base += list.len() as u64;
         }
-        let deadline = self.crack.map(|crack| Instant::now() + crack.time);
-        if self.crack.is_none() {
-            self.bound_masks(targets, base, notes);
+        self.search_masks(targets, base, record, notes, grants.as_mut());
+        if let Some(grants) = grants
+            && grants.cut > 0
+        {
+            notes.push(format!(
+                "weak-secret: {} HS tokens were not tried against every derived, mangled and short candidate (the \
+                 mask {DEFAULT_MASK}) within the run's budget of {} MiB hashed beyond the lists; --crack tries them all",
+                grants.cut,
+                EXTRA_PER_RUN >> 20
+            ));
         }
+    }
+
+    /// The masks' keys from index `base` on, one length at a time; with `grants`, each length is
+    /// granted to the tokens still unsolved before any is tried.
+    fn search_masks(
+        &self,
+        targets: &[Target],
+        mut base: u64,
+        record: &Record<'_>,
+        notes: &mut Vec<String>,
+        mut grants: Option<&mut Grants>,
+    ) {
+        let deadline = self.crack.map(|crack| Instant::now() + crack.time);
         let mut progress = Progress::new(self.crack.is_some() && std::io::stderr().is_terminal());
         let mut keys = Vec::with_capacity(CHUNK);
         for (m, mask) in self.masks.iter().enumerate() {
             let total = mask.keys();
             let mut done = 0u64;
-            while done < total {
-                if targets.iter().all(|target| target.stop() <= base + done) {
-                    break;
+            for end in mask.length_ends() {
+                if let Some(grants) = grants.as_deref_mut() {
+                    grants.grant(targets, base + done, base.saturating_add(end));
                 }
-                if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                    progress.clear();
-                    notes.push(format!(
-                        "crack: the time budget of {} s ran out in mask {} of {}: {done} of {total} keys tried ({:.1}%); \
-                         later masks not tried",
-                        self.crack.map_or(0, |crack| crack.time.as_secs()),
-                        m + 1,
-                        self.masks.len(),
-                        100.0 * done as f64 / total as f64
-                    ));
-                    return;
+                while done < end {
+                    if targets.iter().all(|target| target.stop() <= base + done) {
+                        break;
+                    }
+                    if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                        progress.clear();
+                        notes.push(format!(
+                            "crack: the time budget of {} s ran out in mask {} of {}: {done} of {total} keys tried \
+                             ({:.1}%); later masks not tried",
+                            self.crack.map_or(0, |crack| crack.time.as_secs()),
+                            m + 1,
+                            self.masks.len(),
+                            100.0 * done as f64 / total as f64
+                        ));
+                        return;
+                    }
+                    mask.chunk(done, CHUNK.min((end - done) as usize), &mut keys);
+                    let at = base + done;
+                    search(targets, &keys, at, &|t, i| record(t, at + i as u64, keys[i].as_ref(), Source::Mask));
+                    done += keys.len() as u64;
+                    progress.show(m, done, total);
                 }
-                mask.chunk(done, CHUNK, &mut keys);
-                let at = base + done;
-                search(targets, &keys, at, &|t, i| record(t, at + i as u64, keys[i].as_ref(), Source::Mask));
-                done += keys.len() as u64;
-                progress.show(m, done, total);
+                done = end;
             }
-            base += total;
+            base = base.saturating_add(total);
         }
         progress.clear();
     }
+}
 
-    /// Without `--crack`, the mask's keys are checked against the tokens still unsolved, the
-    /// cheapest first, as long as `MASK_PER_RUN` bytes allow: a tree of many unsolved tokens
-    /// must not take seconds per token. The others stop before the mask; a note says how many.
-    fn bound_masks(&self, targets: &[Target], base: u64, notes: &mut Vec<String>) {
-        let keys: u64 = self.masks.iter().map(Mask::keys).sum();
-        let mut unsolved: Vec<usize> = (0..targets.len()).filter(|&t| targets[t].stop() > base).collect();
-        unsolved.sort_by_key(|&t| (targets[t].check_bytes, self.shas.get(t)));
-        let mut spent = 0u64;
-        let mut skipped = 0;
-        for t in unsolved {
-            let cost = targets[t].check_bytes.saturating_mul(keys);
-            if spent.saturating_add(cost) <= MASK_PER_RUN {
-                spent += cost;
-            } else {
-                targets[t].stop_at(base);
-                skipped += 1;
+/// Without `--crack`, the stages beyond the lists share `EXTRA_PER_RUN` bytes hashed, breadth
+/// first: each stage (the derived list, the mangled list, each length of the mask's keys) is
+/// granted to every token it may still solve, in place order, before the next stage is tried.
+/// A token past the budget stops where its grant ends.
+struct Grants {
+    order: Vec<usize>,
+    left: u64,
+    /// Tokens that stopped short of a stage's end for want of budget.
+    cut: usize,
+}
+
+impl Grants {
+    fn new(targets: &[Target], places: &[(std::sync::Arc<str>, u64, u64)], bytes: u64) -> Self {
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        order.sort_by(|&a, &b| places.get(a).cmp(&places.get(b)));
+        Grants { order, left: bytes, cut: 0 }
+    }
+
+    /// Grants the candidates `start..end` to the tokens that reach `start` unsolved.
+    fn grant(&mut self, targets: &[Target], start: u64, end: u64) {
+        for &t in &self.order {
+            let target = &targets[t];
+            let to = end.min(target.stop());
+            if to <= start {
+                continue;
             }
-        }
-        if skipped > 0 {
-            notes.push(format!(
-                "weak-secret: {skipped} HS tokens were not tried against the short secrets of the mask {DEFAULT_MASK} \
-                 (over the run's budget of {} MiB hashed for masks; --crack tries them all)",
-                MASK_PER_RUN >> 20
-            ));
+            let per_check = target.check_bytes.max(1);
+            let reached = to.min(start.saturating_add(self.left / per_check));
+            self.left -= (reached - start) * per_check;
+            if reached < to {
+                target.stop_at(reached);
+                self.cut += 1;
+            }
         }
     }
 }
@@ -178,5 +232,42 @@ impl Progress {
         if self.on && self.shown.is_some() {
             let _ = write!(std::io::stderr(), "\r\x1b[K");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// An HS256 token whose checks cost 128 bytes each, built here so that the tree holds no token.
+    fn target() -> Target {
+        use base64::Engine as _;
+        use hmac::{Hmac, Mac};
+        let input = ["eyJhbGciOiJIUzI1NiJ9", "e30"].join(".");
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"k").unwrap();
+        mac.update(input.as_bytes());
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        Target::new(&format!("{input}.{signature}")).unwrap()
+    }
+
+    #[test]
+    fn the_budget_grants_each_stage_to_every_token_in_place_order_before_the_next() {
+        let targets = [target(), target(), target()];
+        assert_eq!(targets[0].check_bytes, 128);
+        let places: Vec<(Arc<str>, u64, u64)> = [3, 1, 2].map(|line| (Arc::from("a.txt"), line, 1)).into();
+        // Stage one (10 candidates) for all three, then 25 of stage two's 60: the token first seen
+        // gets its 20, the second 5, the third none.
+        let mut grants = Grants::new(&targets, &places, (3 * 10 + 25) * 128);
+        grants.grant(&targets, 0, 10);
+        grants.grant(&targets, 10, 30);
+        let stops: Vec<u64> = targets.iter().map(Target::stop).collect();
+        assert_eq!(stops, [10, u64::MAX, 15]);
+        assert_eq!(grants.cut, 2);
+        // Past the budget no token is granted the next stage.
+        grants.grant(&targets, 30, 40);
+        assert_eq!(targets.iter().map(Target::stop).collect::<Vec<_>>(), [10, 30, 15]);
+        assert_eq!(grants.cut, 3);
     }
 }
