@@ -123,6 +123,8 @@ pub struct Collector {
     /// Findings not made because their line holds `jwtscan:ignore`.
     pub ignored_inline: u64,
     pub files_scanned: u64,
+    /// Commit and tag messages and notes scanned (`jwtscan git`); not in `files_scanned`.
+    pub messages_scanned: u64,
     pub bytes_scanned: u64,
     pub skipped: u64,
     /// Of `skipped`, the files over `--max-file-size`: content the scan did not see, which makes
@@ -197,6 +199,7 @@ impl Collector {
         self.tokens += other.tokens;
         self.ignored_inline += other.ignored_inline;
         self.files_scanned += other.files_scanned;
+        self.messages_scanned += other.messages_scanned;
         self.bytes_scanned += other.bytes_scanned;
         self.skipped += other.skipped;
         self.oversized += other.oversized;

@@ -20,8 +20,17 @@ use crate::{escape, rules, severity, spill};
 pub fn build_report(mut collector: Collector, settings: &Settings, started: Instant) -> Report<'_> {
     rules::forgery::pass(&mut collector, settings);
     let merged = spill::Sorted::merge(collector.take_findings(), crate::finding::report_order);
-    let Collector { tokens, files_scanned, bytes_scanned, skipped, errors, mut problems, ignored_inline, .. } =
-        collector;
+    let Collector {
+        tokens,
+        files_scanned,
+        messages_scanned,
+        bytes_scanned,
+        skipped,
+        errors,
+        mut problems,
+        ignored_inline,
+        ..
+    } = collector;
     problems.extend(merged.warnings().iter().cloned().map(collect::Problem::Note));
     let unreadable = |err: std::io::Error| {
         collect::Problem::Note(format!("findings written to a temporary file could not be read back: {err}"))
@@ -67,6 +76,7 @@ pub fn build_report(mut collector: Collector, settings: &Settings, started: Inst
     held_back.inline_ignore = ignored_inline;
     let summary = Summary {
         files_scanned,
+        messages_scanned,
         bytes_scanned,
         tokens,
         findings: count,

@@ -286,6 +286,22 @@ mod tests {
     }
 
     #[test]
+    fn a_token_after_a_top_level_test_function_is_test_code_in_rust_only() {
+        let text = "pub fn sign() {}\n\n#[test]\nfn verifies() {\n    let t = \"TOKEN\";\n}\n";
+        let at = text.find("TOKEN").unwrap();
+        let clues = Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), at);
+        assert_eq!(clues.test_marker_for("src/token.rs"), Some("#[test]"));
+        assert_eq!(clues.test_marker_for("src/token.py"), None);
+        // Code before the first test function is not test code.
+        let before = Clues::of_token("00", None, NOW, &Surroundings::new(text.as_bytes()), 3);
+        assert_eq!(before.test_marker, None);
+        let tokio = "#[tokio::test]\nasync fn f() { TOKEN }";
+        let clues =
+            Clues::of_token("00", None, NOW, &Surroundings::new(tokio.as_bytes()), tokio.find("TOKEN").unwrap());
+        assert_eq!(clues.test_marker_for("a.rs"), Some("#[tokio::test]"));
+    }
+
+    #[test]
     fn a_fixture_needs_a_sign_in_the_token_and_a_second_one() {
         let fixture = claims(r#"{"iss":"https://login.acme.io","sub":"1234567890"}"#);
         let rs1024 = TokenFacts { alg: Some("RS256"), signature_len: 128, registry: None };

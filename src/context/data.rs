@@ -22,6 +22,8 @@ struct File {
 struct PathClassText {
     context: Context,
     dirs: Vec<String>,
+    #[serde(default)]
+    root_dirs: Vec<String>,
     words: Vec<String>,
     files: Vec<String>,
 }
@@ -55,6 +57,9 @@ pub struct PathClass {
     pub context: Context,
     /// Lowercased folder names.
     pub dirs: Vec<String>,
+    /// Lowercased folder names that count only as the first folder of a path (`data/` at the top
+    /// of the scanned tree), where a package's own `data/` below it may ship.
+    pub root_dirs: Vec<String>,
     /// Lowercased words of file names.
     pub words: Vec<String>,
     pub files: GlobSet,
@@ -84,6 +89,7 @@ fn parse(text: &str) -> Result<Data, String> {
         paths.push(PathClass {
             context: class.context,
             dirs: class.dirs.iter().map(|dir| dir.to_ascii_lowercase()).collect(),
+            root_dirs: class.root_dirs.iter().map(|dir| dir.to_ascii_lowercase()).collect(),
             words: class.words.iter().map(|word| word.to_ascii_lowercase()).collect(),
             files: builder.build().map_err(|err| err.to_string())?,
             file_patterns: class.files,

@@ -158,6 +158,11 @@ mod tests {
     }
 
     #[test]
+    fn rfc_7518_example_keys_hash_to_their_entries() {
+        check_source("RFC 7518");
+    }
+
+    #[test]
     fn rfc_7519_examples_hash_to_their_entries() {
         check_source("RFC 7519");
     }
@@ -170,6 +175,11 @@ mod tests {
     #[test]
     fn rfc_8037_examples_hash_to_their_entries() {
         check_source("RFC 8037");
+    }
+
+    #[test]
+    fn rfc_7797_examples_hash_to_their_entries() {
+        check_source("RFC 7797");
     }
 
     #[test]
@@ -202,7 +212,7 @@ mod tests {
 
     #[test]
     fn the_data_parses_and_bad_hashes_are_errors() {
-        assert!(EXAMPLES.tokens.len() >= 20 && EXAMPLES.keys.len() >= 15);
+        assert!(EXAMPLES.tokens.len() >= 34 && EXAMPLES.keys.len() >= 30);
         assert!(parse("token = [{ sha256 = \"ABC\", source = \"x\" }]\nkey = []").is_err());
         assert!(parse("token = []\nkey = [{ sha256 = \"00\", source = \"x\" }]").is_err());
         assert!(parse("token = []\nkey = []\nextra = 1").is_err());

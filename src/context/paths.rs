@@ -9,11 +9,21 @@ use super::data::DATA;
 /// (`*_test.go`) that decided; `None` for source. `path` should be relative to the scanned root,
 /// so folders above it (`/home/me/tests/repo`) do not count.
 pub fn path_context(path: &str) -> Option<(Context, String)> {
+    // `jwtscan git` reports messages, tags and notes at `.git/…` pseudo-paths, whose names (a
+    // tag's, `refs/tags/tests/demo-example`) the repository chooses: they say nothing of the
+    // place. A real `.git/` folder is no test or documentation either.
+    if path.starts_with(".git/") {
+        return None;
+    }
     let mut components = path.split(['/', '\\']).filter(|part| !part.is_empty() && *part != "." && *part != "..");
     let file = components.next_back()?;
     let dirs: Vec<&str> = components.collect();
     for class in &DATA.paths {
         if let Some(dir) = dirs.iter().find(|dir| class.dirs.iter().any(|name| dir.eq_ignore_ascii_case(name))) {
+            return Some((class.context, format!("{dir}/")));
+        }
+        if let Some(dir) = dirs.first().filter(|dir| class.root_dirs.iter().any(|name| dir.eq_ignore_ascii_case(name)))
+        {
             return Some((class.context, format!("{dir}/")));
         }
         if let Some(&index) = class.files.matches(file).first() {
@@ -58,6 +68,25 @@ mod tests {
         ] {
             assert_eq!(context(path), Context::Test, "{path}");
         }
+    }
+
+    #[test]
+    fn git_pseudo_paths_are_source_whatever_a_tag_is_named() {
+        for path in [".git/COMMIT_EDITMSG", ".git/refs/tags/tests/demo-example", ".git/refs/notes/docs"] {
+            assert_eq!(context(path), Context::Source, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_data_folder_at_the_top_of_the_tree_holds_fixtures_but_a_package_data_folder_ships() {
+        // A crate's `data/` of test vectors (josekit: `data/jwk/EC_P-256_private.jwk`).
+        assert_eq!(path_context("data/jwk/a.jwk"), Some((Context::Test, "data/".to_string())));
+        assert_eq!(context("Data/pem/key.pem"), Context::Test);
+        // A Python package's `data/` is installed with it.
+        assert_eq!(context("mypkg/data/key.pem"), Context::Source);
+        assert_eq!(context("src/data/token.txt"), Context::Source);
+        // A file named `data` at the top is not a folder.
+        assert_eq!(context("data"), Context::Source);
     }
 
     #[test]

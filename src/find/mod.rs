@@ -133,19 +133,7 @@ fn find_from(
         let hit = span.start;
         let from = at;
         let resume = match Needle::of(needle) {
-            Some(Needle::Bare) => bare_or_split_at(buf, hit, walk, dec, &mut found, out),
-            Some(Needle::Wrapped) => match wrapped_at(buf, hit) {
-                (Some(candidate), end) => {
-                    out.push(candidate);
-                    end
-                }
-                (None, end) => layers::at_hit(buf, hit, 0, walk, 0, dec, &mut found).max(end),
-            },
-            Some(Needle::Layer(Start::Back(back))) => layers::at_hit(buf, hit, back, walk, 0, dec, &mut found),
-            Some(Needle::Layer(Start::Run)) if left_boundary(buf, hit, ANY64) => {
-                layers::at_hit(buf, hit, 0, walk, 0, dec, &mut found)
-            }
-            Some(Needle::Layer(Start::Run)) => hit + 1,
+            Some(needle) => at_needle(buf, hit, needle, walk, dec, &mut found, out),
             // No token needle starts inside a hint word, so tokens before it are all found.
             None => match hint_start(buf, hit, needle - TOKEN_NEEDLES, from) {
                 Some(start) => return Some(start),
@@ -165,6 +153,33 @@ fn find_from(
     None
 }
 
+/// What the literal pass does at the hit of a token needle, in the buffer given and in a decoded
+/// layer alike (`walk.depth`): appends bare and whole-value wrapped tokens to `out` and tokens
+/// inside layers to `found`; returns where the search resumes.
+fn at_needle(
+    buf: &[u8],
+    hit: usize,
+    needle: Needle,
+    walk: &mut Walk,
+    dec: &mut Decoder,
+    found: &mut Vec<layers::Found>,
+    out: &mut Vec<Candidate>,
+) -> usize {
+    match needle {
+        Needle::Bare => bare_or_split_at(buf, hit, walk, dec, found, out),
+        Needle::Wrapped => match wrapped_at(buf, hit) {
+            (Some(candidate), end) => {
+                out.push(candidate);
+                end
+            }
+            (None, end) => layers::at_hit(buf, hit, 0, walk, dec, found).max(end),
+        },
+        Needle::Layer(Start::Back(back)) => layers::at_hit(buf, hit, back, walk, dec, found),
+        Needle::Layer(Start::Run) if left_boundary(buf, hit, ANY64) => layers::at_hit(buf, hit, 0, walk, dec, found),
+        Needle::Layer(Start::Run) => hit + 1,
+    }
+}
+
 /// At a bare-token needle: the token split over string literals from here, else the bare token,
 /// else the base64 of a JSON object starting here; returns where the search resumes.
 fn bare_or_split_at(
@@ -176,7 +191,7 @@ fn bare_or_split_at(
     out: &mut Vec<Candidate>,
 ) -> usize {
     let (bare, end) = bare_at(buf, hit);
-    let at_literal_end = matches!(buf.get(end), Some(b'"' | b'\'' | b'`' | b'\\'));
+    let at_literal_end = buf.get(end).is_some_and(|&b| layers::is_closer(b) || b == b'\\');
     if at_literal_end && dec.enabled() && hit >= walk.joined_until {
         match layers::joined_at(buf, hit, end) {
             Ok((split, resume)) if bare.as_ref().is_none_or(|bare| split.end > bare.end) => {
@@ -191,7 +206,10 @@ fn bare_or_split_at(
         out.push(bare);
         return end;
     }
-    if left_boundary(buf, hit, ANY64) { layers::at_hit(buf, hit, 0, walk, 0, dec, found).max(end) } else { end }
+    if !left_boundary(buf, hit, ANY64) {
+        return end;
+    }
+    layers::at_hit(buf, hit, 0, walk, dec, found).max(end)
 }
 
 /// Byte classes: a character of the base64url alphabet, of the standard one, a hex digit.

@@ -55,10 +55,10 @@ pub fn scan(
             }
         }
         Content::Seekable(source) => {
-            let mut head = [0u8; artifact::HEAD];
-            let len = artifact::read_head(source, &mut head)?;
-            let head = &head[..len];
-            if let Some(kind) = artifact::detect(head).filter(|_| archives) {
+            let (start, at_end) = scanner.read_start(&mut *source)?;
+            let head = &start[..start.len().min(artifact::HEAD)];
+            let (archive, utf16) = (artifact::detect(head).filter(|_| archives), utf16::detect(head));
+            if let Some(kind) = archive {
                 source.seek(SeekFrom::Start(0))?;
                 if !expand(scanner, from, artifact::Source::Seekable(&mut *source), kind, out) {
                     source.seek(SeekFrom::Start(0))?;
@@ -66,7 +66,15 @@ pub fn scan(
                 }
                 return Ok(());
             }
-            scan_text(scanner, from, head, source, out)
+            match utf16 {
+                Some((order, mark)) => {
+                    let start = scanner.take_start();
+                    let mut body = Cursor::new(&start[mark..]).chain(source);
+                    scan_utf16(scanner, from, &[], &mut body, order, out)
+                }
+                None if at_end => scanner.scan_rest(from, io::empty(), out),
+                None => scanner.scan_rest(from, source, out),
+            }
         }
         Content::Reader(source) => {
             let mut head = [0u8; artifact::HEAD];

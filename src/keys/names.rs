@@ -168,24 +168,28 @@ impl RepoNames {
             return;
         }
         let words = split_words(name);
-        if words.is_empty() || self.names.contains(&words) {
-            return;
+        if !words.is_empty() {
+            self.keep(words);
         }
-        if self.names.len() >= MAX_NAMES {
-            self.dropped += 1;
+    }
+
+    /// Past `MAX_NAMES`, the first names in sorted order are the ones kept, not the first to
+    /// arrive: files are read in parallel, and the derived secrets must not depend on the order.
+    fn keep(&mut self, words: Words) {
+        if self.names.contains(&words) {
             return;
         }
         self.names.insert(words);
+        if self.names.len() > MAX_NAMES {
+            self.names.pop_last();
+            self.dropped += 1;
+        }
     }
 
     pub fn merge(&mut self, other: RepoNames) {
         self.dropped += other.dropped;
         for words in other.names {
-            if self.names.len() >= MAX_NAMES && !self.names.contains(&words) {
-                self.dropped += 1;
-            } else {
-                self.names.insert(words);
-            }
+            self.keep(words);
         }
     }
 }
@@ -290,5 +294,22 @@ mod tests {
         }
         assert_eq!(names.names.len(), MAX_NAMES);
         assert_eq!(names.dropped, 10);
+    }
+
+    #[test]
+    fn the_names_kept_past_the_bound_do_not_depend_on_the_order_files_were_read() {
+        let gathered = |range: std::ops::Range<usize>| {
+            let mut names = RepoNames::default();
+            for i in range {
+                names.add(&format!("pkg{i:04}"));
+            }
+            names
+        };
+        let (mut forward, mut backward) = (gathered(0..200), gathered(200..400));
+        forward.merge(gathered(200..400));
+        backward.merge(gathered(0..200));
+        assert_eq!(forward.names.len(), MAX_NAMES);
+        assert_eq!(forward.names, backward.names);
+        assert!(forward.names.contains(&split_words("pkg0000")));
     }
 }

@@ -21,7 +21,8 @@ pub struct Window<'a> {
     pub read: usize,
 }
 
-/// Reads `reader` to the end into `buf` a window at a time and calls `scan` with each window: tokens
+/// Reads `reader` to the end into `buf` (which may hold its first bytes already) a window at a
+/// time and calls `scan` with each window: tokens
 /// starting before its `limit` belong to it, the rest to the next. A window grows while one token
 /// in progress fills it, up to `largest` bytes: a token longer than a window is still seen whole.
 pub fn each_window(
@@ -33,7 +34,7 @@ pub fn each_window(
     let mut origin = Origin::START;
     let largest = largest.max(WINDOW);
     let mut window = WINDOW;
-    let mut read = 0;
+    let mut read = buf.len();
     loop {
         let want = window - buf.len();
         let more = read_up_to(reader, buf, want)?;
@@ -89,6 +90,6 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'=' | b'+' | b'/')
 }
 
-fn read_up_to(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
+pub fn read_up_to(reader: &mut impl Read, buf: &mut Vec<u8>, want: usize) -> std::io::Result<usize> {
     reader.take(want as u64).read_to_end(buf)
 }

@@ -29,6 +29,9 @@ pub use text::escape_visible;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub files_scanned: u64,
+    /// Commit and tag messages and notes (`jwtscan git`); absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub messages_scanned: u64,
     pub bytes_scanned: u64,
     pub tokens: u64,
     pub findings: u64,
@@ -53,6 +56,10 @@ pub struct Summary {
     /// Distinct tokens per verification outcome; only with `--verify`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verification: Option<crate::judge::verification::Counts>,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 #[derive(Default)]

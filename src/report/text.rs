@@ -331,8 +331,12 @@ fn evidence_summary(evidence: &Map<String, Value>) -> String {
 
 fn summary_line(report: &Report, paint: Paint) -> String {
     let summary = &report.summary;
+    let messages = match summary.messages_scanned {
+        0 => String::new(),
+        count => format!(", {count} {}", plural(count, "message", "messages")),
+    };
     let totals = format!(
-        "{} {}, {} {}, {} skipped, {} {}, {} ms",
+        "{} {}{messages}, {} {}, {} skipped, {} {}, {} ms",
         summary.files_scanned,
         plural(summary.files_scanned, "file", "files"),
         summary.tokens,

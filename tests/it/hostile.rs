@@ -592,7 +592,6 @@ fn an_oct_private_jwk_is_not_fingerprinted_by_the_sha256_of_its_key() {
 
 /// Commit messages, tag messages and notes were never read.
 #[test]
-#[ignore = "issue 24: commit and tag messages and notes are not a source yet; fails on today's code"]
 fn tokens_in_commit_and_tag_messages_and_notes_are_reported_at_the_commit() {
     let dir = tempfile::tempdir().unwrap();
     let base = base_repo(dir.path());
@@ -616,4 +615,101 @@ fn tokens_in_commit_and_tag_messages_and_notes_are_reported_at_the_commit() {
     for token in [&in_commit, &in_note] {
         assert!(shas.contains(&&Value::from(jwtscan::hex::sha256_hex(token.as_bytes()))), "{}", ranged.json);
     }
+}
+
+/// In range mode only the range's commits speak: the base's message and a tag on the base are
+/// not the change's, and a message that quotes the jwt.io example fails nothing.
+#[test]
+fn a_base_commits_message_and_a_published_example_in_a_message_do_not_fail_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["-c", "init.defaultBranch=main", "init", "-q", "."]);
+    write(dir.path(), "README", "base\n");
+    let in_base = unsigned(r#"{"sub":"base-msg"}"#);
+    let base = commit_all(dir.path(), &format!("base\n\nold token {in_base}\n"));
+    git(dir.path(), &["tag", "-a", "v0", "-m", &format!("base tag {in_base}")]);
+    git(dir.path(), &["notes", "add", "-m", &format!("base note {in_base}"), "HEAD"]);
+    const JWT_IO: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+    commit_all(dir.path(), "docs: no token here");
+    let head = commit_all(dir.path(), &format!("docs: decode the jwt.io example\n\n{JWT_IO}\n"));
+    let ranged = range(dir.path(), &base, &head, &[]);
+    assert_eq!(ranged.code, 0, "{}\n{}", ranged.json, ranged.stderr);
+    assert_eq!(ranged.summary("messages_scanned"), 2, "the two commits of the range: {}", ranged.json);
+    let base_sha = Value::from(jwtscan::hex::sha256_hex(in_base.as_bytes()));
+    let all = ranged.json["findings"].as_array().expect("findings");
+    assert!(all.iter().all(|f| f["token_sha256"] != base_sha), "{}", ranged.json);
+    // The whole history holds the base's token once per place, each at the base commit.
+    let history = run(&["git", "--format", "json", "."], dir.path());
+    let at_base: Vec<&Value> =
+        history.findings("alg-none").into_iter().filter(|f| f["token_sha256"] == base_sha).collect();
+    let places = [".git/COMMIT_EDITMSG", ".git/refs/notes/commits", ".git/refs/tags/v0"];
+    assert_eq!(paths_of(&at_base), places, "{}", history.json);
+    for finding in at_base {
+        assert_eq!(finding["commit"], base.as_str(), "{finding}");
+    }
+}
+
+/// An ignore comment in a range's commit message is one the change added: it silences nothing.
+#[test]
+fn an_ignore_comment_in_a_commit_message_of_the_range_silences_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_repo(dir.path());
+    let token = unsigned(r#"{"sub":"ignored-in-msg"}"#);
+    let head = commit_all(dir.path(), &format!("wip\n\nT={token} # jwtscan:ignore\n"));
+    let ranged = range(dir.path(), &base, &head, &[]);
+    assert_eq!(ranged.code, 1, "{}", ranged.stderr);
+    assert_eq!(paths_of(&ranged.findings("alg-none")), [".git/COMMIT_EDITMSG"], "{}", ranged.json);
+    assert_eq!(paths_of(&ranged.findings("gate-config-changed")), [".git/COMMIT_EDITMSG"], "{}", ranged.json);
+    // The whole history honours it, as it would in a file.
+    let history = run(&["git", "--format", "json", "."], dir.path());
+    assert_eq!(history.findings("alg-none").len(), 0, "{}", history.json);
+}
+
+/// A message is capped like a file: past `--max-file-size` it is skipped, which in range mode
+/// leaves the change unjudged.
+#[test]
+fn a_commit_message_over_the_size_cap_is_a_skip_that_fails_the_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = base_repo(dir.path());
+    let token = unsigned(r#"{"sub":"padded-msg"}"#);
+    let head = commit_all(dir.path(), &format!("pad\n\n{token}\n{}\n", "#".repeat(4_000)));
+    let failed = range(dir.path(), &base, &head, &["--max-file-size", "1K"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains(".git/COMMIT_EDITMSG"), "{}", failed.stderr);
+    assert_eq!(failed.summary("skipped"), 1);
+    assert_eq!(failed.findings("alg-none").len(), 0, "{}", failed.json);
+}
+
+/// A tag's name is the repository's to choose, a token too: its pseudo-path is redacted like a
+/// file name, and every format shows a message's place the same way.
+#[test]
+fn a_message_finding_renders_its_pseudo_path_in_every_format_with_a_token_tag_name_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    base_repo(dir.path());
+    let named = hs256(r#"{"sub":"in-a-tag-name"}"#);
+    let in_tag = unsigned(r#"{"sub":"tag-body"}"#);
+    git(dir.path(), &["tag", "-a", &format!("rel/{named}"), "-m", &format!("release\n\n{in_tag}\n")]);
+    let head = git(dir.path(), &["rev-parse", "HEAD"]);
+    for format in ["text", "json", "sarif", "github"] {
+        let output = jwtscan().current_dir(dir.path()).args(["git", "--format", format, "."]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "--format {format}: {stdout}");
+        assert!(stdout.contains(".git/refs/tags/rel/"), "--format {format}: {stdout}");
+        assert_eq!(leaked(&output.stdout, &[&named, &in_tag]), Vec::<String>::new(), "stdout of --format {format}");
+        assert_eq!(leaked(&output.stderr, &[&named, &in_tag]), Vec::<String>::new(), "stderr of --format {format}");
+    }
+    let sarif = jwtscan().current_dir(dir.path()).args(["git", "--format", "sarif", "."]).output().unwrap();
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    let location = &result["locations"][0]["physicalLocation"];
+    let uri = location["artifactLocation"]["uri"].as_str().expect("a uri");
+    assert!(uri.starts_with(".git/refs/tags/rel/"), "{uri}");
+    assert_eq!(
+        (location["region"]["startLine"].as_u64(), location["region"]["startColumn"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(result["properties"]["commit"], head.as_str(), "{result}");
+    let plain = jwtscan().current_dir(dir.path()).args(["git", "--format", "text", "."]).output().unwrap();
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(plain.contains(&format!("{} .git/refs/tags/rel/", &head[..7])), "{plain}");
+    assert!(plain.contains("1 file, 2 messages"), "the base commit's and the tag's: {plain}");
 }

@@ -41,9 +41,36 @@ pub(super) struct Catalog<'g> {
     pub(super) paths: Vec<Arc<str>>,
     pub(super) graph: Option<&'g Graph>,
     pub(super) order: Vec<u32>,
+    /// Where the pseudo-paths of messages and notes start in `paths` (see `messages`): they come
+    /// after every path of a tree.
+    pub(super) first_pseudo: u32,
+    /// The kind of object a job at each pseudo-path reads, from `first_pseudo` on.
+    pub(super) pseudo_kinds: Vec<Kind>,
 }
 
 impl Catalog<'_> {
+    /// Adds the pseudo-path `name`, whose jobs read objects of `kind`; paths of a tree must all
+    /// be in already.
+    pub(super) fn pseudo(&mut self, name: &str, kind: Kind) -> u32 {
+        if self.pseudo_kinds.is_empty() {
+            self.first_pseudo = self.paths.len() as u32;
+        }
+        self.paths.push(Arc::from(name));
+        self.pseudo_kinds.push(kind);
+        (self.paths.len() - 1) as u32
+    }
+
+    /// The kind of object a job first seen at `path` reads: a blob, or for a message a commit or
+    /// a tag.
+    fn kind(&self, path: u32) -> Kind {
+        self.pseudo_kind(path).unwrap_or(Kind::Blob)
+    }
+
+    /// The kind of object read at `path` if it is a pseudo-path of a message or a note.
+    fn pseudo_kind(&self, path: u32) -> Option<Kind> {
+        path.checked_sub(self.first_pseudo).and_then(|at| self.pseudo_kinds.get(at as usize).copied())
+    }
+
     fn commit(&self, place: Place) -> Option<(&CommitInfo, &str)> {
         let graph = self.graph?;
         let commit = graph.commits.get(*self.order.get(place.commit? as usize)? as usize)?;
@@ -211,10 +238,12 @@ impl BlobWorker<'_> {
             Ok(None) => return self.out.error(&display(), &format!("blob {} is missing", short(&blob))),
             Err(err) => return self.out.error(&display(), &format!("blob {}: {err}", short(&blob))),
         }
+        let expected = catalog.kind(first.path);
         let data = match self.repo.objects.try_find(&blob, &mut self.buf) {
-            Ok(Some(data)) if data.kind == Kind::Blob => data.data,
+            Ok(Some(data)) if data.kind == expected && expected == Kind::Blob => data.data,
+            Ok(Some(data)) if data.kind == expected => super::messages::message(data.data),
             Ok(Some(data)) => {
-                let reason = format!("{}: expected a blob, found a {}", short(&blob), data.kind);
+                let reason = format!("{}: expected a {expected}, found a {}", short(&blob), data.kind);
                 return self.out.error(&display(), &reason);
             }
             Ok(None) => return self.out.error(&display(), &format!("blob {} is missing", short(&blob))),
@@ -225,6 +254,11 @@ impl BlobWorker<'_> {
         let from = Provenance::at(Arc::clone(&first_path), None);
         if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(data), &mut found) {
             found.error(&display(), &format!("blob {}: {err}", short(&blob)));
+        }
+        // A message or a note is no file of the tree.
+        if catalog.pseudo_kind(first.path).is_some() {
+            found.files_scanned = 0;
+            found.messages_scanned += 1;
         }
         if self.buf.capacity() > BLOB_BUFFER_KEEP {
             self.buf = Vec::new();

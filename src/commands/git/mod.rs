@@ -33,6 +33,7 @@ use staged::staged;
 mod blobs;
 mod diff;
 mod graph;
+mod messages;
 mod oldest;
 mod select;
 mod staged;
@@ -306,7 +307,7 @@ pub(crate) fn scan_pushed(
 ) -> Result<Collector> {
     let repo = shared.to_thread_local();
     let mut out = Collector::default();
-    let hidden = select::all_tips(&repo, &mut out)?;
+    let hidden = select::all_tips(&repo, true, &mut out)?;
     let mut commits = Vec::new();
     for &tip in tips {
         match peel_to_commit(&repo, tip) {
@@ -358,7 +359,7 @@ fn history_between(
         );
     }
 
-    let mut catalog = Catalog { paths: Vec::new(), graph: Some(&graph), order: graph.parents_first() };
+    let mut catalog = Catalog { graph: Some(&graph), order: graph.parents_first(), ..Catalog::default() };
     let mut path_ids: HashMap<Vec<u8>, u32> = HashMap::new();
     let mut jobs = JobTable::default();
     let mut submodule: Option<String> = None;
@@ -404,6 +405,7 @@ fn history_between(
         out.note(format!("{path}: submodules are not followed; scan their repositories separately"));
     }
     drop(path_ids);
+    messages::record(repo, pages, &graph, &mut catalog, &mut jobs, full, &mut out);
     let jobs = jobs.finish();
     let honoured = match base_tree {
         Some(base_tree) if settings.inline_ignore => Some(Arc::new(base_ignores(repo, base_tree, &catalog, settings))),

@@ -28,7 +28,8 @@ pub(super) fn select(
             _ => bail!("--range {range}: expected A..B (or A...B, or one revision)"),
         });
     }
-    let tips = all_tips(repo, out)?;
+    // Notes commits are read by `messages`, which places each note at the commit it annotates.
+    let tips = all_tips(repo, false, out)?;
     let hidden = match &args.since {
         Some(rev) => {
             let id = repo
@@ -48,9 +49,9 @@ pub(super) fn peel_to_commit(repo: &gix::Repository, id: ObjectId) -> Result<Obj
     Ok(commit.id)
 }
 
-/// Every commit a reference points to: branches, tags, remotes, notes, `HEAD`, and every entry of
-/// the stash's reflog (only the newest stash has a reference).
-pub(super) fn all_tips(repo: &gix::Repository, out: &mut Collector) -> Result<Vec<ObjectId>> {
+/// Every commit a reference points to: branches, tags, remotes, notes (unless `!notes`), `HEAD`,
+/// and every entry of the stash's reflog (only the newest stash has a reference).
+pub(super) fn all_tips(repo: &gix::Repository, notes: bool, out: &mut Collector) -> Result<Vec<ObjectId>> {
     let mut tips = Vec::new();
     let mut not_commits = 0u64;
     let platform = repo.references().context("cannot read references")?;
@@ -64,6 +65,9 @@ pub(super) fn all_tips(repo: &gix::Repository, out: &mut Collector) -> Result<Ve
             }
         };
         let name = reference.name().as_bstr().to_string();
+        if !notes && name.starts_with(super::messages::NOTES_PREFIX) {
+            continue;
+        }
         match reference.peel_to_id() {
             Ok(id) => match peel_to_commit(repo, id.detach()) {
                 Ok(commit) => tips.push(commit),

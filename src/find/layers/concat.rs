@@ -1,6 +1,8 @@
 //! Tokens split over adjacent string literals: joined by `+` (Go, Java, Kotlin, JS/TS, C#,
-//! Swift), `.` (PHP), by juxtaposition (Python, C/C++), or continued by a backslash-newline, on
-//! one line or across lines. Tried only where a token's chain runs into the end of a literal.
+//! Swift, Groovy), `.` (PHP), `<<` (Groovy, Ruby), by juxtaposition (Python, C/C++), or continued
+//! by a backslash-newline, on one line or across lines, with line or block comments between them.
+//! Groovy's slashy strings (`/eyJ…/ + /…/`) join only with `+` and with each other. Tried only
+//! where a token's chain runs into the end of a literal.
 
 use super::super::{URL, bare_at, is, left_boundary};
 use super::{Found, Layer};
@@ -13,6 +15,11 @@ const MAX_GAP: usize = 256;
 
 fn is_quote(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`')
+}
+
+/// A literal's closing delimiter: a quote, or the `/` of a Groovy slashy string.
+pub(in super::super) fn is_closer(b: u8) -> bool {
+    is_quote(b) || b == b'/'
 }
 
 /// A character a token can hold inside a literal.
@@ -29,22 +36,47 @@ fn continuation(buf: &[u8], at: usize) -> Option<usize> {
     }
 }
 
+/// Past white space and comments (`// …`, `# …` to the end of the line, `/* … */`) from `at`,
+/// never beyond `limit`: a comment between two pieces (`"eyJ…" + // header`) does not part them.
 fn skip_space(buf: &[u8], mut at: usize, limit: usize) -> usize {
-    while at < limit && matches!(buf[at], b' ' | b'\t' | b'\r' | b'\n') {
-        at += 1;
+    while at < limit {
+        match &buf[at..limit] {
+            [b' ' | b'\t' | b'\r' | b'\n', ..] => at += 1,
+            [b'/', b'/', ..] | [b'#', ..] => {
+                at += memchr::memchr(b'\n', &buf[at..limit]).unwrap_or(limit - at);
+            }
+            [b'/', b'*', rest @ ..] => match memchr::memmem::find(rest, b"*/") {
+                Some(end) => at += 2 + end + 2,
+                None => return limit,
+            },
+            _ => break,
+        }
     }
     at
 }
 
 /// Where the content of the literal after the one closed at `close` (its closing quote) begins,
-/// if a joiner (or nothing) and an opening quote follow.
+/// if a joiner (or nothing) and an opening quote follow. A slashy string is closed by `/` and
+/// joins only with `+` to another slashy string: a `/` after a token is far more often a path.
 fn next_literal(buf: &[u8], close: usize) -> Option<usize> {
     let limit = buf.len().min(close + 1 + MAX_GAP);
+    let slashy = buf.get(close) == Some(&b'/');
     let mut at = skip_space(buf, close + 1, limit);
-    if matches!(buf.get(at), Some(b'+' | b'.')) {
-        at = skip_space(buf, at + 1, limit);
+    let joiner = match buf.get(at..limit)? {
+        [b'+', ..] | [b'.', ..] => 1,
+        [b'<', b'<', ..] => 2,
+        _ => 0,
+    };
+    if slashy && buf.get(at) != Some(&b'+') {
+        return None;
+    }
+    if joiner > 0 {
+        at = skip_space(buf, at + joiner, limit);
     } else if let Some(len) = continuation(buf, at) {
         at = skip_space(buf, at + len, limit);
+    }
+    if slashy {
+        return (at < limit && buf.get(at) == Some(&b'/')).then_some(at + 1);
     }
     // String prefixes: Python r/b/f/u, C# @/$, C/C++ L/u8.
     let prefix = buf.get(at..)?.iter().take(2).take_while(|b| b"rRbBfFuUL8@$".contains(b)).count();
@@ -72,7 +104,7 @@ fn join(buf: &[u8], hit: usize, chain_end: usize) -> (Vec<std::ops::Range<usize>
     while pieces.len() < MAX_PIECES && total < MAX_LEN {
         let start = match continuation(buf, at) {
             Some(len) => at + len,
-            None if buf.get(at).is_some_and(|&b| is_quote(b)) => match next_literal(buf, at) {
+            None if buf.get(at).is_some_and(|&b| is_closer(b)) => match next_literal(buf, at) {
                 Some(start) => start,
                 None => break,
             },

@@ -26,7 +26,7 @@ mod json;
 mod percent;
 mod registry;
 
-pub(super) use concat::joined_at;
+pub(super) use concat::{is_closer, joined_at};
 pub use registry::registry_key;
 
 /// One encoding a token was found inside, named in `evidence.encoding` from the outside in.
@@ -201,6 +201,8 @@ pub struct Found {
 /// walked twice), and a value already seen to hold no percent escape is not walked again.
 #[derive(Default)]
 pub(super) struct Walk {
+    /// How many layers the buffer searched lies inside (0: the buffer given to `find`).
+    pub(super) depth: u8,
     pub(super) floor: usize,
     plain_until: usize,
     /// Literals up to here were walked by a join that spelt no token: not walked again.
@@ -210,17 +212,17 @@ pub(super) struct Walk {
 }
 
 /// Decodes the value around a hit whose base64 group starts `back` bytes before `hit`, in a
-/// buffer at `depth`; appends the tokens inside and returns where the search resumes.
+/// buffer at `walk.depth`; appends the tokens inside and returns where the search resumes.
 pub(super) fn at_hit(
     buf: &[u8],
     hit: usize,
     back: usize,
     walk: &mut Walk,
-    depth: u8,
     dec: &mut Decoder,
     out: &mut Vec<Found>,
 ) -> usize {
     let skip = hit + 1;
+    let depth = walk.depth;
     let Some(group) = hit.checked_sub(back).filter(|&group| group >= walk.floor) else { return skip };
     if !dec.enabled() {
         return skip;
@@ -343,42 +345,28 @@ fn search(buf: &[u8], depth: u8, dec: &mut Decoder, out: &mut Vec<Found>) {
         }
         return;
     }
-    let mut walk = Walk::default();
+    let mut walk = Walk { depth, ..Walk::default() };
     let mut at = 0;
+    let mut plain = Vec::new();
     while let Some((span, needle)) = NESTED.find(buf, at) {
         let hit = span.start;
         let resume = match Needle::of(needle) {
-            Some(Needle::Bare) => match super::bare_at(buf, hit) {
-                (Some(candidate), end) => {
-                    push_text(buf, candidate.start..candidate.end, Vec::new(), out);
-                    end
-                }
-                (None, end) if super::left_boundary(buf, hit, super::ANY64) => {
-                    at_hit(buf, hit, 0, &mut walk, depth, dec, out).max(end)
-                }
-                (None, end) => end,
-            },
-            Some(Needle::Wrapped) => match super::wrapped_at(buf, hit) {
-                (Some(candidate), end) => {
-                    if let Some(inner) = candidate.inner {
-                        out.push(Found {
-                            start: candidate.start,
-                            end: candidate.end,
-                            token: inner,
-                            encoding: vec![Layer::Base64],
-                            registry: None,
-                        });
-                    }
-                    end
-                }
-                (None, _) => at_hit(buf, hit, 0, &mut walk, depth, dec, out),
-            },
-            Some(Needle::Layer(Start::Back(back))) => at_hit(buf, hit, back, &mut walk, depth, dec, out),
-            Some(Needle::Layer(Start::Run)) if super::left_boundary(buf, hit, super::ANY64) => {
-                at_hit(buf, hit, 0, &mut walk, depth, dec, out)
-            }
-            Some(Needle::Layer(Start::Run)) | None => hit + 1,
+            Some(needle) => super::at_needle(buf, hit, needle, &mut walk, dec, out, &mut plain),
+            None => hit + 1,
         };
+        for candidate in plain.drain(..) {
+            let span = candidate.start..candidate.end;
+            match candidate.inner {
+                Some(token) => out.push(Found {
+                    start: span.start,
+                    end: span.end,
+                    token,
+                    encoding: vec![Layer::Base64],
+                    registry: candidate.registry,
+                }),
+                None => push_text(buf, span, Vec::new(), out),
+            }
+        }
         walk.floor = walk.floor.max(resume);
         at = resume.max(hit + 1);
     }

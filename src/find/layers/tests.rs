@@ -284,6 +284,37 @@ fn joins_split_literals_in_each_language() {
 }
 
 #[test]
+fn joins_groovy_slashy_strings_left_shifts_and_literals_parted_by_comments() {
+    let (a, rest) = JWT.split_at(40);
+    let (b, c) = rest.split_at(60);
+    for code in [
+        format!("def t = /{a}/ +\n    /{b}/ + /{c}/\n"), // Groovy slashy strings
+        format!("def t = \"{a}\" <<\n    \"{b}\" << '{c}'\n"), // Groovy, Ruby `<<`
+        format!("String t = \"{a}\" + // header\n    \"{b}\" + /* sig */ \"{c}\";"), // comments
+        format!("t = (\"{a}\"  # header\n     \"{b}\"\n     \"{c}\")\n"), // Python comment
+        format!("val t = \"{a}\" // header\n    + \"{b}\"\n    + \"{c}\"\n"), // comment, then `+`
+    ] {
+        let (token, span) = joined(&code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(token, JWT, "{code}");
+        assert!(span.starts_with(a) && span.ends_with(c), "{code}: {span}");
+    }
+}
+
+#[test]
+fn a_slash_after_a_token_joins_only_a_slashy_string_by_plus() {
+    let (a, b) = JWT.split_at(50);
+    for code in [
+        format!("https://idp.acme.io/{a}/{b}"),
+        format!("def t = /{a}/ /{b}/"),
+        format!("def t = /{a}/ + \"{b}\""),
+        format!("def t = \"{a}\" + /{b}/"),
+        format!("x = \"{a}\" /* \"{b}\""),
+    ] {
+        assert_eq!(joined(&code), None, "{code}");
+    }
+}
+
+#[test]
 fn a_token_that_ends_inside_the_first_literal_or_prose_is_not_joined() {
     let (a, b) = JWT.split_at(50);
     for code in [

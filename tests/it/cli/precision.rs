@@ -159,3 +159,55 @@ fn a_registry_pull_secret_holds_a_real_credential_without_an_issuer() {
     }
     assert!(!failing(&at(&report, "samples/local/config.json")), "a local registry is no real host: {report}");
 }
+
+/// RFC 7520 section 5.2 (RSA-OAEP, A256GCM), as `tests/fixtures/published/tokens.toml` holds it.
+fn rfc7520_5_2() -> String {
+    let published: toml::Table = toml::from_str(include_str!("../../fixtures/published/tokens.toml")).unwrap();
+    published["token"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|token| token["source"].as_str() == Some("RFC 7520 section 5.2 (RSA-OAEP, A256GCM)"))
+        .and_then(|token| token["text"].as_str())
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn fixture_folders_test_functions_split_vectors_and_every_published_vector_hold_a_library_green() {
+    let fixture = Fixture::new();
+    let weak = signed_hs256(r#"{"alg":"HS256"}"#, r#"{"sub":"42","exp":1600000000}"#, b"secret");
+    let rfc8037 = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    let (head, tail) = rfc8037.split_at(90);
+    fixture
+        .write("data/jwt/HS256.jwt", format!("{weak}\n"))
+        .write(
+            "src/token.rs",
+            format!("pub fn verify() {{}}\n\n#[test]\nfn verifies() {{\n    let t = \"{weak}\";\n}}\n"),
+        )
+        .write(
+            "src/test/groovy/JwsSpec.groovy",
+            format!("def \"verifies\"() {{\n    given:\n    def t = /{head}/ +\n        /{tail}/\n}}\n"),
+        )
+        .write("src/jwe.rs", format!("pub const RFC7520_5_2: &str = \"{}\";\n", rfc7520_5_2()));
+    let output = fixture.cmd().args(["--format", "json", "--now", NOW]).output().unwrap();
+    let report = crate::cli::util::json(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+
+    let data = at(&report, "data/jwt/HS256.jwt");
+    assert!(rules(&data).contains(&"weak-secret") && !failing(&data), "{report}");
+    assert_eq!(reason(&data, "context_reason"), "path convention `data/`");
+    let test_fn = at(&report, "src/token.rs");
+    assert!(!test_fn.is_empty() && test_fn.iter().all(|finding| finding["context"] == "test"), "{report}");
+    assert_eq!(reason(&test_fn, "context_reason"), "after `#[test]`");
+    let groovy = at(&report, "src/test/groovy/JwsSpec.groovy");
+    assert_eq!(reason(&groovy, "context_reason"), "published example: RFC 8037 appendix A.4 (EdDSA, Ed25519)");
+    let jwe = at(&report, "src/jwe.rs");
+    assert_eq!(reason(&jwe, "context_reason"), "published example: RFC 7520 section 5.2 (RSA-OAEP, A256GCM)");
+
+    // The same weak token in a package's own `data/` ships: it fails.
+    fixture.write("mypkg/data/HS256.jwt", format!("{weak}\n"));
+    let report = scan(&fixture);
+    let shipped = at(&report, "mypkg/data/HS256.jwt");
+    assert!(failing(&shipped) && shipped.iter().all(|finding| finding["context"] == "source"), "{report}");
+}
