@@ -70,6 +70,14 @@ const ALLOWANCE: usize = 4 << 20;
 /// Shortest base64 run worth decoding: the base64 of the shortest token
 /// (`eyJhbGciOiJub25lIn0.e30.`, 24 characters) is 32 characters.
 const MIN_RUN: usize = 32;
+/// A layer decoded into at least this many bytes is decoded by one worker at a time (see
+/// [`LARGE_DECODES`]); smaller ones, at most `max_depth` of them held at once, run freely.
+const LARGE: usize = 1 << 20;
+/// Held by the worker decoding a large layer, until that layer's bytes are dropped: each worker
+/// holds its window, but only one holds a large decoded copy (and the layers inside it), so eight
+/// workers on 16 MiB escaped runs need one worker's 4× + 4 MiB, not eight. Waiting for it changes
+/// no result, only when a worker gets on with its window.
+static LARGE_DECODES: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Where the base64 group holding a needle starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +109,8 @@ pub struct Decoder {
     max_depth: u8,
     budget: usize,
     pub stats: Stats,
+    /// The depth of the large layer this worker is decoding, and its hold on [`LARGE_DECODES`].
+    large: Option<(u8, std::sync::MutexGuard<'static, ()>)>,
 }
 
 /// What the bounds stopped, for the warning a scan prints about the buffer.
@@ -141,6 +151,7 @@ impl Decoder {
             max_depth: max_depth.min(MAX_DEPTH_LIMIT),
             budget: len.saturating_mul(4).saturating_add(ALLOWANCE),
             stats: Stats::default(),
+            large: None,
         }
     }
 
@@ -159,7 +170,18 @@ impl Decoder {
             return false;
         }
         self.budget -= len;
+        if len >= LARGE && self.large.is_none() {
+            let guard = LARGE_DECODES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.large = Some((depth, guard));
+        }
         true
+    }
+
+    /// The layer admitted at `depth` has been searched and dropped: a large decode begun there ends.
+    fn done(&mut self, depth: u8) {
+        if self.large.as_ref().is_some_and(|&(at, _)| at == depth) {
+            self.large = None;
+        }
     }
 }
 
@@ -221,6 +243,7 @@ pub(super) fn at_hit(
             if let Some(decoded) = run.decode(buf, depth, dec) {
                 descend(&decoded, run.span, Layer::Base64, depth, dec, out);
             }
+            dec.done(depth);
             end.max(skip)
         }
         Some(run) => run.span.end.max(skip),
@@ -244,6 +267,8 @@ fn layer(
             _ => json::unescape(text),
         };
         descend(&decoded, span.clone(), kind, depth, dec, out);
+        drop(decoded);
+        dec.done(depth);
     }
     span.end
 }
@@ -315,6 +340,8 @@ fn search(buf: &[u8], depth: u8, dec: &mut Decoder, out: &mut Vec<Found>) {
             dec.budget += limit - inflated.len();
             dec.stats.inflate_capped += u32::from(capped);
             descend(&inflated, 0..buf.len(), kind, depth, dec, out);
+            drop(inflated);
+            dec.done(depth);
         }
         return;
     }
