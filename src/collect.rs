@@ -117,6 +117,9 @@ pub struct Collector {
     pub signed_tokens: Vec<Occurrence>,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
+    /// What the place of each asymmetric key in `keys.asym` says (a test module before it), by
+    /// path, line and commit: findings on keys are made after the walk, when the text is gone.
+    pub key_clues: std::collections::HashMap<KeyPlace, Clues>,
     /// The repository's own names (manifests, env templates), for derived secrets.
     pub names: crate::keys::names::RepoNames,
     pub tokens: u64,
@@ -184,7 +187,21 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// Where an asymmetric key was read: its path, line and commit.
+pub type KeyPlace = (Arc<str>, u64, Option<Arc<str>>);
+
 impl Collector {
+    /// Reads the clues of the places of the asymmetric keys kept from `from` on, all read from
+    /// `window`.
+    pub fn place_keys(&mut self, from: usize, window: &[u8]) {
+        let Some(fresh) = self.keys.asym.get(from..).filter(|fresh| !fresh.is_empty()) else { return };
+        let text = crate::context::Surroundings::new(window);
+        for key in fresh {
+            let place = (Arc::clone(&key.path), key.line, key.commit.clone());
+            self.key_clues.entry(place).or_insert_with(|| Clues::of_key("", &text, key.at));
+        }
+    }
+
     pub fn merge(&mut self, other: Collector) {
         self.findings.extend(other.findings);
         self.spilled.bytes += other.spilled.bytes;
@@ -195,6 +212,9 @@ impl Collector {
         let room = MAX_SIGNED_TOKENS.saturating_sub(self.signed_tokens.len());
         self.signed_tokens.extend(other.signed_tokens.into_iter().take(room));
         self.keys.merge(other.keys);
+        for (place, clues) in other.key_clues {
+            self.key_clues.entry(place).or_insert(clues);
+        }
         self.names.merge(other.names);
         self.tokens += other.tokens;
         self.ignored_inline += other.ignored_inline;

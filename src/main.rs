@@ -31,7 +31,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Blocks of 4 MiB and more (windows, decoded layers) are given back to the system when freed.
+/// Blocks of 1 MiB and more (windows, decoded layers) are given back to the system when freed.
 /// glibc raises its mmap threshold to 32 MiB after the first such block is freed, and from then on
 /// keeps what each worker freed in that worker's arena: eight workers that each once decoded a
 /// 16 MiB layer held eight copies, though the layers were decoded one at a time.
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
 fn return_large_blocks() {
     // SAFETY: mallopt only sets an allocator parameter; it runs before any other thread exists.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 4 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

@@ -36,6 +36,9 @@ pub struct AsymKey {
     /// How it was written: `PEM (PKCS#1)`, `PEM (PKCS#8)`, `PEM (SEC1)`, `PEM (public)`, `JWK`.
     pub form: &'static str,
     pub commit: Option<Arc<str>>,
+    /// Where its text starts in the window it was read from: the scanner reads the clues of
+    /// its place (a test module before it) there, before the window goes.
+    pub at: usize,
 }
 
 const RSA_OID: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];

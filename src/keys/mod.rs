@@ -276,6 +276,7 @@ pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, stor
                     line,
                     form,
                     commit: commit.cloned(),
+                    at: begin,
                 });
             }
         }

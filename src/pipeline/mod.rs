@@ -235,6 +235,7 @@ impl<'s> Scanner<'s> {
         {
             out.names.gather(kind, buf);
         }
+        let asym_before = out.keys.asym.len();
         if collect_keys {
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
             keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
@@ -242,6 +243,7 @@ impl<'s> Scanner<'s> {
         if hinted {
             self.scan_keys(from, buf, origin, limit, out);
         }
+        out.place_keys(asym_before, buf);
         if !holds_token {
             return;
         }
@@ -429,6 +431,7 @@ impl<'s> Scanner<'s> {
                         line,
                         form,
                         commit: from.commit.clone(),
+                        at,
                     });
                 }
             }

@@ -6,13 +6,15 @@
 //! `MAX_VERIFICATIONS` and `MAX_MODULI` here.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use num_bigint::BigUint;
 use num_integer::Integer as _;
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 
-use crate::collect::{Collector, Occurrence};
+use crate::collect::{Collector, KeyPlace, Occurrence};
 use crate::config::Settings;
+use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::hex::{hex, sha256_hex};
 use crate::keys::asym::{AsymKey, Material};
@@ -88,7 +90,8 @@ fn distinct_keys(keys: &[AsymKey]) -> Vec<&AsymKey> {
     by_material.into_values().collect()
 }
 
-fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings) -> Finding {
+/// A finding on `key`, with the clues its place gave (`Collector::key_clues`).
+fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings, clues: &HashMap<KeyPlace, Clues>) -> Finding {
     let site = Site {
         path: &key.path,
         member: &crate::provenance::Chain::NONE,
@@ -101,7 +104,11 @@ fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings) -> Finding {
     let sha256 = sha256_hex(&public);
     let shown = format!("{kind} key {} ({})", &sha256[..16], key.form);
     let subject = Subject::Key { redacted: shown.clone(), full: shown, sha256 };
-    Finding::new(hit, &site, &subject, settings.show_secrets)
+    let mut finding = Finding::new(hit, &site, &subject, settings.show_secrets);
+    if let Some(clues) = clues.get(&(Arc::clone(&key.path), key.line, key.commit.clone())) {
+        finding.clues = clues.clone();
+    }
+    finding
 }
 
 /// A key's kind and the bytes that identify it (the modulus, the point).
@@ -135,7 +142,8 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             let hit = Hit::new(id::PRIVATE_KEY, format!("{kind} private key is committed ({})", key.form))
                 .with("key_type", kind)
                 .with("key_form", key.form);
-            collector.push_finding(key_finding(key, hit, settings));
+            let finding = key_finding(key, hit, settings, &collector.key_clues);
+            collector.push_finding(finding);
         }
     }
     let mut verifications = 0usize;
@@ -274,7 +282,8 @@ fn shared_primes(
             .with("other_path", first.path.to_string())
             .with("other_line", first.line)
             .with("private_key", second.private || first.private);
-            collector.push_finding(key_finding(second, hit, settings));
+            let finding = key_finding(second, hit, settings, &collector.key_clues);
+            collector.push_finding(finding);
         }
         let (key, _) = rsa[i];
         if let Material::Rsa { n, .. } = &key.material {

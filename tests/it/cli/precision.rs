@@ -211,3 +211,27 @@ fn fixture_folders_test_functions_split_vectors_and_every_published_vector_hold_
     let shipped = at(&report, "mypkg/data/HS256.jwt");
     assert!(failing(&shipped) && shipped.iter().all(|finding| finding["context"] == "source"), "{report}");
 }
+
+/// A PEM private key in a Rust test module (jwt-simple, pem and rcgen keep theirs there) failed
+/// the run: key findings are made after the walk, and took no clue from the text before them.
+#[test]
+fn a_pem_private_key_in_a_test_module_is_test_and_one_in_code_fails() {
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/forgeable/tree/keys");
+    let (pem, other) = (keys.join("ec.pem"), keys.join("signing.pem"));
+    let (pem, other) = (std::fs::read_to_string(pem).unwrap(), std::fs::read_to_string(other).unwrap());
+    let fixture = Fixture::new();
+    fixture
+        .write(
+            "src/lib.rs",
+            format!("pub fn sign() {{}}\n\n#[cfg(test)]\nmod tests {{\n    const KEY: &str = \"{pem}\";\n}}\n"),
+        )
+        .write("src/keys.rs", format!("pub const KEY: &str = \"{other}\";\n"));
+    let report = scan(&fixture);
+    let in_test = at(&report, "src/lib.rs");
+    assert_eq!(rules(&in_test), ["private-key"], "{report}");
+    assert_eq!(in_test[0]["context"], "test", "{report}");
+    assert!(!failing(&in_test), "{report}");
+    let in_code = at(&report, "src/keys.rs");
+    assert_eq!(rules(&in_code), ["private-key"], "{report}");
+    assert!(failing(&in_code), "{report}");
+}
