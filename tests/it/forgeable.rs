@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// A copy of the tree outside the repository, whose `jwtscan.toml` excludes `tests/`.
@@ -34,17 +33,7 @@ fn copy(from: &Path, to: &Path) {
 static REPORT: LazyLock<Value> = LazyLock::new(|| scan(&[]));
 
 fn scan(args: &[&str]) -> Value {
-    let dir = tree();
-    let output = Command::cargo_bin("jwtscan")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .args(args)
-        .arg(".")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap()
+    crate::secrets::scan(tree().path(), args).0
 }
 
 const FORGERY: [&str; 5] = ["weak-secret", "secret-in-repo", "shared-rsa-prime", "ecdsa-nonce-reuse", "private-key"];

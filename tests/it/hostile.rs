@@ -37,7 +37,16 @@ impl Run {
 }
 
 fn run(args: &[&str], dir: &Path) -> Run {
-    let output = jwtscan().current_dir(dir).args(args).output().expect("runs");
+    finish(jwtscan().current_dir(dir).args(args))
+}
+
+/// `scan --format json .` in `dir` with the per-file hash budget shrunk to `budget` bytes.
+fn scan_with_hash_budget(dir: &Path, budget: &str) -> Run {
+    finish(jwtscan().current_dir(dir).env("JWTSCAN_HASH_BUDGET", budget).args(["scan", "--format", "json", "."]))
+}
+
+fn finish(command: &mut Command) -> Run {
+    let output = command.output().expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     let code = output.status.code().unwrap_or_else(|| panic!("killed by a signal; stderr: {stderr}"));
     let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
@@ -404,20 +413,10 @@ fn distinct_junk_hs256_tokens_in_one_file_stop_at_the_file_budget_with_unknown_r
     let junk: String = (0..40).map(|i| junk_hs256(&format!(r#"{{"n":{i}}}"#), &[i as u8; 32]) + "\n").collect();
     write(dir.path(), "a-junk.txt", junk);
     write(dir.path(), "b-one.txt", hs256(r#"{"sub":"one"}"#));
-    let output = jwtscan()
-        .current_dir(dir.path())
-        .env("JWTSCAN_HASH_BUDGET", "40M")
-        .args(["scan", "--format", "json", "."])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let unknown: Vec<&Value> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "weak-secret" && f["evidence"]["result"] == "unknown")
-        .collect();
+    let run = scan_with_hash_budget(dir.path(), "40M");
+    let stderr = &run.stderr;
+    let unknown: Vec<&Value> =
+        run.findings("weak-secret").into_iter().filter(|f| f["evidence"]["result"] == "unknown").collect();
     let paths = paths_of(&unknown);
     assert!((30..40).contains(&paths.len()), "{} unknown: {stderr}", paths.len());
     assert!(paths.iter().all(|path| *path == "a-junk.txt"), "{paths:?}");
@@ -434,17 +433,10 @@ fn junk_hs256_tokens_sharing_one_signing_input_stay_within_the_file_budget() {
     let real = signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"same"}"#, b"secret");
     write(dir.path(), "same.txt", format!("{real}\n{junk}"));
     let started = std::time::Instant::now();
-    let output = jwtscan()
-        .current_dir(dir.path())
-        .env("JWTSCAN_HASH_BUDGET", "40M")
-        .args(["scan", "--format", "json", "."])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let weak: Vec<&Value> =
-        json["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "weak-secret").collect();
+    let run = scan_with_hash_budget(dir.path(), "40M");
+    let weak = run.findings("weak-secret");
     let found: Vec<&&Value> = weak.iter().filter(|f| f["evidence"].get("result").is_none()).collect();
-    assert_eq!(found.len(), 1, "{json}");
+    assert_eq!(found.len(), 1, "{}", run.json);
     assert_eq!(found[0]["line"], 1);
     assert!(weak.len() > 290, "the junk past the budget is `unknown`: {}", weak.len());
     assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());

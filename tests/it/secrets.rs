@@ -25,7 +25,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 }
 
 /// Runs a JSON scan of `dir` with `args`; returns the report and the raw stdout.
-fn scan(dir: &Path, args: &[&str]) -> (Value, String) {
+pub(crate) fn scan(dir: &Path, args: &[&str]) -> (Value, String) {
     let output = Command::cargo_bin("jwtscan")
         .unwrap()
         .current_dir(dir)
