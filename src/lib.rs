@@ -28,6 +28,7 @@ pub mod keys;
 pub mod mask;
 pub mod pipeline;
 pub mod provenance;
+pub mod public_key;
 pub mod redact;
 pub mod report;
 pub mod rules;

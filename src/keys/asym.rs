@@ -8,22 +8,12 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use crate::public_key::Material;
+
 /// Asymmetric keys kept per worker and in all: a tree of test fixtures holds dozens.
 pub const MAX_ASYM: usize = 4_096;
 /// Longest RSA modulus kept, in bytes (16384 bits).
 const MAX_MODULUS: usize = 2_048;
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Material {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
-    /// An uncompressed SEC1 point (`04 || x || y`).
-    P256(Vec<u8>),
-    P384(Vec<u8>),
-    Ed25519(Vec<u8>),
-}
 
 /// An asymmetric key found in the tree.
 #[derive(Clone, Debug)]

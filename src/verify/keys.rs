@@ -2,72 +2,14 @@
 //! key chosen by `kid` as a relying party would, the signature verified locally with `ring`
 //! (already linked for TLS), so the verdict needs no trust in anyone's word but the key's.
 
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::{Map, Value};
 
+pub use crate::public_key::Alg;
+use crate::public_key::Material;
 use crate::token::b64url_decode;
 
 /// Keys tried when a token names no `kid`; real sets hold two to five.
 const MAX_TRIED: usize = 16;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Alg {
-    Rs256,
-    Rs384,
-    Rs512,
-    Ps256,
-    Ps384,
-    Ps512,
-    Es256,
-    Es384,
-    EdDsa,
-}
-
-impl Alg {
-    /// The algorithms verification covers; `None` for the rest (HMAC, `none`, ES512, ES256K…).
-    pub fn from_name(name: &str) -> Option<Alg> {
-        Some(match name {
-            "RS256" => Alg::Rs256,
-            "RS384" => Alg::Rs384,
-            "RS512" => Alg::Rs512,
-            "PS256" => Alg::Ps256,
-            "PS384" => Alg::Ps384,
-            "PS512" => Alg::Ps512,
-            "ES256" => Alg::Es256,
-            "ES384" => Alg::Es384,
-            "EdDSA" => Alg::EdDsa,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Alg::Rs256 => "RS256",
-            Alg::Rs384 => "RS384",
-            Alg::Rs512 => "RS512",
-            Alg::Ps256 => "PS256",
-            Alg::Ps384 => "PS384",
-            Alg::Ps512 => "PS512",
-            Alg::Es256 => "ES256",
-            Alg::Es384 => "ES384",
-            Alg::EdDsa => "EdDSA",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-enum Material {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
-    /// An uncompressed SEC1 point (`04 || x || y`).
-    P256(Vec<u8>),
-    P384(Vec<u8>),
-    Ed25519(Vec<u8>),
-    /// A key of a type or curve no supported algorithm uses, or with broken members.
-    Other(String),
-}
 
 #[derive(Clone, Debug)]
 pub struct Key {
@@ -76,7 +18,8 @@ pub struct Key {
     alg: Option<String>,
     /// False when `use` says the key is not for signatures.
     signing: bool,
-    material: Material,
+    /// The public key, or why it is none that a supported algorithm uses.
+    material: Result<Material, String>,
 }
 
 /// What the published keys say about one token's signature.
@@ -103,26 +46,26 @@ fn parse_key(members: &Map<String, Value>) -> Key {
     let bytes = |name: &str| text(name).and_then(b64url_decode);
     let material = match (text("kty"), text("crv")) {
         (Some("RSA"), _) => match (bytes("n"), bytes("e")) {
-            (Some(n), Some(e)) => Material::Rsa { n: strip_zeros(n), e: strip_zeros(e) },
-            _ => Material::Other("RSA key without n and e".into()),
+            (Some(n), Some(e)) => Ok(Material::Rsa { n: strip_zeros(n), e: strip_zeros(e) }),
+            _ => Err("RSA key without n and e".into()),
         },
         (Some("EC"), Some(crv @ ("P-256" | "P-384"))) => {
             let width = if crv == "P-256" { 32 } else { 48 };
             match (bytes("x").and_then(|x| pad(x, width)), bytes("y").and_then(|y| pad(y, width))) {
                 (Some(x), Some(y)) => {
                     let point = [&[4u8][..], &x, &y].concat();
-                    if crv == "P-256" { Material::P256(point) } else { Material::P384(point) }
+                    Ok(if crv == "P-256" { Material::P256(point) } else { Material::P384(point) })
                 }
-                _ => Material::Other(format!("{crv} key with bad coordinates")),
+                _ => Err(format!("{crv} key with bad coordinates")),
             }
         }
         (Some("OKP"), Some("Ed25519")) => match bytes("x").filter(|x| x.len() == 32) {
-            Some(x) => Material::Ed25519(x),
-            None => Material::Other("Ed25519 key with bad x".into()),
+            Some(x) => Ok(Material::Ed25519(x)),
+            None => Err("Ed25519 key with bad x".into()),
         },
-        (kty, crv) => Material::Other(
-            format!("{} {}", visible(kty.unwrap_or("untyped")), visible(crv.unwrap_or(""))).trim_end().to_owned(),
-        ),
+        (kty, crv) => {
+            Err(format!("{} {}", visible(kty.unwrap_or("untyped")), visible(crv.unwrap_or(""))).trim_end().to_owned())
+        }
     };
     Key {
         kid: text("kid").map(str::to_owned),
@@ -145,66 +88,22 @@ fn pad(coordinate: Vec<u8>, width: usize) -> Option<Vec<u8>> {
 
 impl Key {
     fn suits(&self, alg: Alg) -> bool {
-        let family = matches!(
-            (&self.material, alg),
-            (Material::Rsa { .. }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512)
-                | (Material::P256(_), Alg::Es256)
-                | (Material::P384(_), Alg::Es384)
-                | (Material::Ed25519(_), Alg::EdDsa)
-        );
+        let family = self.material.as_ref().is_ok_and(|material| material.suits(alg));
         family && self.signing && self.alg.as_deref().is_none_or(|pinned| pinned == alg.name())
     }
 
     fn describe(&self) -> String {
         match &self.material {
-            Material::Rsa { .. } => "RSA".into(),
-            Material::P256(_) => "EC P-256".into(),
-            Material::P384(_) => "EC P-384".into(),
-            Material::Ed25519(_) => "OKP Ed25519".into(),
-            Material::Other(what) => what.clone(),
+            Ok(Material::Ed25519(_)) => "OKP Ed25519".into(),
+            Ok(material) => material.kind().into(),
+            Err(what) => what.clone(),
         }
     }
 
     /// `Err` when the key is too weak for `ring` to use, so the answer stays open.
     fn verifies(&self, alg: Alg, input: &[u8], signature: &[u8]) -> Result<bool, String> {
-        let ok = match &self.material {
-            Material::Rsa { n, e } => {
-                let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
-                let params = rsa_params(alg, bits)
-                    .ok_or_else(|| format!("{bits}-bit RSA key is too small for {}", alg.name()))?;
-                RsaPublicKeyComponents { n, e }.verify(params, input, signature).is_ok()
-            }
-            Material::P256(point) => {
-                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input, signature).is_ok()
-            }
-            Material::P384(point) => {
-                UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).verify(input, signature).is_ok()
-            }
-            Material::Ed25519(x) => UnparsedPublicKey::new(&signature::ED25519, x).verify(input, signature).is_ok(),
-            Material::Other(_) => false,
-        };
-        Ok(ok)
+        self.material.as_ref().map_or(Ok(false), |material| material.verifies(alg, input, signature))
     }
-}
-
-pub(crate) fn rsa_params(alg: Alg, bits: usize) -> Option<&'static signature::RsaParameters> {
-    // Keys of 1024..2048 bits still verify RS256/RS512 tokens in the wild (`weak-rsa-key` flags
-    // them); ring offers no such legacy form for the others.
-    let legacy = (1024..2048).contains(&bits);
-    if bits < 1024 || (legacy && !matches!(alg, Alg::Rs256 | Alg::Rs512)) {
-        return None;
-    }
-    Some(match alg {
-        Alg::Rs256 if legacy => &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-        Alg::Rs512 if legacy => &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-        Alg::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        Alg::Rs384 => &signature::RSA_PKCS1_2048_8192_SHA384,
-        Alg::Rs512 => &signature::RSA_PKCS1_2048_8192_SHA512,
-        Alg::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
-        Alg::Ps384 => &signature::RSA_PSS_2048_8192_SHA384,
-        Alg::Ps512 => &signature::RSA_PSS_2048_8192_SHA512,
-        Alg::Es256 | Alg::Es384 | Alg::EdDsa => return None,
-    })
 }
 
 /// Checks a token's signature against the published keys, choosing the key by `kid`.
@@ -266,7 +165,7 @@ mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
     use ring::rand::SystemRandom;
-    use ring::signature::{EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
+    use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
     use serde_json::json;
 
     const INPUT: &[u8] = b"eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiIxIn0";

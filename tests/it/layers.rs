@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
         "hex",
         "mask",
         "provenance",
+        "public_key",
         "severity",
         "spill",
         "suggest",

@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use num_bigint::BigUint;
 use num_integer::Integer as _;
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 
 use crate::collect::{Collector, KeyPlace, Occurrence};
 use crate::config::Settings;
@@ -18,8 +17,8 @@ use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::hex::{hex, sha256_hex};
 use crate::keys::asym::{AsymKey, Material};
+use crate::public_key::Alg;
 use crate::rules::{Hit, id};
-use crate::verify::keys::{Alg, rsa_params};
 
 /// Signature checks of tokens against keys per run (an RSA check is about 30 µs).
 const MAX_VERIFICATIONS: usize = 100_000;
@@ -54,27 +53,6 @@ fn distinct<'a>(occurrences: &'a [Occurrence], settings: &Settings) -> Vec<Signe
         by_hash.insert(&occurrence.sha256, signed);
     }
     by_hash.into_values().collect()
-}
-
-/// Whether `material` verifies `signature` over `input` under `alg`.
-fn verifies(material: &Material, alg: Alg, input: &[u8], signature: &[u8]) -> bool {
-    match (material, alg) {
-        (Material::Rsa { n, e }, Alg::Rs256 | Alg::Rs384 | Alg::Rs512 | Alg::Ps256 | Alg::Ps384 | Alg::Ps512) => {
-            rsa_params(alg, n.len() * 8).is_some_and(|params| {
-                RsaPublicKeyComponents { n: &n[..], e: &e[..] }.verify(params, input, signature).is_ok()
-            })
-        }
-        (Material::P256(point), Alg::Es256) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).verify(input, signature).is_ok()
-        }
-        (Material::P384(point), Alg::Es384) => {
-            UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, point).verify(input, signature).is_ok()
-        }
-        (Material::Ed25519(public), Alg::EdDsa) => {
-            UnparsedPublicKey::new(&signature::ED25519, public).verify(input, signature).is_ok()
-        }
-        _ => false,
-    }
 }
 
 /// Keys by material, each once, at its first place (by path, then line).
@@ -113,12 +91,12 @@ fn key_finding(key: &AsymKey, hit: Hit, settings: &Settings, clues: &HashMap<Key
 
 /// A key's kind and the bytes that identify it (the modulus, the point).
 fn describe(material: &Material) -> (&'static str, Vec<u8>) {
-    match material {
-        Material::Rsa { n, .. } => ("RSA", n.clone()),
-        Material::P256(point) => ("EC P-256", point.clone()),
-        Material::P384(point) => ("EC P-384", point.clone()),
-        Material::Ed25519(public) => ("Ed25519", public.clone()),
-    }
+    let public = match material {
+        Material::Rsa { n, .. } => n,
+        Material::P256(point) | Material::P384(point) => point,
+        Material::Ed25519(public) => public,
+    };
+    (material.kind(), public.clone())
 }
 
 fn push_on_tokens(collector: &mut Collector, signed: &Signed<'_>, hit: &Hit, settings: &Settings) {
@@ -154,7 +132,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
                 break;
             }
             verifications += 1;
-            if verifies(&key.material, signed.alg, signed.input.as_bytes(), &signed.signature) {
+            if key.material.verifies(signed.alg, signed.input.as_bytes(), &signed.signature).unwrap_or(false) {
                 *verified = Some(key);
                 break;
             }
