@@ -41,7 +41,7 @@ fn soon() -> Instant {
 fn two_rs256_tokens_of_one_key_give_its_modulus_and_exponent() {
     let fixtures = fixtures();
     let a = tokens(&fixtures, "a");
-    let found = recover(&token(&a[0]), &token(&a[1]), &EXPONENTS[..1], soon());
+    let found = recover(&token(&a[0]), &token(&a[1]), &[3], soon());
     assert_eq!(found, Outcome::Found(Recovered { n: modulus(&fixtures, "a"), e: 3 }));
 }
 
@@ -49,7 +49,7 @@ fn two_rs256_tokens_of_one_key_give_its_modulus_and_exponent() {
 fn tokens_of_two_keys_give_no_modulus() {
     let fixtures = fixtures();
     let (a, b) = (tokens(&fixtures, "a"), tokens(&fixtures, "b"));
-    assert_eq!(recover(&token(&a[0]), &token(&b[0]), &EXPONENTS[..4], soon()), Outcome::NotFound);
+    assert_eq!(recover(&token(&a[0]), &token(&b[0]), EXPONENTS[0], soon()), Outcome::NotFound);
 }
 
 #[test]
@@ -81,12 +81,12 @@ fn the_encoded_message_is_pkcs1_v1_5_padding_then_the_digest_info() {
 fn the_same_signature_twice_recovers_nothing() {
     let fixtures = fixtures();
     let a = tokens(&fixtures, "a");
-    assert_eq!(recover(&token(&a[0]), &token(&a[0]), &EXPONENTS, soon()), Outcome::NotFound);
+    assert_eq!(recover(&token(&a[0]), &token(&a[0]), &[3, 65_537], soon()), Outcome::NotFound);
 }
 
 #[test]
 fn recovery_stops_at_its_deadline() {
     let fixtures = fixtures();
     let c = tokens(&fixtures, "c");
-    assert_eq!(recover(&token(&c[0]), &token(&c[1]), &EXPONENTS, Instant::now()), Outcome::OutOfTime);
+    assert_eq!(recover(&token(&c[0]), &token(&c[1]), EXPONENTS[0], Instant::now()), Outcome::OutOfTime);
 }
