@@ -16,6 +16,9 @@ use super::Alg;
 /// has about `k·e` bits, at most 526 kbit below 65537 (milliseconds a pair) but 134 Mbit (16 MiB,
 /// minutes a pair) at e = 65537 for a 2048-bit key.
 pub const EXPONENTS: [&[u32]; 2] = [&[3, 5, 17, 257], &[65_537]];
+/// The largest `s^e − m` worked on, in bits: a 2048-bit key's at e = 65537 (16 MiB; the gcd's
+/// peak memory is about 0.5 GB). A longer key is tried with the smaller exponents only.
+const MAX_OPERAND_BITS: u64 = 2048 * 65_537;
 /// A recovered modulus must have at least this many bits.
 const MIN_BITS: usize = 512;
 /// Prime factors below this are divided out of the gcd: the cofactor `gcd(k1, k2)` of
@@ -170,6 +173,9 @@ fn each_exponent(
         return Ok(None);
     }
     for &e in exponents {
+        if u64::from(e) * 8 * len as u64 > MAX_OPERAND_BITS {
+            continue;
+        }
         let (Some(x), Some(y)) = (multiple(a, e, deadline)?, multiple(b, e, deadline)?) else { continue };
         let g = super::gcd::gcd(x, y, Some(deadline)).ok_or(Late)?;
         // A cofactor of more than a few words is not small primes: another key, or bad luck.

@@ -90,3 +90,13 @@ fn recovery_stops_at_its_deadline() {
     let c = tokens(&fixtures, "c");
     assert_eq!(recover(&token(&c[0]), &token(&c[1]), EXPONENTS[0], Instant::now()), Outcome::OutOfTime);
 }
+
+#[test]
+fn keys_over_2048_bits_are_not_tried_at_e_65537() {
+    let long = (Alg::Rs256, "a.b".to_string(), vec![0x55; 384]);
+    let other = (Alg::Rs256, "a.c".to_string(), vec![0x66; 384]);
+    assert_eq!(
+        recover(&token(&long), &token(&other), &[65_537], Instant::now() + Duration::from_secs(1)),
+        Outcome::NotFound
+    );
+}
