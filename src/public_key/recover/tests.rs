@@ -72,7 +72,7 @@ fn the_encoded_message_is_pkcs1_v1_5_padding_then_the_digest_info() {
     assert_eq!(m[0], 0x01);
     assert!(m[1..127 - 52].iter().all(|&byte| byte == 0xff));
     assert_eq!(m[127 - 52], 0x00);
-    assert_eq!(&m[127 - 51..127 - 32], &digest_info(Alg::Rs256).unwrap().0[..]);
+    assert_eq!(&m[127 - 51..127 - 32], digest_info(Alg::Rs256).unwrap().0);
     assert_eq!(encoded(Alg::Ps256, b"x", 128), None);
     assert_eq!(encoded(Alg::Rs512, b"x", 64), None, "too short for a SHA-512 DigestInfo");
 }
