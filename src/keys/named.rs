@@ -10,9 +10,15 @@ use crate::find::needles::Literals;
 /// tried first when the check budget bites.
 const SECRET_NAME_PARTS: [&str; 10] = ["secret", "key", "jwt", "token", "hmac", "pass", "sign", "salt", "auth", "cred"];
 
-/// In fat Teddy: 30 needles of common words (`key`, `token`, `pass`) fill slim Teddy's 8 buckets.
+/// In slim Teddy with buckets chosen for them (`find::buckets::NAMES`): 30 needles of common words
+/// (`key`, `token`, `pass`) left in the written order fill its 8 buckets with false candidates.
 static SECRET_NAMES: LazyLock<Literals> =
-    LazyLock::new(|| Literals::fat(crate::find::needles::cased(&SECRET_NAME_PARTS, &[])));
+    LazyLock::new(|| Literals::planned(&named_needles(), &crate::find::buckets::NAMES, Some(true)));
+
+/// The needles of `SECRET_NAMES`: each name part in lower, Capitalised and UPPER case.
+pub(crate) fn named_needles() -> Vec<String> {
+    crate::find::needles::cased(&SECRET_NAME_PARTS, &[])
+}
 
 /// Keeps the unquoted value a named line assigns, if any.
 pub(super) fn push_value(
