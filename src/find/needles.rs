@@ -29,8 +29,9 @@ impl Literals {
         Literals::build(needles, None)
     }
 
-    /// `new` in slim Teddy with the buckets of `plan` (see `buckets`): as few false candidates as
-    /// fat Teddy's 16 buckets, at half the cost a byte (docs/performance.md, "Which searcher").
+    /// Leftmost-first over `needles`, in slim Teddy with the buckets of `plan` (see `buckets`): as
+    /// few false candidates as fat Teddy's 16 buckets, at half the cost a byte (docs/performance.md,
+    /// "Which searcher").
     /// `JWTSCAN_NEEDLES=fat` builds what the build before did instead (`before`: fat Teddy, or
     /// aho-corasick's own choice), `slim` slim Teddy in the needles' order, so that
     /// `scripts/bench-cpu.sh` can count each on any CPU; the matches are the same.
