@@ -3,12 +3,12 @@
 //!
 //! Teddy flags a position when the low and high nibbles of the bytes there are among those of
 //! some needle of one bucket, so a bucket whose needles differ in every byte accepts the cross
-//! product of their nibbles: `ewo` + `SDR` + `gni` in one bucket also accepts `fer`, `les` and
-//! `the`-like trigrams, each a candidate to verify. aho-corasick puts a needle whose first three
+//! product of their nibbles: `ewo` + `SDR` + `gni` in one bucket also accepts `cti` (of every
+//! `function`), `edi` and `et_`, each a candidate to verify. aho-corasick puts a needle whose first three
 //! bytes' low nibbles are new into bucket `7 - id % 8` and any other into the bucket of the first
 //! needle sharing them, so the order the needles are added in decides the buckets. Left to the
 //! written order, the fused token and hint search flagged 6.2 positions a KiB of source (40 MB of
-//! the tree in docs/performance.md); with the plans below, chosen by a search over every split
+//! the tree in docs/performance.md); with the plans below, chosen by a local search over splits
 //! of the needles' 20 nibble prefixes into 8 buckets scored on that sample, 0.18: as few as fat
 //! Teddy's 16 buckets, at half its loop's cost a byte.
 
