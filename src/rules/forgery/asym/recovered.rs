@@ -98,10 +98,11 @@ pub(super) fn recover_keys(
                         tried += 1;
                         failed = 0;
                         let n = UBig::from_be_bytes(&key.n);
-                        let verified: Vec<usize> = (0..tokens.len())
+                        let mut verified: Vec<usize> = (0..tokens.len())
                             .filter(|&i| is_rs(tokens[i].alg) && verified_by[i].is_none() && !tied[i])
                             .filter(|&i| verifies(&n, key.e, &rs_token(&tokens[i])))
                             .collect();
+                        verified.sort_by_key(|&i| place(&tokens[i]));
                         for &i in &verified {
                             tied[i] = true;
                         }
