@@ -155,10 +155,10 @@ pub(super) struct BlobWorker<'s> {
     pub(super) hmac: OldestFirst<Occurrence>,
 }
 
-/// A blob worker's handle: no object cache and no pack cache, as each blob is read once (see
-/// `PACK_CACHE_BYTES`).
+/// A blob worker's handle: no object cache, as each blob is read once, and a bounded pack cache
+/// (see `PACK_CACHE_BYTES`).
 pub(super) fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository {
-    super::bounded(shared.to_thread_local(), None, None)
+    super::bounded(shared.to_thread_local(), None)
 }
 
 /// Scans each blob once and fans its findings out to every place it was seen.

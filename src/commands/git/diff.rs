@@ -9,7 +9,7 @@ use gix::objs::tree::{EntryKind, name_order};
 use gix::objs::{Find as _, Kind};
 
 use super::graph::{Graph, read_commit};
-use super::{MAX_TREE_DEPTH, OBJECT_CACHE_BYTES, PACK_CACHE_BYTES, PathFilter, bounded, short};
+use super::{MAX_TREE_DEPTH, OBJECT_CACHE_BYTES, PathFilter, bounded, short};
 /// What one commit brought: (blob, path) pairs not in its parents.
 #[derive(Default)]
 pub(super) struct Changes {
@@ -28,12 +28,7 @@ pub(super) struct Differ<'e, 's> {
 
 impl<'e, 's> Differ<'e, 's> {
     pub(super) fn new(repo: gix::Repository, exclude: &'e PathFilter<'s>) -> Self {
-        Differ {
-            repo: bounded(repo, Some(OBJECT_CACHE_BYTES), Some(PACK_CACHE_BYTES)),
-            exclude,
-            buffers: Vec::new(),
-            path: Vec::new(),
-        }
+        Differ { repo: bounded(repo, Some(OBJECT_CACHE_BYTES)), exclude, buffers: Vec::new(), path: Vec::new() }
     }
 
     /// The (blob, path) pairs of `commit`'s tree that none of its parents has. With every parent

@@ -52,11 +52,13 @@ const COMMITS_PER_CHECK: usize = 32;
 /// Object cache of each diffing worker: a tree is read again as the parent of the next commit,
 /// which a few MB catch as well as 64 did. Blob workers have none: each blob is read once.
 pub(super) const OBJECT_CACHE_BYTES: usize = 4 << 20;
-/// Objects rebuilt from delta chains that the diffing workers and the main handle keep (gix's
-/// pack cache), so that a chain through one of them stops there. Blob workers keep none: gix's
-/// default, 64 of them up to 96 MB a handle, held the latest versions of lock files and
-/// translations (100 KB to 1 MB each) for nothing, as each blob is read once: 250 MB at the peak
-/// of a web application's history of 48,000 commits (docs/scale.md).
+/// Objects rebuilt from delta chains that each repository handle keeps (gix's pack cache), so
+/// that a chain through one of them stops there. gix's default, 64 of them up to 96 MB a handle,
+/// held the latest versions of lock files and translations (100 KB to 1 MB each): 250 MB at the
+/// peak of a web application's history of 48,000 commits (docs/scale.md). Blob workers need a
+/// few MB all the same: where each version of a file is a delta against the one before (as
+/// `git fast-import` writes them), a blob read without the previous one cached resolves the
+/// whole chain, which doubled the time of a scan.
 pub(super) const PACK_CACHE_BYTES: usize = 8 << 20;
 /// Object bytes read between two checks of the pack pages (see `PackPages`).
 pub(super) const RELEASE_BYTES: u64 = 16 << 20;
@@ -72,7 +74,7 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     let started = Instant::now();
     let repo =
         gix::discover(&args.repo).map_err(|err| anyhow!("{}: not a git repository ({err})", args.repo.display()))?;
-    let repo = bounded(repo, None, Some(PACK_CACHE_BYTES));
+    let repo = bounded(repo, None);
     let root = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
     // In `--range`/`--since` mode the gate's settings come from the base commit: the change
     // being judged cannot switch its own gate off.
@@ -313,7 +315,7 @@ pub(crate) fn scan_pushed(
     tips: &[ObjectId],
     settings: &Settings,
 ) -> Result<Collector> {
-    let repo = bounded(shared.to_thread_local(), None, Some(PACK_CACHE_BYTES));
+    let repo = bounded(shared.to_thread_local(), None);
     let mut out = Collector::default();
     let hidden = select::all_tips(&repo, true, &mut out)?;
     let mut commits = Vec::new();
@@ -443,19 +445,11 @@ fn base_ignores(
     lines
 }
 
-/// A repository handle whose caches hold at most `object_cache` bytes of objects and
-/// `pack_cache` bytes of objects rebuilt from delta chains (`None`: no cache).
-pub(super) fn bounded(
-    mut repo: gix::Repository,
-    object_cache: Option<usize>,
-    pack_cache: Option<usize>,
-) -> gix::Repository {
+/// A repository handle whose caches hold at most `object_cache` bytes of objects (`None`: no
+/// object cache) and `PACK_CACHE_BYTES` of objects rebuilt from delta chains.
+pub(super) fn bounded(mut repo: gix::Repository, object_cache: Option<usize>) -> gix::Repository {
     repo.object_cache_size(object_cache);
-    match pack_cache {
-        // gix reads a limit of 0 as none at all.
-        Some(0) | None => repo.objects.unset_pack_cache(),
-        Some(bytes) => repo.objects.set_pack_cache(move || delta_cache(bytes)),
-    }
+    repo.objects.set_pack_cache(|| delta_cache(PACK_CACHE_BYTES));
     repo
 }
 
@@ -474,18 +468,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blob_workers_keep_no_delta_cache_and_diff_workers_a_bounded_one() {
+    fn every_worker_keeps_a_bounded_delta_cache_and_only_diff_workers_an_object_cache() {
         let dir = tempfile::tempdir().unwrap();
         let shared = gix::init(dir.path()).unwrap().into_sync();
         let blobs = blobs::worker_repo(&shared);
-        assert!(!blobs.objects.has_pack_cache());
+        assert!(blobs.objects.has_pack_cache());
         assert!(!blobs.objects.has_object_cache());
         let filter = PathFilter { exclude: None };
         let differ = Differ::new(shared.to_thread_local(), &filter);
         assert!(differ.repo.objects.has_pack_cache());
         assert!(differ.repo.objects.has_object_cache());
-        // gix reads a limit of 0 as unlimited: 0 must mean no cache.
-        assert!(!bounded(shared.to_thread_local(), None, Some(0)).objects.has_pack_cache());
     }
 
     #[test]
