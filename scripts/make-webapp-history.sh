@@ -12,7 +12,8 @@
 # COMMITS defaults to 48000 (merge commits included). The stream goes through `git fast-import`,
 # then `git repack -adf` gives the pack real delta chains (fast-import deltas each blob against
 # the previous one in the stream only). Deterministic for a given COMMITS and SEED. 48,000
-# commits take about 6 minutes on two loaded cores and pack to about 300 MB.
+# commits take about 9 minutes of CPU (24 of wall time on two cores shared with other work) and
+# pack to about 310 MB.
 set -euo pipefail
 
 out=${1:?usage: make-webapp-history.sh OUT_DIR [COMMITS] [SEED]}
