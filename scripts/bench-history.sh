@@ -8,7 +8,9 @@
 # commits; with JWTSCAN_BEFORE naming another jwtscan binary, it runs too, alternating, and the
 # two JSON reports must be identical (elapsed_ms aside). Histories go to $BENCH_DIR (default
 # /dev/shm/jwtscan-bench-history: build them in a tmpfs, as the disk would be measured
-# otherwise) and are kept for the next run.
+# otherwise) and are kept for the next run. With HISTORY=webapp the histories are made by
+# scripts/make-webapp-history.sh instead (shaped like a web application's: merges, lock files and
+# translations of 100 KB to 1 MB changed often, a pack of ~300 MB at 48,000 commits).
 set -euo pipefail
 
 runs=${1:-3}
@@ -23,8 +25,13 @@ echo "threads: $threads  runs: $runs"
 printf '| commits | pack (MB) | binary | median wall (s) | commits/s | peak RSS (MB) | KB per 1,000 commits |\n'
 printf '| ---: | ---: | --- | ---: | ---: | ---: | ---: |\n'
 for commits in "${lengths[@]}"; do
-    repo="$dir/history-$commits"
-    [[ -d $repo ]] || "$here/scripts/make-history.sh" "$repo" "$commits" >/dev/null
+    if [[ ${HISTORY:-} == webapp ]]; then
+        repo="$dir/webapp-$commits"
+        [[ -d $repo ]] || "$here/scripts/make-webapp-history.sh" "$repo" "$commits" >/dev/null
+    else
+        repo="$dir/history-$commits"
+        [[ -d $repo ]] || "$here/scripts/make-history.sh" "$repo" "$commits" >/dev/null
+    fi
     pack=$(du -sm "$repo/.git/objects" | cut -f1)
     measure "$runs" "$dir" git --threads "$threads" --format json --now 1767225600 --fail-on never "$repo"
     for name in "${order[@]}"; do

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher as _, RandomState};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use gix::ObjectId;
@@ -24,6 +24,9 @@ use crate::provenance::Provenance;
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
 pub(super) const BLOB_BUFFER_KEEP: usize = 64 << 20;
+/// Blobs scanned between two checks of the pack pages (see `PackPages`): each check reads
+/// `/proc/self/statm`, a few microseconds.
+const BLOBS_PER_CHECK: usize = 8;
 
 /// Where a blob was seen: the path, and the commit's place in parents-first order (`None` for
 /// the index in `--staged` mode).
@@ -152,6 +155,12 @@ pub(super) struct BlobWorker<'s> {
     pub(super) hmac: OldestFirst<Occurrence>,
 }
 
+/// A blob worker's handle: no object cache, as each blob is read once, and a bounded pack cache
+/// (see `PACK_CACHE_BYTES`).
+pub(super) fn worker_repo(shared: &gix::ThreadSafeRepository) -> gix::Repository {
+    super::bounded(shared.to_thread_local(), None)
+}
+
 /// Scans each blob once and fans its findings out to every place it was seen.
 pub(super) fn scan_blobs(
     shared: &gix::ThreadSafeRepository,
@@ -164,41 +173,36 @@ pub(super) fn scan_blobs(
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
         (0..pool.current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
-    // A chunk of about RELEASE_BYTES at a time, then the pack pages are checked (see `PackPages`).
-    let mut start = 0;
-    let mut chunk = 256;
-    while start < jobs.count() {
-        let end = (start + chunk).min(jobs.count());
-        let read = AtomicU64::new(0);
-        pool.install(|| {
-            (start..end).into_par_iter().for_each(|job| {
-                let Some((blob, first, more)) = jobs.job(job) else { return };
-                let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
-                let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                let worker = guard.get_or_insert_with(|| BlobWorker {
-                    repo: {
-                        let mut repo = shared.to_thread_local();
-                        repo.object_cache_size(None);
-                        repo
-                    },
-                    scanner: match &honoured {
-                        Some(lines) => Scanner::placing_later(settings).honouring_only(Arc::clone(lines)),
-                        None => Scanner::placing_later(settings),
-                    },
-                    buf: Vec::new(),
-                    out: Collector::default(),
-                    findings: OldestFirst::new(findings_budget()),
-                    hmac: OldestFirst::new(findings_budget()),
-                });
-                worker.scan(blob, first, more, settings, catalog);
-                read.fetch_add(worker.buf.len() as u64 + super::PAGE_BYTES, Ordering::Relaxed);
+    // The pack pages are checked every BLOBS_PER_CHECK blobs and every RELEASE_BYTES read (see
+    // `PackPages`): reading the oldest version of a file resolves its whole delta chain, and each
+    // link touched maps 64 KB of pack (the kernel maps the pages around a fault too).
+    let (read, scanned) = (AtomicU64::new(0), AtomicUsize::new(0));
+    pool.install(|| {
+        (0..jobs.count()).into_par_iter().for_each(|job| {
+            let Some((blob, first, more)) = jobs.job(job) else { return };
+            let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+            let mut guard = workers[slot].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let worker = guard.get_or_insert_with(|| BlobWorker {
+                repo: worker_repo(shared),
+                scanner: match &honoured {
+                    Some(lines) => Scanner::placing_later(settings).honouring_only(Arc::clone(lines)),
+                    None => Scanner::placing_later(settings),
+                },
+                buf: Vec::new(),
+                out: Collector::default(),
+                findings: OldestFirst::new(findings_budget()),
+                hmac: OldestFirst::new(findings_budget()),
             });
+            worker.scan(blob, first, more, settings, catalog);
+            let bytes = worker.buf.len() as u64 + super::PAGE_BYTES;
+            drop(guard);
+            let before = read.fetch_add(bytes, Ordering::Relaxed);
+            let crossed = (before + bytes) / super::RELEASE_BYTES != before / super::RELEASE_BYTES;
+            if crossed || scanned.fetch_add(1, Ordering::Relaxed) % BLOBS_PER_CHECK == BLOBS_PER_CHECK - 1 {
+                pages.release();
+            }
         });
-        pages.release();
-        let per_blob = read.into_inner() / (end - start) as u64;
-        chunk = (super::RELEASE_BYTES / per_blob.max(1)).clamp(64, 1 << 16) as usize;
-        start = end;
-    }
+    });
     let mut total = Collector::default();
     let (mut findings, mut hmac) = (Vec::new(), Vec::new());
     for worker in workers {

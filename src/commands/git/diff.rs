@@ -9,7 +9,7 @@ use gix::objs::tree::{EntryKind, name_order};
 use gix::objs::{Find as _, Kind};
 
 use super::graph::{Graph, read_commit};
-use super::{MAX_TREE_DEPTH, OBJECT_CACHE_BYTES, PathFilter, short};
+use super::{MAX_TREE_DEPTH, OBJECT_CACHE_BYTES, PathFilter, bounded, short};
 /// What one commit brought: (blob, path) pairs not in its parents.
 #[derive(Default)]
 pub(super) struct Changes {
@@ -27,9 +27,8 @@ pub(super) struct Differ<'e, 's> {
 }
 
 impl<'e, 's> Differ<'e, 's> {
-    pub(super) fn new(mut repo: gix::Repository, exclude: &'e PathFilter<'s>) -> Self {
-        repo.object_cache_size(OBJECT_CACHE_BYTES);
-        Differ { repo, exclude, buffers: Vec::new(), path: Vec::new() }
+    pub(super) fn new(repo: gix::Repository, exclude: &'e PathFilter<'s>) -> Self {
+        Differ { repo: bounded(repo, Some(OBJECT_CACHE_BYTES)), exclude, buffers: Vec::new(), path: Vec::new() }
     }
 
     /// The (blob, path) pairs of `commit`'s tree that none of its parents has. With every parent

@@ -45,12 +45,21 @@ pub(super) const MAX_TREE_DEPTH: usize = 256;
 /// Commits diffed in parallel before their changes are recorded: large enough to keep every
 /// worker busy, small enough that the changes of a huge history are never all in memory.
 const DIFF_BATCH: usize = 2048;
-/// Commits diffed between two checks of the pack pages (see `PackPages`): the trees of 2,048
-/// commits of a long history touched up to 60 MB of pack.
-const COMMITS_PER_CHECK: usize = 256;
+/// Commits diffed between two checks of the pack pages (see `PackPages`): each check reads
+/// `/proc/self/statm`, a few microseconds, and a commit's trees can touch a few MB of pack (each
+/// tree read resolves its delta chain, and each link maps 64 KB).
+const COMMITS_PER_CHECK: usize = 32;
 /// Object cache of each diffing worker: a tree is read again as the parent of the next commit,
 /// which a few MB catch as well as 64 did. Blob workers have none: each blob is read once.
 pub(super) const OBJECT_CACHE_BYTES: usize = 4 << 20;
+/// Objects rebuilt from delta chains that each repository handle keeps (gix's pack cache), so
+/// that a chain through one of them stops there. gix's default, 64 of them up to 96 MB a handle,
+/// held the latest versions of lock files and translations (100 KB to 1 MB each): 250 MB at the
+/// peak of a web application's history of 48,000 commits (docs/scale.md). Blob workers need a
+/// few MB all the same: where each version of a file is a delta against the one before (as
+/// `git fast-import` writes them), a blob read without the previous one cached resolves the
+/// whole chain, which doubled the time of a scan.
+pub(super) const PACK_CACHE_BYTES: usize = 8 << 20;
 /// Object bytes read between two checks of the pack pages (see `PackPages`).
 pub(super) const RELEASE_BYTES: u64 = 16 << 20;
 /// Pack and index pages kept resident before they are given back (see `PackPages`).
@@ -65,6 +74,7 @@ pub fn run(args: &GitArgs) -> Result<Exit> {
     let started = Instant::now();
     let repo =
         gix::discover(&args.repo).map_err(|err| anyhow!("{}: not a git repository ({err})", args.repo.display()))?;
+    let repo = bounded(repo, None);
     let root = repo.workdir().unwrap_or_else(|| repo.git_dir()).to_path_buf();
     // In `--range`/`--since` mode the gate's settings come from the base commit: the change
     // being judged cannot switch its own gate off.
@@ -305,7 +315,7 @@ pub(crate) fn scan_pushed(
     tips: &[ObjectId],
     settings: &Settings,
 ) -> Result<Collector> {
-    let repo = shared.to_thread_local();
+    let repo = bounded(shared.to_thread_local(), None);
     let mut out = Collector::default();
     let hidden = select::all_tips(&repo, true, &mut out)?;
     let mut commits = Vec::new();
@@ -435,6 +445,51 @@ fn base_ignores(
     lines
 }
 
+/// A repository handle whose caches hold at most `object_cache` bytes of objects (`None`: no
+/// object cache) and `PACK_CACHE_BYTES` of objects rebuilt from delta chains.
+pub(super) fn bounded(mut repo: gix::Repository, object_cache: Option<usize>) -> gix::Repository {
+    repo.object_cache_size(object_cache);
+    repo.objects.set_pack_cache(|| delta_cache(PACK_CACHE_BYTES));
+    repo
+}
+
+fn delta_cache(bytes: usize) -> Box<gix::odb::cache::PackCache> {
+    Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(bytes))
+}
+
 pub(super) fn short(id: &ObjectId) -> String {
     id.to_hex_with_len(7).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use gix::odb::pack::cache::DecodeEntry as _;
+
+    use super::*;
+
+    #[test]
+    fn every_worker_keeps_a_bounded_delta_cache_and_only_diff_workers_an_object_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = gix::init(dir.path()).unwrap().into_sync();
+        let blobs = blobs::worker_repo(&shared);
+        assert!(blobs.objects.has_pack_cache());
+        assert!(!blobs.objects.has_object_cache());
+        let filter = PathFilter { exclude: None };
+        let differ = Differ::new(shared.to_thread_local(), &filter);
+        assert!(differ.repo.objects.has_pack_cache());
+        assert!(differ.repo.objects.has_object_cache());
+    }
+
+    #[test]
+    fn the_delta_cache_gives_back_older_objects_past_pack_cache_bytes() {
+        let mut cache = delta_cache(PACK_CACHE_BYTES);
+        let half = vec![7u8; PACK_CACHE_BYTES / 2];
+        for offset in 0..3 {
+            cache.put(0, offset, &half, gix::objs::Kind::Blob, 1);
+        }
+        let mut out = Vec::new();
+        assert!(cache.get(0, 0, &mut out).is_none());
+        assert_eq!(cache.get(0, 2, &mut out), Some((gix::objs::Kind::Blob, 1)));
+        assert_eq!(out, half);
+    }
 }
