@@ -174,7 +174,8 @@ pub struct ScanOptions {
     /// is tried first; repeatable) [default: ?w?w?w?w?w?w]
     #[arg(long, value_name = "MASK", requires = "crack")]
     pub crack_mask: Vec<String>,
-    /// Seconds --crack may spend on masks [default: 60]
+    /// Seconds --crack may spend on masks, and as much again on recovering RSA keys from RS
+    /// tokens [default: 60]
     #[arg(long, value_name = "SECONDS", requires = "crack")]
     pub crack_time: Option<u64>,
     /// Print tokens and secrets in full

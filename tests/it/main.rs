@@ -16,6 +16,7 @@ mod layers;
 mod member;
 mod precommit;
 mod readme;
+mod recovered;
 mod rule_examples;
 mod sarif;
 mod secrets;

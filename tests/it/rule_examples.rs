@@ -23,6 +23,16 @@ fn settings() -> Settings {
     Settings { now: NOW, ..Settings::default() }
 }
 
+/// The settings a rule's examples are scanned with: rules tagged `crack` run under `--crack` only
+/// (with no masks, and a budget of a second, which a negative example may spend).
+fn settings_for(rule: &catalog::RuleMeta) -> Settings {
+    if !rule.tags.iter().any(|tag| tag == "crack") {
+        return settings();
+    }
+    let crack = jwtscan::mask::Crack { masks: Vec::new(), time: std::time::Duration::from_secs(1) };
+    Settings { crack: Some(crack), ..settings() }
+}
+
 fn fired(text: &str, settings: &Settings) -> Vec<String> {
     jwtscan::scan_text(text, settings).into_iter().map(|finding| finding.rule).collect()
 }
@@ -69,9 +79,9 @@ fn every_rule_has_examples_and_negative_examples() {
 
 #[test]
 fn every_example_fires_its_rule_once() {
-    let settings = settings();
     let mut failures = Vec::new();
     for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
+        let settings = settings_for(rule);
         for example in &rule.examples {
             let fired = fired(example, &settings);
             let count = fired.iter().filter(|id| **id == rule.id).count();
@@ -85,9 +95,9 @@ fn every_example_fires_its_rule_once() {
 
 #[test]
 fn no_negative_example_fires_its_rule() {
-    let settings = settings();
     let mut failures = Vec::new();
     for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
+        let settings = settings_for(rule);
         for example in &rule.negative_examples {
             if fired(example, &settings).contains(&rule.id) {
                 failures.push(format!("{}: fired on negative example {example:?}", rule.id));
@@ -122,8 +132,8 @@ fn secrets_in(example: &str) -> Vec<&str> {
 
 #[test]
 fn findings_never_repeat_a_whole_token_or_private_key() {
-    let settings = settings();
     for rule in catalog::all().iter().filter(|rule| judges_text(rule)) {
+        let settings = settings_for(rule);
         for example in &rule.examples {
             let secrets = secrets_in(example);
             assert!(!secrets.is_empty(), "{}: example without a token or key: {example:?}", rule.id);
@@ -139,8 +149,8 @@ fn findings_never_repeat_a_whole_token_or_private_key() {
 
 #[test]
 fn every_example_fails_the_run_in_source_and_is_reported_without_failing_in_tests() {
-    let base = settings();
     for rule in jwtscan::catalog::all() {
+        let base = settings_for(rule);
         for example in &rule.examples {
             let in_source = jwtscan::scan_text_at("src/app.txt", example, &base);
             // Rules about particular files (gate-config-changed: the config file) fire elsewhere.

@@ -1,9 +1,12 @@
 //! The forgery checks of asymmetric tokens and keys, after the walk: a committed private key that
 //! verifies a committed RS/PS/ES/EdDSA token (`secret-in-repo`), a committed private key at all
-//! (`private-key`), RSA moduli that share a prime (`shared-rsa-prime`, batch GCD) and two ES
-//! tokens whose signatures share `r` (`ecdsa-nonce-reuse`). Every check is bounded: by the
+//! (`private-key`), under `--crack` the RSA key behind RS tokens no committed key verifies
+//! (`recovered-rsa-key`), RSA moduli that share a prime (`shared-rsa-prime`, batch GCD, recovered
+//! moduli included) and two ES tokens whose signatures share `r` (`ecdsa-nonce-reuse`). Every check is bounded: by the
 //! number of keys and tokens kept (`asym::MAX_ASYM`, `collect::MAX_SIGNED_TOKENS`) and by
 //! `MAX_VERIFICATIONS` and `MAX_MODULI` here.
+
+mod recovered;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -163,6 +166,21 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             .with("public_key", false)
             .with("key_form", format!("private key, {}", key.form));
             push_on_tokens(collector, signed, &hit, settings);
+        }
+    }
+    // Under --crack, keys recovered from RS tokens verify them and join the committed ones.
+    let recovered = match &settings.crack {
+        Some(crack) if settings.rule_enabled(id::RECOVERED_RSA_KEY) => {
+            recovered::recover_keys(collector, &tokens, &verified_by, crack)
+        }
+        _ => Vec::new(),
+    };
+    recovered::report(collector, &tokens, &recovered, settings);
+    let mut keys = keys;
+    for found in &recovered {
+        keys.push(&found.key);
+        for &i in &found.tokens {
+            verified_by[i] = Some(&found.key);
         }
     }
     if settings.rule_enabled(id::SHARED_RSA_PRIME) {

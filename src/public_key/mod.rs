@@ -2,6 +2,9 @@
 //! `ring`: shared by the verification of tokens against an issuer's keys (`verify`) and the
 //! checks of keys committed to the tree (`keys::asym`, `rules::forgery`).
 
+pub mod gcd;
+pub mod recover;
+
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

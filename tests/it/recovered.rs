@@ -1,0 +1,99 @@
+//! `recovered-rsa-key` (`--crack`): the RSA public key behind RS tokens that no committed key
+//! verifies, recovered from two of their signatures (`tests/fixtures/recovered`, made by its
+//! `make.py`: 1024-bit keys with e = 3, recovered in milliseconds).
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use serde_json::Value;
+
+static FIXTURES: LazyLock<Value> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../fixtures/recovered/tokens.json")).expect("valid fixture JSON")
+});
+
+fn token(key: &str, i: usize) -> &'static str {
+    FIXTURES[key]["tokens"][i].as_str().unwrap()
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// The `recovered-rsa-key` findings of a JSON scan, its output and its warnings.
+fn recovered(dir: &Path, args: &[&str]) -> (Vec<Value>, String, String) {
+    let output = assert_cmd::Command::cargo_bin("jwtscan")
+        .unwrap()
+        .current_dir(dir)
+        .args(["scan", "--format", "json", "--fail-on", "never"])
+        .args(args)
+        .arg(".")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "stderr: {stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["rule"] == "recovered-rsa-key")
+        .cloned()
+        .collect();
+    (found, stdout, stderr)
+}
+
+#[test]
+fn two_rs256_tokens_with_no_committed_key_are_tied_to_one_recovered_modulus() {
+    let dir = tree(&[
+        ("a.env", format!("ALICE={}\nBOB={}\n", token("a", 0), token("a", 1))),
+        // An RS512 token without a kid: in no pair, tied because it verifies under the key.
+        ("b.txt", format!("carol = {}\n", token("a", 2))),
+    ]);
+    let (found, stdout, _) = recovered(dir.path(), &["--crack"]);
+    assert_eq!(found.len(), 1, "{stdout}");
+    let evidence = &found[0]["evidence"];
+    let n = FIXTURES["a"]["n"].as_str().unwrap();
+    let n: Vec<u8> = (0..n.len()).step_by(2).map(|i| u8::from_str_radix(&n[i..i + 2], 16).unwrap()).collect();
+    assert_eq!(evidence["recovered_key"], sha256_hex(&n));
+    assert_eq!(evidence["modulus_bits"], 1024);
+    assert_eq!(evidence["public_exponent"], 3);
+    assert_eq!(evidence["kid"], "k1");
+    assert_eq!(evidence["tokens"], 3);
+    let tied: Vec<&str> = evidence["token_sha256s"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let expected: Vec<String> = (0..3).map(|i| sha256_hex(token("a", i).as_bytes())).collect();
+    assert_eq!(tied, expected);
+    assert_eq!(evidence["token_places"], serde_json::json!(["a.env:1", "a.env:2", "b.txt:1"]));
+    assert_eq!((&found[0]["path"], &found[0]["line"]), (&Value::from("a.env"), &Value::from(1)));
+    // A public key, but the tokens themselves stay unprinted.
+    for i in 0..3 {
+        assert!(!stdout.contains(token("a", i)));
+    }
+}
+
+#[test]
+fn a_default_scan_recovers_no_key() {
+    let dir = tree(&[("a.env", format!("ALICE={}\nBOB={}\n", token("a", 0), token("a", 1)))]);
+    let (found, _, _) = recovered(dir.path(), &[]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn two_tokens_of_different_keys_with_one_kid_recover_nothing_and_the_budget_is_reported() {
+    let dir = tree(&[("a.env", format!("ALICE={}\nMALLORY={}\n", token("a", 0), token("b", 0)))]);
+    // The cheap exponents fail at once; e = 65537 meets the budget of one second.
+    let (found, _, stderr) = recovered(dir.path(), &["--crack", "--crack-time", "1"]);
+    assert!(found.is_empty(), "{found:?}");
+    let warning = "recovered-rsa-key: the time budget of 1 s (--crack-time) ran out at e = 65537: pairs of RS tokens \
+                   tried to the end: 1, keys recovered: 0; 1 of 1 groups";
+    assert!(stderr.contains(warning), "{stderr}");
+}
