@@ -49,15 +49,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use lanes::LaneBatch;
 use rayon::prelude::*;
 use sha::LANES_256;
+use target::Group;
 pub use target::{Target, Targets};
 
 pub(crate) use sha::HashAlg;
 
 // HMAC checks are the whole cost of the pass, so they skip the `Mac` buffering: the signing
-// input is padded into blocks once per token, each candidate's pad states once per candidate, and
-// a check is just the compression calls. With AVX-512F they run 16 or 8 candidates at a time, with
-// AVX2 4 for HS384/512 and 8 for HS256 where the CPU lacks SHA-NI (`LaneBatch`, `lanes`);
-// otherwise one at a time (`Keyed`, `Sha256Keyed`).
+// input is padded into blocks once per group of tokens that share it, each candidate's pad states
+// once per candidate, and a check is just the compression calls. With AVX-512F they run 16 or 8
+// candidates at a time, with AVX2 4 for HS384/512 and 8 for HS256 where the CPU lacks SHA-NI
+// (`LaneBatch`, `lanes`); otherwise one at a time (`Keyed`, `Sha256Keyed`). A group of one
+// compares its signature in the vector registers; a larger group gets the lanes' digests and
+// looks each up among its signatures, sorted by leading word, so an attacker's thousands of
+// signatures over one input cost one HMAC per candidate and a binary search.
 
 /// How the HMAC checks run: one candidate at a time, or one per SIMD lane. `search` takes the
 /// first of `available`, except that on `Avx2` it checks HS256 one candidate at a time where the
@@ -121,21 +125,29 @@ pub(crate) fn search_with<K: AsRef<[u8]> + Sync>(
     base: u64,
     found: &(dyn Fn(usize, usize) + Sync),
 ) {
-    let groups = targets.groups();
-    // Where each group of several stops: where its last member does. Members only ever stop
-    // earlier during a search, so a value read once stays an upper bound; it is lowered after a
-    // member is found, so a group whose members are all found stops being hashed.
-    let stops: Vec<AtomicU64> = groups
+    // The groups that may meet a candidate of this call, each with where it stops: where its last
+    // member does. Members only ever stop earlier during a search, so a value read once stays an
+    // upper bound; it is lowered after a member is found, so a group whose members are all found
+    // stops being hashed. Groups already stopped (solved, or past their budget) are left out here
+    // rather than skipped in every batch: a file of junk tokens cut to no candidates is thousands.
+    let active: Vec<(&Group, AtomicU64)> = targets
+        .groups()
         .iter()
-        .map(|group| AtomicU64::new(if group.members.len() > 1 { group.stop(targets) } else { 0 }))
+        .filter_map(|group| {
+            let stop = group.stop(targets);
+            (stop > base).then(|| (group, AtomicU64::new(stop)))
+        })
         .collect();
+    if active.is_empty() {
+        return;
+    }
     // The scalar path keeps the batch size of the widest lanes so its parallel split is unchanged.
     let batch = lanes.map_or(LANES_256, |lanes| 2 * lanes.lanes512());
     candidates.par_chunks(batch).enumerate().with_min_len(16).for_each(|(c, chunk)| {
         let first = c * batch;
         let first_index = base + first as u64;
         let mut batch = LaneBatch::new(lanes, chunk);
-        for (group, stop) in groups.iter().zip(&stops) {
+        for (group, stop) in &active {
             if let [t] = group.members[..] {
                 let target = &targets[t];
                 // Keys from `skip_from` on come after the target's earliest match so far.
