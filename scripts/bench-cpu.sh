@@ -12,10 +12,11 @@
 # byte-identical (elapsed_ms aside).
 #
 # With INSTRUCTIONS=SMALL_TREE, each command also runs once under `valgrind --tool=callgrind` on
-# SMALL_TREE at 1 thread, and the instructions per byte are printed per needle engine
-# (`JWTSCAN_NEEDLES=fat` or `slim`: fat or slim Teddy for the fused token and hint search): a count
-# that load on the machine does not change. Valgrind hides AVX-512 and SHA-NI, so those counts are
-# of the AVX2 paths.
+# SMALL_TREE at 1 thread, and the instructions per byte are printed per needle engine (the default
+# `planned`: slim Teddy with measured buckets; `JWTSCAN_NEEDLES=fat`: the build before's fat Teddy
+# for the fused token and hint search and the named-line search; `slim`: slim Teddy with the
+# needles' own order): a count that load on the machine does not change. Valgrind hides AVX-512
+# and SHA-NI, so those counts are of the AVX2 paths.
 #
 # Copy the trees to a tmpfs first (e.g. /dev/shm): the disk is slow for small files.
 set -euo pipefail
@@ -93,7 +94,7 @@ instructions() {
 printf '\n%s (%d bytes), 1 thread, under callgrind:\n\n| command | needles | instructions | per byte |\n| --- | --- | ---: | ---: |\n' "$small" "$small_bytes"
 rg_count=$(instructions rg -c --no-ignore --hidden -j1 eyJ "$small")
 awk -v i="$rg_count" -v b="$small_bytes" 'BEGIN { printf "| rg | | %d | %.2f |\n", i, i / b }'
-for needles in fat slim; do
+for needles in planned fat slim; do
     for forgery in on off; do
         extra=()
         [[ $forgery == on ]] || extra=("${no_forgery[@]}")

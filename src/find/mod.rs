@@ -35,6 +35,7 @@
 //!   split string literals) are found by [`layers`], from needles in the same pass, where a hit
 //!   is neither a bare token nor a whole-value wrapper.
 
+pub(crate) mod buckets;
 pub(crate) mod needles;
 pub mod utf16;
 
@@ -268,11 +269,12 @@ const BARE: [&[u8]; 6] = [b"eyJ", b"eyAi", b"ewog", b"ewoi", b"ewoJ", b"ew0K"];
 /// The base64 of `eyJ`: where a wrapped token starts.
 const WRAPPED: &[u8] = b"ZXlK";
 
-fn token_needles() -> impl Iterator<Item = Vec<u8>> {
+pub(crate) fn token_needles() -> impl Iterator<Item = Vec<u8>> {
     layers::needles().map(<[u8]>::to_vec)
 }
 
-static PREFILTER: LazyLock<Literals> = LazyLock::new(|| Literals::new(token_needles().collect::<Vec<_>>()));
+static PREFILTER: LazyLock<Literals> =
+    LazyLock::new(|| Literals::planned(&token_needles().collect::<Vec<_>>(), &buckets::TOKENS, None));
 
 /// How many needles `token_needles` gives: the hint needles come after them.
 const TOKEN_NEEDLES: usize = BARE.len() + 1 + layers::NEEDLES.len();
@@ -280,7 +282,7 @@ const TOKEN_NEEDLES: usize = BARE.len() + 1 + layers::NEEDLES.len();
 /// The token needles, then the hint needles.
 static WITH_HINTS: LazyLock<Literals> = LazyLock::new(|| {
     let hints = needles::HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
-    Literals::fat(token_needles().chain(hints).collect::<Vec<_>>())
+    Literals::planned(&token_needles().chain(hints).collect::<Vec<_>>(), &buckets::FUSED, Some(true))
 });
 
 /// The bare token starting at `start`, if any, and where searching resumes: the end of the run.

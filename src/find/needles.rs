@@ -5,13 +5,22 @@
 
 use aho_corasick::{Span, packed};
 
-pub(crate) enum Literals {
+use super::buckets::{self, Plan};
+
+pub(crate) struct Literals {
+    engine: Engine,
+    /// The index each needle as added stands for, where `planned` added them in another order.
+    ids: Option<Box<[usize]>>,
+}
+
+enum Engine {
     Packed(packed::Searcher),
     Automaton(aho_corasick::AhoCorasick),
 }
 
 impl Literals {
     /// Leftmost-first over `needles`: at one position the earlier needle wins.
+    #[cfg(test)]
     pub(crate) fn new<I, P>(needles: I) -> Literals
     where
         I: IntoIterator<Item = P> + Clone,
@@ -20,19 +29,31 @@ impl Literals {
         Literals::build(needles, None)
     }
 
-    /// `new` in fat Teddy (16 buckets, 16 bytes a step) where the CPU has AVX2. Slim Teddy puts
-    /// more than 8 kinds of needle in 8 buckets: with the token needles and the hint needles
-    /// together (30 needles, 20 distinct prefixes), confirming its false candidates costs more
-    /// than the scan; over the 1.3 GB real tree the fat searcher took 100 ms, the slim one 142 ms
-    /// (`only_teddy_fat` is outside aho-corasick's semver promise: Cargo.lock pins the version).
-    pub(crate) fn fat<I, P>(needles: I) -> Literals
-    where
-        I: IntoIterator<Item = P> + Clone,
-        P: AsRef<[u8]>,
-    {
-        Literals::build(needles, Some(fat_teddy()))
+    /// Leftmost-first over `needles`, in slim Teddy with the buckets of `plan` (see `buckets`): as
+    /// few false candidates as fat Teddy's 16 buckets, at half the cost a byte (docs/performance.md,
+    /// "Which searcher").
+    /// `JWTSCAN_NEEDLES=fat` builds what the build before did instead (`before`: fat Teddy, or
+    /// aho-corasick's own choice), `slim` slim Teddy in the needles' order, so that
+    /// `scripts/bench-cpu.sh` can count each on any CPU; the matches are the same.
+    pub(crate) fn planned<P: AsRef<[u8]>>(needles: &[P], plan: &Plan, before: Option<bool>) -> Literals {
+        match engine() {
+            Choice::Fat => Literals::build(needles, before),
+            Choice::Slim => Literals::build(needles, Some(false)),
+            Choice::Planned => Literals::arranged(needles, plan).unwrap_or_else(|| Literals::build(needles, before)),
+        }
     }
 
+    /// Slim Teddy with `plan`'s buckets, if the plan fits `needles` (`buckets::arrange`).
+    fn arranged<P: AsRef<[u8]>>(needles: &[P], plan: &Plan) -> Option<Literals> {
+        let order = buckets::arrange(needles, plan)?;
+        let mut literals = Literals::build(order.iter().map(|&index| needles[index].as_ref()), Some(false));
+        literals.ids = Some(order.into_boxed_slice());
+        Some(literals)
+    }
+
+    /// Fat Teddy (16 buckets, 16 bytes a step) where `fat` and the CPU has AVX2, slim Teddy (8
+    /// buckets, 32 bytes a step) where not `fat`, aho-corasick's choice where `None`
+    /// (`only_teddy_fat` is outside aho-corasick's semver promise: Cargo.lock pins the version).
     fn build<I, P>(needles: I, fat: Option<bool>) -> Literals
     where
         I: IntoIterator<Item = P> + Clone,
@@ -43,37 +64,53 @@ impl Literals {
         // Fat Teddy needs AVX2; without it the default choice stands.
         for fat in [fat, None] {
             if let Some(searcher) = config.clone().only_teddy_fat(fat).builder().extend(needles.clone()).build() {
-                return Literals::Packed(searcher);
+                return Literals { engine: Engine::Packed(searcher), ids: None };
             }
         }
+        Literals::automaton(needles)
+    }
+
+    fn automaton<I, P>(needles: I) -> Literals
+    where
+        I: IntoIterator<Item = P>,
+        P: AsRef<[u8]>,
+    {
         // A few dozen short literals are far below any automaton size limit: this cannot fail on
         // any input, only if a caller's needles were changed into something unbuildable.
-        Literals::Automaton(
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(needles)
-                .expect("the needles build an automaton"),
-        )
+        let automaton = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(needles)
+            .expect("the needles build an automaton");
+        Literals { engine: Engine::Automaton(automaton), ids: None }
     }
 
     /// The first needle at or after `at`: its span and index.
     pub(crate) fn find(&self, buf: &[u8], at: usize) -> Option<(std::ops::Range<usize>, usize)> {
         let span = Span::from(at.min(buf.len())..buf.len());
-        let found = match self {
-            Literals::Packed(searcher) => searcher.find_in(buf, span),
-            Literals::Automaton(automaton) => automaton.find(aho_corasick::Input::new(buf).span(span)),
+        let found = match &self.engine {
+            Engine::Packed(searcher) => searcher.find_in(buf, span),
+            Engine::Automaton(automaton) => automaton.find(aho_corasick::Input::new(buf).span(span)),
         }?;
-        Some((found.range(), found.pattern().as_usize()))
+        let index = found.pattern().as_usize();
+        Some((found.range(), self.ids.as_ref().map_or(index, |ids| ids[index])))
     }
 }
 
-/// Whether `Literals::fat` builds fat Teddy: `JWTSCAN_NEEDLES=fat` or `slim` decides, so that
-/// `scripts/bench-cpu.sh` can count both on any CPU; otherwise fat, as measured in
-/// docs/performance.md.
-fn fat_teddy() -> bool {
-    static FAT: std::sync::LazyLock<bool> =
-        std::sync::LazyLock::new(|| std::env::var("JWTSCAN_NEEDLES").map_or(true, |engine| engine != "slim"));
-    *FAT
+enum Choice {
+    Planned,
+    Fat,
+    Slim,
+}
+
+/// `JWTSCAN_NEEDLES`: `fat` or `slim` (see `Literals::planned`), planned slim Teddy otherwise.
+fn engine() -> &'static Choice {
+    static CHOICE: std::sync::LazyLock<Choice> =
+        std::sync::LazyLock::new(|| match std::env::var("JWTSCAN_NEEDLES").as_deref() {
+            Ok("fat") => Choice::Fat,
+            Ok("slim") => Choice::Slim,
+            _ => Choice::Planned,
+        });
+    &CHOICE
 }
 
 /// `words` as written, Capitalised and in UPPER case, then `exact` as given.
@@ -166,14 +203,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fat_and_slim_teddy_find_the_same_needles_of_the_fused_search() {
-        let hints = HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
-        let needles: Vec<Vec<u8>> = crate::find::token_needles().chain(hints).collect();
-        let (fat, slim) = (Literals::build(&needles, Some(true)), Literals::build(&needles, Some(false)));
-        // Every needle, and every needle but its last byte (a candidate Teddy must reject).
+    /// Every needle, and every needle but its last byte (a candidate Teddy must reject), in the
+    /// matches of fat Teddy, slim Teddy in the needles' order and slim Teddy with `plan`'s buckets.
+    fn same_matches_in_every_engine(needles: &[Vec<u8>], plan: &Plan) {
         let mut text = b"eyA ecre gnin ".to_vec();
-        for needle in &needles {
+        for needle in needles {
             text.extend_from_slice(needle);
             text.push(b' ');
             text.extend_from_slice(&needle[..needle.len() - 1]);
@@ -188,20 +222,89 @@ mod tests {
             }
             found
         };
-        let found = matches(&fat);
+        let found = matches(&Literals::build(needles, Some(true)));
         assert_eq!(found.len(), needles.len(), "{found:?}");
-        assert_eq!(matches(&slim), found);
+        assert_eq!(matches(&Literals::build(needles, Some(false))), found);
+        assert_eq!(matches(&Literals::arranged(needles, plan).expect("the plan fits")), found);
+        assert_eq!(matches(&Literals::automaton(needles)), found);
+    }
+
+    #[test]
+    fn every_engine_finds_the_same_needles_of_each_search() {
+        let tokens: Vec<Vec<u8>> = crate::find::token_needles().collect();
+        same_matches_in_every_engine(&tokens, &buckets::TOKENS);
+        let hints = HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
+        same_matches_in_every_engine(&tokens.iter().cloned().chain(hints).collect::<Vec<_>>(), &buckets::FUSED);
+        let names: Vec<Vec<u8>> = crate::keys::named_needles().into_iter().map(String::into_bytes).collect();
+        same_matches_in_every_engine(&names, &buckets::NAMES);
+    }
+
+    /// The buckets aho-corasick built, read from its `Debug` output (`buckets: [[PatternID(..), ..], ..]`),
+    /// as the needles each holds; `None` where it built no Teddy (a CPU without SSSE3).
+    fn teddy_buckets(literals: &Literals, needles: &[Vec<u8>]) -> Option<Vec<Vec<String>>> {
+        let Engine::Packed(searcher) = &literals.engine else { return None };
+        let debug = format!("{searcher:?}");
+        // The Rabin-Karp fallback's buckets come first: Teddy's follow its name.
+        let teddy = &debug[debug.find("Teddy")?..];
+        let list = &teddy[teddy.find("buckets: [")? + "buckets: [".len()..];
+        let mut buckets = Vec::new();
+        let mut bucket: Option<Vec<String>> = None;
+        let mut number = String::new();
+        for c in list.chars() {
+            match c {
+                '0'..='9' => number.push(c),
+                _ if !number.is_empty() => {
+                    let id: usize = number.parse().ok()?;
+                    let index = literals.ids.as_ref().map_or(id, |ids| ids[id]);
+                    let needle = String::from_utf8(needles[index].clone()).ok()?;
+                    let words = bucket.as_mut()?;
+                    if !words.contains(&needle) {
+                        words.push(needle);
+                    }
+                    number.clear();
+                }
+                _ => {}
+            }
+            match c {
+                '[' => bucket = Some(Vec::new()),
+                ']' => match bucket.take() {
+                    Some(mut words) => {
+                        words.sort_unstable();
+                        buckets.push(words);
+                    }
+                    None => break,
+                },
+                _ => {}
+            }
+        }
+        Some(buckets)
+    }
+
+    #[test]
+    fn aho_corasick_builds_the_planned_buckets() {
+        let tokens: Vec<Vec<u8>> = crate::find::token_needles().collect();
+        let hints = HINTS.iter().map(|hint| hint.needle.as_bytes().to_vec());
+        let fused: Vec<Vec<u8>> = tokens.iter().cloned().chain(hints).collect();
+        let names: Vec<Vec<u8>> = crate::keys::named_needles().into_iter().map(String::into_bytes).collect();
+        for (needles, plan) in [(&tokens, &buckets::TOKENS), (&fused, &buckets::FUSED), (&names, &buckets::NAMES)] {
+            let literals = Literals::arranged(needles, plan).expect("the plan fits");
+            let Some(built) = teddy_buckets(&literals, needles) else { continue };
+            let planned: Vec<Vec<String>> = plan
+                .iter()
+                .map(|words| {
+                    let mut words: Vec<String> = words.iter().map(|word| word.to_string()).collect();
+                    words.sort_unstable();
+                    words
+                })
+                .collect();
+            assert_eq!(built, planned);
+        }
     }
 
     #[test]
     fn the_automaton_fallback_finds_what_teddy_finds() {
         let needles = ["eyJ", "ZXlK", "kty"];
-        let automaton = Literals::Automaton(
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(needles)
-                .unwrap(),
-        );
+        let automaton = Literals::automaton(needles);
         let packed = Literals::new(needles);
         let text = b"xx ZXlKeyJ kty eyJ";
         let mut at = 0;

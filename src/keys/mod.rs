@@ -27,6 +27,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use literals::literals;
+#[cfg(test)]
+pub(crate) use named::named_needles;
 use named::{named_lines, push_value};
 use pem::pem_block;
 

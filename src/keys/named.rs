@@ -10,9 +10,15 @@ use crate::find::needles::Literals;
 /// tried first when the check budget bites.
 const SECRET_NAME_PARTS: [&str; 10] = ["secret", "key", "jwt", "token", "hmac", "pass", "sign", "salt", "auth", "cred"];
 
-/// In fat Teddy: 30 needles of common words (`key`, `token`, `pass`) fill slim Teddy's 8 buckets.
+/// In slim Teddy with buckets chosen for them (`find::buckets::NAMES`): 30 needles of common words
+/// (`key`, `token`, `pass`) left in the written order fill its 8 buckets with false candidates.
 static SECRET_NAMES: LazyLock<Literals> =
-    LazyLock::new(|| Literals::fat(crate::find::needles::cased(&SECRET_NAME_PARTS, &[])));
+    LazyLock::new(|| Literals::planned(&named_needles(), &crate::find::buckets::NAMES, Some(true)));
+
+/// The needles of `SECRET_NAMES`: each name part in lower, Capitalised and UPPER case.
+pub(crate) fn named_needles() -> Vec<String> {
+    crate::find::needles::cased(&SECRET_NAME_PARTS, &[])
+}
 
 /// Keeps the unquoted value a named line assigns, if any.
 pub(super) fn push_value(
@@ -61,11 +67,7 @@ fn assigned_value(line: &[u8]) -> Option<&[u8]> {
         Some(b'=' | b':') if rest.get(1) != Some(&b'=') => &rest[1..],
         _ => return None,
     };
-    let name = &line[..name_len];
-    let names_a_secret = SECRET_NAME_PARTS.iter().any(|part| {
-        name.len() >= part.len() && name.windows(part.len()).any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
-    });
-    if !names_a_secret {
+    if !names_a_secret(&line[..name_len]) {
         return None;
     }
     let mut value = rest.trim_ascii();
@@ -77,5 +79,47 @@ fn assigned_value(line: &[u8]) -> Option<&[u8]> {
         None | Some(b'"' | b'\'' | b'`' | b'{' | b'[' | b'|' | b'>' | b'&' | b'*' | b'!') => None,
         _ if (MIN_STRING..=MAX_STRING).contains(&value.len()) => Some(value),
         _ => None,
+    }
+}
+
+/// Whether `name` holds one of `SECRET_NAME_PARTS` in any case. Most names hold none: a part is
+/// compared only where a byte that starts one is, so a name is read about once.
+fn names_a_secret(name: &[u8]) -> bool {
+    static STARTS: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut part = 0;
+        while part < SECRET_NAME_PARTS.len() {
+            let first = SECRET_NAME_PARTS[part].as_bytes()[0];
+            table[first.to_ascii_lowercase() as usize] = true;
+            table[first.to_ascii_uppercase() as usize] = true;
+            part += 1;
+        }
+        table
+    };
+    (0..name.len()).any(|at| {
+        STARTS[name[at] as usize]
+            && SECRET_NAME_PARTS.iter().any(|part| {
+                name[at..].get(..part.len()).is_some_and(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_names_a_secret_when_it_holds_a_part_in_any_case() {
+        let slow = |name: &[u8]| {
+            SECRET_NAME_PARTS
+                .iter()
+                .any(|part| name.windows(part.len()).any(|window| window.eq_ignore_ascii_case(part.as_bytes())))
+        };
+        let names = "JWT_SECRET jwt.sEcReT apiKey x ke monkey AUTHOR cre session_salt sig design PaSs tok_en c HMAC \
+                     xxxxsecre secre_t créd k€y";
+        for name in names.split(' ').chain([""]) {
+            assert_eq!(names_a_secret(name.as_bytes()), slow(name.as_bytes()), "{name}");
+        }
+        assert!(names_a_secret(b"jwt.sEcReT") && !names_a_secret(b"secre_t"));
     }
 }

@@ -328,8 +328,9 @@ pub(super) fn needles() -> impl Iterator<Item = &'static [u8]> {
     super::BARE.iter().copied().chain([super::WRAPPED]).chain(NEEDLES.iter().map(|&(needle, _)| needle))
 }
 
-static NESTED: std::sync::LazyLock<super::needles::Literals> =
-    std::sync::LazyLock::new(|| super::needles::Literals::new(needles().collect::<Vec<_>>()));
+static NESTED: std::sync::LazyLock<super::needles::Literals> = std::sync::LazyLock::new(|| {
+    super::needles::Literals::planned(&needles().collect::<Vec<_>>(), &super::buckets::TOKENS, None)
+});
 
 /// Every token in a decoded buffer at `depth`: bare, whole-value base64, or inside further layers.
 fn search(buf: &[u8], depth: u8, dec: &mut Decoder, out: &mut Vec<Found>) {
