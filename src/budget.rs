@@ -4,7 +4,9 @@
 //! what a token of ordinary size needs for the whole built-in list, never more than a cap; and
 //! the tokens first seen in one file, and all the tokens of a run, share hard caps (`per_file`,
 //! `per_run`), handed out in path and position order: past them a token meets fewer candidates,
-//! or none, and is reported `unknown`.
+//! or none, and is reported `unknown`. Tokens that share a hash and signing input are one check
+//! per candidate (`hmac::Targets`), so they count as one token here: junk signatures over one
+//! signing input cannot use the budget up.
 
 /// Bytes that the candidates beyond the lists (derived, mangled, and the default mask's every
 /// secret of up to 4 characters from `[a-z0-9]`) may hash in one run without `--crack`, over every

@@ -139,7 +139,8 @@ pub(super) fn keyed256(iv: &[u32; 8], words: &[[u32; LANES_256]; 16]) -> [[u32; 
 }
 
 #[target_feature(enable = "avx2")]
-pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32; 8]) -> u16 {
+#[inline]
+fn hmac256(pads: &Pads256, schedules: &[[u32; 64]]) -> [__m256i; 8] {
     let mut inner = load32(&pads.inner);
     for wk in schedules {
         inner = compress256_shared(inner, wk);
@@ -149,12 +150,22 @@ pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32
     message[..8].copy_from_slice(&inner);
     message[8] = _mm256_set1_epi32(0x8000_0000_u32 as i32);
     message[15] = _mm256_set1_epi32((64 + 32) * 8);
-    let outer = compress256_lanes(load32(&pads.outer), message);
+    compress256_lanes(load32(&pads.outer), message)
+}
+
+#[target_feature(enable = "avx2")]
+pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32; 8]) -> u16 {
+    let outer = hmac256(pads, schedules);
     let mut equal = _mm256_set1_epi32(-1);
     for (word, &want) in outer.into_iter().zip(expected) {
         equal = _mm256_and_si256(equal, _mm256_cmpeq_epi32(word, _mm256_set1_epi32(want as i32)));
     }
     _mm256_movemask_ps(_mm256_castsi256_ps(equal)) as u16
+}
+
+#[target_feature(enable = "avx2")]
+pub(super) fn digest256(pads: &Pads256, schedules: &[[u32; 64]]) -> [[u32; LANES_256]; 8] {
+    store32(hmac256(pads, schedules))
 }
 
 #[target_feature(enable = "avx2")]
@@ -200,12 +211,13 @@ pub(super) fn keyed512(iv: &[u64; 8], words: &[[u64; LANES_512]; 16]) -> [[u64; 
 }
 
 #[target_feature(enable = "avx2")]
-pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64]) -> u8 {
+#[inline]
+fn hmac512(pads: &Pads512, schedules: &[[u64; 80]], digest_words: usize) -> [__m256i; 8] {
     let mut inner = load64(&pads.inner);
     for wk in schedules {
         inner = compress512_shared(inner, wk);
     }
-    let digest_words = expected.len().min(8);
+    let digest_words = digest_words.min(8);
     let zero = _mm256_setzero_si256();
     let mut message = [zero; 16];
     message[..digest_words].copy_from_slice(&inner[..digest_words]);
@@ -213,10 +225,20 @@ pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64
         *word = _mm256_set1_epi64x(0x8000_0000_0000_0000_u64 as i64);
     }
     message[15] = _mm256_set1_epi64x((128 + 8 * digest_words as i64) * 8);
-    let outer = compress512_lanes(load64(&pads.outer), message);
+    compress512_lanes(load64(&pads.outer), message)
+}
+
+#[target_feature(enable = "avx2")]
+pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64]) -> u8 {
+    let outer = hmac512(pads, schedules, expected.len());
     let mut equal = _mm256_set1_epi64x(-1);
     for (word, &want) in outer.into_iter().zip(expected) {
         equal = _mm256_and_si256(equal, _mm256_cmpeq_epi64(word, _mm256_set1_epi64x(want as i64)));
     }
     _mm256_movemask_pd(_mm256_castsi256_pd(equal)) as u8
+}
+
+#[target_feature(enable = "avx2")]
+pub(super) fn digest512(pads: &Pads512, schedules: &[[u64; 80]], digest_words: usize) -> [[u64; LANES_512]; 8] {
+    store64(hmac512(pads, schedules, digest_words))
 }

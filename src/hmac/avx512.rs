@@ -145,8 +145,10 @@ pub(super) fn keyed256(iv: &[u32; 8], words: &[[u32; LANES_256]; 16]) -> [[u32; 
     store32(compress256_lanes(state, load32(words)))
 }
 
+/// Each lane's HMAC over the inner blocks given by `schedules`: the outer hash's state.
 #[target_feature(enable = "avx512f")]
-pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32; 8]) -> u16 {
+#[inline]
+fn hmac256(pads: &Pads256, schedules: &[[u32; 64]]) -> [__m512i; 8] {
     let mut inner = load32(&pads.inner);
     for wk in schedules {
         inner = compress256_shared(inner, wk);
@@ -157,12 +159,22 @@ pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32
     message[..8].copy_from_slice(&inner);
     message[8] = _mm512_set1_epi32(0x8000_0000_u32 as i32);
     message[15] = _mm512_set1_epi32((64 + 32) * 8);
-    let outer = compress256_lanes(load32(&pads.outer), message);
+    compress256_lanes(load32(&pads.outer), message)
+}
+
+#[target_feature(enable = "avx512f")]
+pub(super) fn verify256(pads: &Pads256, schedules: &[[u32; 64]], expected: &[u32; 8]) -> u16 {
+    let outer = hmac256(pads, schedules);
     let mut mask = u16::MAX;
     for (word, &want) in outer.into_iter().zip(expected) {
         mask &= _mm512_cmpeq_epi32_mask(word, _mm512_set1_epi32(want as i32));
     }
     mask
+}
+
+#[target_feature(enable = "avx512f")]
+pub(super) fn digest256(pads: &Pads256, schedules: &[[u32; 64]]) -> [[u32; LANES_256]; 8] {
+    store32(hmac256(pads, schedules))
 }
 
 /// One SHA-512 compression of a block whose 16 message words differ per lane.
@@ -216,15 +228,17 @@ pub(super) fn keyed512(iv: &[u64; 8], words: &[[u64; LANES_512]; 16]) -> [[u64; 
     store64(compress512_lanes(state, load64(words)))
 }
 
+/// Each lane's HMAC over the inner blocks given by `schedules`, of `digest_words` words (6 for
+/// SHA-384, 8 for SHA-512): the outer hash's state.
 #[target_feature(enable = "avx512f")]
-pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64]) -> u8 {
+#[inline]
+fn hmac512(pads: &Pads512, schedules: &[[u64; 80]], digest_words: usize) -> [__m512i; 8] {
     let mut inner = load64(&pads.inner);
     for wk in schedules {
         inner = compress512_shared(inner, wk);
     }
-    // The outer hash covers the key block, then the inner digest (6 words for SHA-384) and
-    // its padding.
-    let digest_words = expected.len().min(8);
+    // The outer hash covers the key block, then the inner digest and its padding.
+    let digest_words = digest_words.min(8);
     let zero = _mm512_setzero_si512();
     let mut message = [zero; 16];
     message[..digest_words].copy_from_slice(&inner[..digest_words]);
@@ -232,10 +246,20 @@ pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64
         *word = _mm512_set1_epi64(0x8000_0000_0000_0000_u64 as i64);
     }
     message[15] = _mm512_set1_epi64((128 + 8 * digest_words as i64) * 8);
-    let outer = compress512_lanes(load64(&pads.outer), message);
+    compress512_lanes(load64(&pads.outer), message)
+}
+
+#[target_feature(enable = "avx512f")]
+pub(super) fn verify512(pads: &Pads512, schedules: &[[u64; 80]], expected: &[u64]) -> u8 {
+    let outer = hmac512(pads, schedules, expected.len());
     let mut mask = u8::MAX;
     for (word, &want) in outer.into_iter().zip(expected) {
         mask &= _mm512_cmpeq_epi64_mask(word, _mm512_set1_epi64(want as i64));
     }
     mask
+}
+
+#[target_feature(enable = "avx512f")]
+pub(super) fn digest512(pads: &Pads512, schedules: &[[u64; 80]], digest_words: usize) -> [[u64; LANES_512]; 8] {
+    store64(hmac512(pads, schedules, digest_words))
 }

@@ -2,9 +2,9 @@
 //! uses SHA-NI where the CPU has it), its pad states computed once per key.
 
 use super::sha::{Block256, Block512, HashAlg, SHA256_IV, SHA384_IV, SHA512_IV, key_block256, key_block512};
-use super::target::{FastTarget, Sha256Target, Sha512Target, Target};
+use super::target::{Blocks, Group};
 
-/// A candidate's HMAC pad states for each hash, computed on first use and reused for every token.
+/// A candidate's HMAC pad states for each hash, computed on first use and reused for every group.
 #[derive(Default)]
 pub(crate) struct Keyed {
     sha256: Option<Sha256Keyed>,
@@ -13,12 +13,16 @@ pub(crate) struct Keyed {
 }
 
 impl Keyed {
-    pub(crate) fn verifies(&mut self, key: &[u8], target: &Target) -> bool {
-        match &target.blocks {
-            FastTarget::Sha256(blocks) => self.sha256.get_or_insert_with(|| Sha256Keyed::new(key)).verifies(blocks),
-            FastTarget::Sha512(blocks) => {
-                let slot = if target.alg == HashAlg::Sha384 { &mut self.sha384 } else { &mut self.sha512 };
-                slot.get_or_insert_with(|| Sha512Keyed::new(key, target.alg)).verifies(blocks)
+    /// `key`'s HMAC over `group`'s signing input as big-endian words, as `Target::signature`
+    /// holds them.
+    pub(crate) fn digest(&mut self, key: &[u8], group: &Group) -> [u64; 8] {
+        match &group.blocks {
+            Blocks::Sha256 { inner_blocks, .. } => {
+                self.sha256.get_or_insert_with(|| Sha256Keyed::new(key)).digest(inner_blocks).map(u64::from)
+            }
+            Blocks::Sha512 { inner_blocks, .. } => {
+                let slot = if group.alg == HashAlg::Sha384 { &mut self.sha384 } else { &mut self.sha512 };
+                slot.get_or_insert_with(|| Sha512Keyed::new(key, group.alg)).digest(inner_blocks, group.alg)
             }
         }
     }
@@ -40,9 +44,9 @@ impl Sha256Keyed {
         Sha256Keyed { inner: pad_state(0x36), outer: pad_state(0x5c) }
     }
 
-    pub(crate) fn verifies(&self, target: &Sha256Target) -> bool {
+    pub(crate) fn digest(&self, inner_blocks: &[Block256]) -> [u32; 8] {
         let mut inner = self.inner;
-        sha2::compress256(&mut inner, &target.inner_blocks);
+        sha2::compress256(&mut inner, inner_blocks);
         // The outer hash covers the 64-byte key block, then the 32-byte inner digest.
         let mut block = [0u8; 64];
         for (bytes, word) in block.chunks_exact_mut(4).zip(inner) {
@@ -52,7 +56,7 @@ impl Sha256Keyed {
         block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
         let mut outer = self.outer;
         sha2::compress256(&mut outer, &[Block256::from(block)]);
-        outer == target.expected
+        outer
     }
 }
 
@@ -73,10 +77,11 @@ impl Sha512Keyed {
         Sha512Keyed { inner: pad_state(0x36), outer: pad_state(0x5c) }
     }
 
-    pub(crate) fn verifies(&self, target: &Sha512Target) -> bool {
-        let digest_len = target.expected.len();
+    /// The digest's words, those past SHA-384's six zero.
+    pub(crate) fn digest(&self, inner_blocks: &[Block512], alg: HashAlg) -> [u64; 8] {
+        let digest_len = alg.output_len();
         let mut inner = self.inner;
-        sha2::compress512(&mut inner, &target.inner_blocks);
+        sha2::compress512(&mut inner, inner_blocks);
         // The outer hash covers the 128-byte key block, then the inner digest (cut for SHA-384).
         let mut block = [0u8; 128];
         for (bytes, word) in block.chunks_exact_mut(8).zip(inner) {
@@ -87,10 +92,7 @@ impl Sha512Keyed {
         block[112..].copy_from_slice(&((128u128 + digest_len as u128) * 8).to_be_bytes());
         let mut outer = self.outer;
         sha2::compress512(&mut outer, &[Block512::from(block)]);
-        let mut produced = [0u8; 64];
-        for (bytes, word) in produced.chunks_exact_mut(8).zip(outer) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
-        produced[..digest_len] == *target.expected
+        outer[digest_len / 8..].fill(0);
+        outer
     }
 }

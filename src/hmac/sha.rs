@@ -29,7 +29,7 @@ pub(crate) const SHA512_IV: [u64; 8] = [
     0x5be0cd19137e2179,
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum HashAlg {
     Sha256,
     Sha384,

@@ -424,22 +424,56 @@ fn distinct_junk_hs256_tokens_in_one_file_stop_at_the_file_budget_with_unknown_r
 }
 
 /// Junk tokens that differ only in their signature each cost a pass over the weak list: 300 of
-/// them took minutes. They share the file's budget (shrunk here to three tokens' worth) in
-/// position order: the token before them is still checked in full and found weak.
+/// them took minutes, and with the budget per token the ones past the file's budget were
+/// `unknown`. One HMAC per candidate now checks every signature over one signing input, and the
+/// group is charged once: the file's budget (shrunk here to about two tokens' worth) covers the
+/// 301 tokens sharing the first input and the next token; the tokens over other inputs after
+/// them are still cut at the budget.
 #[test]
-fn junk_hs256_tokens_sharing_one_signing_input_stay_within_the_file_budget() {
+fn junk_hs256_tokens_sharing_one_signing_input_cost_the_file_budget_once() {
     let dir = tempfile::tempdir().unwrap();
     let junk: String = (0..300u16).map(|i| junk_hs256(r#"{"sub":"same"}"#, &[i.to_le_bytes()[0]; 32]) + "\n").collect();
     let real = signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, r#"{"sub":"same"}"#, b"secret");
-    write(dir.path(), "same.txt", format!("{real}\n{junk}"));
+    let distinct: String = (0..3).map(|i| junk_hs256(&format!(r#"{{"n":{i}}}"#), &[i as u8; 32]) + "\n").collect();
+    write(dir.path(), "same.txt", format!("{real}\n{junk}{distinct}"));
     let started = std::time::Instant::now();
     let run = scan_with_hash_budget(dir.path(), "40M");
     let weak = run.findings("weak-secret");
     let found: Vec<&&Value> = weak.iter().filter(|f| f["evidence"].get("result").is_none()).collect();
     assert_eq!(found.len(), 1, "{}", run.json);
     assert_eq!(found[0]["line"], 1);
-    assert!(weak.len() > 290, "the junk past the budget is `unknown`: {}", weak.len());
+    let unknown: Vec<u64> = weak
+        .iter()
+        .filter(|f| f["evidence"]["result"] == "unknown")
+        .map(|f| f["line"].as_u64().expect("a line"))
+        .collect();
+    assert!(
+        !unknown.is_empty() && unknown.iter().all(|&line| line > 301),
+        "unknown on lines {unknown:?}: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("same.txt") && run.stderr.contains("budget"), "{}", run.stderr);
     assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+}
+
+/// 2,000 junk tokens over one signing input, then one over the same input signed with a listed
+/// secret: each token was charged the whole weak list, so the file's default budget (2 GiB, about
+/// 107 such tokens) ran out long before the last, which was `unknown`. The group costs one
+/// token's checks, and the last is found.
+#[test]
+fn a_weak_token_after_thousands_sharing_its_signing_input_is_found_within_the_default_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let claims = r#"{"sub":"admin","role":"root"}"#;
+    let junk: String = (0..2_000u16).map(|i| junk_hs256(claims, &i.to_le_bytes().repeat(16)) + "\n").collect();
+    let real = signed_hs256(r#"{"alg":"HS256","typ":"JWT"}"#, claims, b"secret");
+    write(dir.path(), "tokens.txt", format!("{junk}{real}\n"));
+    let run = scan_json(&[], dir.path());
+    assert_eq!(run.summary("tokens"), 2_001);
+    let weak = run.findings("weak-secret");
+    assert_eq!(weak.len(), 1, "{}", run.stderr);
+    assert_eq!(weak[0]["line"], 2_001);
+    assert!(weak[0]["evidence"].get("result").is_none(), "{}", weak[0]);
+    assert!(!run.stderr.contains("budget"), "{}", run.stderr);
 }
 
 /// Peak resident memory of `jwtscan` run with `args` in `dir`, from the kernel's accounting of

@@ -22,7 +22,7 @@ use crate::budget::HashBudget;
 use crate::catalog::{Hit, id};
 use crate::collect::{Collector, Occurrence};
 use crate::config::Settings;
-use crate::hmac::{Target, search};
+use crate::hmac::{Target, Targets, search};
 use crate::keys::{KeyOrigin, STORE_TOTAL};
 use crate::wordlist::{stream_wordlist, weak_secrets};
 use messages::hit_for;
@@ -90,7 +90,8 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     if targets.is_empty() {
         return;
     }
-    let share = settings.hash_budget.token_share(targets.len());
+    // A group of tokens sharing a signing input costs one check per candidate: it takes one share.
+    let share = settings.hash_budget.token_share(targets.groups().len());
     let (wordlists, repeated) = distinct_wordlists(&settings.wordlists);
     let listed = if weak_on {
         weak_secrets().len() as u64 + wordlists.iter().map(|path| count_lines(path)).sum::<u64>()
@@ -119,7 +120,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             weak_secrets().len()
         ));
         // Deep cracking is bounded by its time budget, not by bytes per token.
-        for target in &mut targets {
+        for target in targets.iter_mut() {
             target.limit = u64::MAX;
         }
     }
@@ -218,13 +219,15 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
 }
 
 /// Sets each target's candidate limit: `share` of the bytes hashed, within what is left of its
-/// file's and the run's budgets. Targets are served in the order of their first occurrence
-/// (path, then position), so the cut falls the same way on every run; each is charged what the
-/// `listed` candidates (the weak list and wordlists) cost it, at most its share. A target whose
-/// charge is cut meets only the candidates it can afford, maybe none (`unknown` results). Returns
-/// one warning per file, and one for the run, whose budget ran out.
+/// file's and the run's budgets. A group of tokens sharing a signing input is charged once, as
+/// one token, and its tokens get the same limit: one HMAC per candidate checks them all. Groups
+/// are served in the order of their first occurrence (path, then position), so the cut falls
+/// the same way on every run; each is charged what the `listed` candidates (the weak list and
+/// wordlists) cost it, at most its share. A group whose charge is cut meets only the candidates
+/// it can afford, maybe none (`unknown` results). Returns one warning per file, and one for the
+/// run, whose budget ran out.
 fn allocate(
-    targets: &mut [Target],
+    targets: &mut Targets,
     occurrences: &[Occurrence],
     budget: &HashBudget,
     share: u64,
@@ -239,8 +242,11 @@ fn allocate(
             .min()
             .unwrap_or(("", 0, 0))
     };
-    let mut order: Vec<usize> = (0..targets.len()).collect();
-    order.sort_by_cached_key(|&t| first_seen(&targets[t]));
+    let groups: Vec<(Vec<usize>, u64)> =
+        targets.groups().iter().map(|group| (group.members.clone(), group.check_bytes)).collect();
+    let group_seen = |members: &[usize]| members.iter().map(|&t| first_seen(&targets[t])).min().unwrap_or(("", 0, 0));
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by_cached_key(|&g| group_seen(&groups[g].0));
     let mut run_left = budget.per_run;
     let mut file: (&str, u64) = ("", budget.per_file);
     let (mut cut_in_file, mut cut_in_run) = (0u64, 0u64);
@@ -255,26 +261,30 @@ fn allocate(
         }
         *cut = 0;
     };
-    for t in order {
-        let (path, _, _) = first_seen(&targets[t]);
+    let mut limits = vec![u64::MAX; targets.len()];
+    for g in order {
+        let (members, check_bytes) = &groups[g];
+        let (path, _, _) = group_seen(members);
         if path != file.0 {
             end_file(file.0, &mut cut_in_file, &mut notes);
             file = (path, budget.per_file);
         }
-        let target = &mut targets[t];
-        let wanted = share.min(listed.saturating_mul(target.check_bytes));
+        let wanted = share.min(listed.saturating_mul(*check_bytes));
         let (file_left, run_before) = (file.1, run_left);
         let granted = wanted.min(file_left).min(run_before);
         file.1 -= granted;
         run_left -= granted;
-        target.limit = HashBudget::candidates(share, target.check_bytes);
+        let mut limit = HashBudget::candidates(share, *check_bytes);
         if granted < wanted {
-            target.limit = HashBudget::candidates(granted, target.check_bytes);
+            limit = HashBudget::candidates(granted, *check_bytes);
             if file_left <= run_before {
-                cut_in_file += 1;
+                cut_in_file += members.len() as u64;
             } else {
-                cut_in_run += 1;
+                cut_in_run += members.len() as u64;
             }
+        }
+        for &t in members {
+            limits[t] = limit;
         }
     }
     end_file(file.0, &mut cut_in_file, &mut notes);
@@ -283,6 +293,9 @@ fn allocate(
             "weak-secret: {cut_in_run} HS tokens past the run's budget of {} MiB hashed: reported with result `unknown`",
             budget.per_run >> 20
         ));
+    }
+    for (target, limit) in targets.iter_mut().zip(limits) {
+        target.limit = limit;
     }
     notes
 }
@@ -303,10 +316,11 @@ fn count_lines(path: &std::path::Path) -> u64 {
 }
 
 /// How many repository candidates each token still unsolved at `base` meets: one check of each
-/// per candidate, within `REPO_HASH_BUDGET` in all; when that is fewer than all, a note says so.
-fn repo_share(targets: &[Target], base: u64, repo_keys: &[(Box<[u8]>, KeyOrigin)], notes: &mut Vec<String>) -> usize {
-    let per_candidate: u64 =
-        targets.iter().filter(|target| target.stop() > base).map(|target| target.check_bytes).sum();
+/// group of tokens sharing a signing input per candidate, within `REPO_HASH_BUDGET` in all; when
+/// that is fewer than all, a note says so.
+fn repo_share(targets: &Targets, base: u64, repo_keys: &[(Box<[u8]>, KeyOrigin)], notes: &mut Vec<String>) -> usize {
+    let groups = targets.groups().iter();
+    let per_candidate: u64 = groups.filter(|group| group.stop(targets) > base).map(|group| group.check_bytes).sum();
     let per_token = ((REPO_HASH_BUDGET / per_candidate.max(1)) as usize).max(REPO_MIN_CANDIDATES).min(repo_keys.len());
     if per_token < repo_keys.len() {
         notes.push(format!(
@@ -321,7 +335,7 @@ fn repo_share(targets: &[Target], base: u64, repo_keys: &[(Box<[u8]>, KeyOrigin)
 
 /// Checks the repository keys `order[i]` (candidate index `base + i`) against every target.
 fn search_repo(
-    targets: &[Target],
+    targets: &Targets,
     repo_keys: &[(Box<[u8]>, KeyOrigin)],
     order: &[usize],
     base: u64,
@@ -346,7 +360,7 @@ const WEAK_HEAD: usize = 1_024;
 /// then matched to the list by key equality (`Target::key_block`), not by HMAC, and the rest of
 /// the list is checked against the others only. Returns where the list ends in candidate indices.
 fn weak_then_repo(
-    targets: &[Target],
+    targets: &Targets,
     repo_keys: &[(Box<[u8]>, KeyOrigin)],
     record: &Record<'_>,
     notes: &mut Vec<String>,
@@ -460,23 +474,21 @@ impl SeenLines {
 
 /// One target per distinct HS* token, listing the occurrences it stands for; allowlisted tokens
 /// are never reported, so never searched.
-fn distinct_targets(occurrences: &[Occurrence], settings: &Settings) -> Vec<Target> {
+fn distinct_targets(occurrences: &[Occurrence], settings: &Settings) -> Targets {
     let mut by_hash: HashMap<&str, usize> = HashMap::new();
-    let mut targets: Vec<Target> = Vec::new();
+    let mut targets = Targets::new();
     let mut unusable: HashSet<&str> = HashSet::new();
     for (index, occurrence) in occurrences.iter().enumerate() {
         if unusable.contains(occurrence.sha256.as_str()) || settings.allowlist_tokens.contains(&occurrence.sha256) {
             continue;
         }
-        if let Some(&target) = by_hash.get(occurrence.sha256.as_str()) {
-            targets[target].occurrences.push(index);
-            continue;
-        }
-        match Target::new(&occurrence.compact) {
-            Some(mut target) => {
-                target.occurrences.push(index);
-                by_hash.insert(&occurrence.sha256, targets.len());
-                targets.push(target);
+        let known = by_hash.get(occurrence.sha256.as_str()).copied();
+        match known.or_else(|| targets.push(&occurrence.compact)) {
+            Some(target) => {
+                by_hash.insert(&occurrence.sha256, target);
+                if let Some(target) = targets.get_mut(target) {
+                    target.occurrences.push(index);
+                }
             }
             None => {
                 unusable.insert(&occurrence.sha256);
@@ -537,6 +549,32 @@ mod tests {
         let findings = crate::scan_text(&hs256_token(r#"{"sub":"1"}"#, b"secret"), &settings);
         let found = findings.iter().find(|f| f.rule == "weak-secret").unwrap();
         assert!(found.evidence.get("result").is_none(), "{found:?}");
+    }
+
+    #[test]
+    fn tokens_sharing_a_signing_input_are_charged_the_file_budget_once() {
+        use base64::Engine as _;
+        let real = hs256_token(r#"{"sub":"1"}"#, b"secret");
+        let (input, _) = real.rsplit_once('.').unwrap();
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let list_cost = weak_secrets().len() as u64 * crate::budget::check_bytes(input.len(), 64);
+        let budget = HashBudget { per_token: list_cost, floor: 0, per_run: 1 << 40, per_file: list_cost };
+        let settings = Settings { hash_budget: budget, ..Settings::default() };
+        let weak = |text: &str| -> Vec<crate::finding::Finding> {
+            crate::scan_text(text, &settings).into_iter().filter(|f| f.rule == "weak-secret").collect()
+        };
+        // 200 junk signatures, then the real one, over one signing input: the file's budget, one
+        // token's worth, checks them all.
+        let text: String = (0..200u8).map(|n| format!("{input}.{}\n", b64(&[n; 32]))).collect::<String>() + &real;
+        let found = weak(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, found[0].evidence.get("result")), (201, None), "{found:?}");
+        // Over another signing input, the token before it takes the whole budget.
+        let text = format!("{}\n{real}", hs256_token(r#"{"sub":"2"}"#, b"not-listed-5e1d"));
+        let found = weak(&text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].line, &found[0].evidence["result"]), (2, &serde_json::json!("unknown")), "{found:?}");
+        assert_eq!(found[0].evidence["candidates_tried"], 0, "{found:?}");
     }
 
     /// A built-in secret past `WEAK_HEAD` that a string literal can hold as is.

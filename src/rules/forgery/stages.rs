@@ -15,7 +15,7 @@ use super::{Record, Source, derived};
 use crate::budget::EXTRA_PER_RUN;
 use crate::collect::Occurrence;
 use crate::config::Settings;
-use crate::hmac::{Target, search};
+use crate::hmac::{Target, Targets, search};
 use crate::keys::names::RepoNames;
 use crate::mask::{CHUNK, Crack, DEFAULT_MASK, Mask};
 use crate::wordlist::weak_secrets;
@@ -33,12 +33,7 @@ pub(super) struct Extra<'s> {
 }
 
 impl<'s> Extra<'s> {
-    pub(super) fn new(
-        targets: &[Target],
-        occurrences: &[Occurrence],
-        names: RepoNames,
-        settings: &'s Settings,
-    ) -> Self {
+    pub(super) fn new(targets: &Targets, occurrences: &[Occurrence], names: RepoNames, settings: &'s Settings) -> Self {
         let first = |target: &Target| target.occurrences.first().and_then(|&i| occurrences.get(i));
         let mut issuers: Vec<String> = targets
             .iter()
@@ -89,7 +84,7 @@ impl<'s> Extra<'s> {
     }
 
     /// Tries the derived, mangled and mask candidates from index `base` on.
-    pub(super) fn search(&self, targets: &[Target], mut base: u64, record: &Record<'_>, notes: &mut Vec<String>) {
+    pub(super) fn search(&self, targets: &Targets, mut base: u64, record: &Record<'_>, notes: &mut Vec<String>) {
         if targets.iter().all(|target| target.stop() <= base) {
             return;
         }
@@ -118,7 +113,7 @@ impl<'s> Extra<'s> {
     /// granted to the tokens still unsolved before any is tried.
     fn search_masks(
         &self,
-        targets: &[Target],
+        targets: &Targets,
         mut base: u64,
         record: &Record<'_>,
         notes: &mut Vec<String>,
@@ -166,9 +161,11 @@ impl<'s> Extra<'s> {
 
 /// Without `--crack`, the stages beyond the lists share `EXTRA_PER_RUN` bytes hashed, breadth
 /// first: each stage (the derived list, the mangled list, each length of the mask's keys) is
-/// granted to every token it may still solve, in place order, before the next stage is tried.
-/// A token past the budget stops where its grant ends.
+/// granted to every group of tokens (sharing a signing input) it may still solve, in place
+/// order, before the next stage is tried; a group costs one check per candidate. A token past
+/// the budget stops where its group's grant ends.
 struct Grants {
+    /// Groups in the order of their first place.
     order: Vec<usize>,
     left: u64,
     /// Tokens that stopped short of a stage's end for want of budget.
@@ -176,26 +173,32 @@ struct Grants {
 }
 
 impl Grants {
-    fn new(targets: &[Target], places: &[(std::sync::Arc<str>, u64, u64)], bytes: u64) -> Self {
-        let mut order: Vec<usize> = (0..targets.len()).collect();
-        order.sort_by(|&a, &b| places.get(a).cmp(&places.get(b)));
+    fn new(targets: &Targets, places: &[(std::sync::Arc<str>, u64, u64)], bytes: u64) -> Self {
+        let groups = targets.groups();
+        let first = |g: usize| groups[g].members.iter().filter_map(|&t| places.get(t)).min();
+        let mut order: Vec<usize> = (0..groups.len()).collect();
+        order.sort_by_cached_key(|&g| first(g));
         Grants { order, left: bytes, cut: 0 }
     }
 
-    /// Grants the candidates `start..end` to the tokens that reach `start` unsolved.
-    fn grant(&mut self, targets: &[Target], start: u64, end: u64) {
-        for &t in &self.order {
-            let target = &targets[t];
-            let to = end.min(target.stop());
+    /// Grants the candidates `start..end` to the groups that reach `start` with a token unsolved.
+    fn grant(&mut self, targets: &Targets, start: u64, end: u64) {
+        for &g in &self.order {
+            let group = &targets.groups()[g];
+            let to = end.min(group.stop(targets));
             if to <= start {
                 continue;
             }
-            let per_check = target.check_bytes.max(1);
+            let per_check = group.check_bytes.max(1);
             let reached = to.min(start.saturating_add(self.left / per_check));
             self.left -= (reached - start) * per_check;
             if reached < to {
-                target.stop_at(reached);
-                self.cut += 1;
+                for &t in &group.members {
+                    if targets[t].stop() > reached {
+                        targets[t].stop_at(reached);
+                        self.cut += 1;
+                    }
+                }
             }
         }
     }
@@ -241,21 +244,26 @@ mod tests {
 
     use super::*;
 
-    /// An HS256 token whose checks cost 128 bytes each, built here so that the tree holds no token.
-    fn target() -> Target {
+    /// HS256 tokens whose checks cost 128 bytes each, built here so that the tree holds no token:
+    /// one per `(n, key)`, signing the claims `{"n":n}` with `key`.
+    fn targets(tokens: &[(u8, &[u8])]) -> Targets {
         use base64::Engine as _;
         use hmac::{Hmac, Mac};
-        let input = ["eyJhbGciOiJIUzI1NiJ9", "e30"].join(".");
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(b"k").unwrap();
-        mac.update(input.as_bytes());
-        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-        Target::new(&format!("{input}.{signature}")).unwrap()
+        let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let mut targets = Targets::new();
+        for &(n, key) in tokens {
+            let input = format!("eyJhbGciOiJIUzI1NiJ9.{}", b64(format!(r#"{{"n":{n}}}"#).as_bytes()));
+            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap();
+            mac.update(input.as_bytes());
+            targets.push(&format!("{input}.{}", b64(&mac.finalize().into_bytes()))).unwrap();
+        }
+        targets
     }
 
     #[test]
     fn the_budget_grants_each_stage_to_every_token_in_place_order_before_the_next() {
-        let targets = [target(), target(), target()];
-        assert_eq!(targets[0].check_bytes, 128);
+        let targets = targets(&[(0, b"k"), (1, b"k"), (2, b"k")]);
+        assert_eq!(targets.groups()[0].check_bytes, 128);
         let places: Vec<(Arc<str>, u64, u64)> = [3, 1, 2].map(|line| (Arc::from("a.txt"), line, 1)).into();
         // Stage one (10 candidates) for all three, then 25 of stage two's 60: the token first seen
         // gets its 20, the second 5, the third none.
@@ -268,6 +276,25 @@ mod tests {
         // Past the budget no token is granted the next stage.
         grants.grant(&targets, 30, 40);
         assert_eq!(targets.iter().map(Target::stop).collect::<Vec<_>>(), [10, 30, 15]);
+        assert_eq!(grants.cut, 3);
+    }
+
+    #[test]
+    fn tokens_sharing_a_signing_input_are_granted_a_stage_for_the_cost_of_one() {
+        // Tokens 0 and 1 sign one input with two keys; token 2 signs another.
+        let targets = targets(&[(0, b"k"), (0, b"other"), (1, b"k")]);
+        assert_eq!(targets.groups().len(), 2);
+        let places: Vec<(Arc<str>, u64, u64)> = [3, 1, 2].map(|line| (Arc::from("a.txt"), line, 1)).into();
+        // Two groups' worth of stage one, then 25 of stage two: the shared group (first seen on
+        // line 1) gets its 20 for both its tokens, the other token 5.
+        let mut grants = Grants::new(&targets, &places, (2 * 10 + 25) * 128);
+        grants.grant(&targets, 0, 10);
+        grants.grant(&targets, 10, 30);
+        assert_eq!(targets.iter().map(Target::stop).collect::<Vec<_>>(), [u64::MAX, u64::MAX, 15]);
+        assert_eq!(grants.cut, 1);
+        // Past the budget both tokens of the group stop where its grant ends.
+        grants.grant(&targets, 30, 40);
+        assert_eq!(targets.iter().map(Target::stop).collect::<Vec<_>>(), [30, 30, 15]);
         assert_eq!(grants.cut, 3);
     }
 }
