@@ -6,7 +6,8 @@
 #   scripts/bench-cpu.sh TREE [RUNS]
 #
 # Rows: at 2 threads and at 1, `rg -c --no-ignore --hidden eyJ`, `jwtscan scan` with every rule,
-# and without the forgery checks (`--disable weak-secret --disable secret-in-repo`): median wall
+# and without the forgery checks (`--disable` weak-secret, secret-in-repo, private-key and
+# shared-rsa-prime, the rules that need key collection): median wall
 # and median CPU (user + system) of RUNS alternated runs (default 5), and both as ratios to rg.
 # With JWTSCAN_BEFORE naming another jwtscan binary, it runs too and the two JSON reports must be
 # byte-identical (elapsed_ms aside).
@@ -38,7 +39,7 @@ echo "tree: $tree  files: $files  size: $((bytes / 1048576)) MiB  runs: $runs"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 scan=(scan --no-ignore --format json --fail-on never --now 1767225600)
-no_forgery=(--disable weak-secret --disable secret-in-repo)
+no_forgery=(--disable weak-secret --disable secret-in-repo --disable private-key --disable shared-rsa-prime)
 
 # run NAME COMMAND...: one timed run, appending wall and user + system seconds to wall[NAME] and
 # cpu[NAME].

@@ -220,7 +220,7 @@ impl<'s> Scanner<'s> {
         // Warnings and key origins name the member when there is one (`Provenance::shown`).
         let path = from.shown();
         self.candidates.clear();
-        let collect_keys = self.settings.rule_enabled(id::SECRET_IN_REPO);
+        let collect_keys = self.collects_keys();
         let mut decoder = Decoder::new(self.settings.max_depth, buf.len());
         // `kty` is a hint: a window searched for hints and holding none holds no JWK either.
         let hinted = find::find_in(buf, collect_keys, &mut decoder, &mut self.candidates);
@@ -395,12 +395,20 @@ impl<'s> Scanner<'s> {
         directive
     }
 
+    /// Whether keys are collected: for `secret-in-repo`, and the asymmetric ones for `private-key`
+    /// and `shared-rsa-prime` too, so that disabling `secret-in-repo` alone does not silence them.
+    fn collects_keys(&self) -> bool {
+        [id::SECRET_IN_REPO, id::PRIVATE_KEY, id::SHARED_RSA_PRIME]
+            .into_iter()
+            .any(|rule| self.settings.rule_enabled(rule))
+    }
+
     /// The JWKs of a window whose `kty` starts before `limit`: `private-jwk` findings and, for
     /// `secret-in-repo`, their key candidates.
     fn scan_keys(&self, from: &Provenance, buf: &[u8], origin: Origin, limit: usize, out: &mut Collector) {
         let path = from.shown();
         let report = self.settings.rule_enabled(id::PRIVATE_JWK);
-        let collect = self.settings.rule_enabled(id::SECRET_IN_REPO);
+        let collect = self.collects_keys();
         if !(report || collect) || memchr::memmem::find(buf, b"kty").is_none() {
             return;
         }

@@ -91,6 +91,25 @@ fn committed_pem_private_keys_are_reported_and_public_ones_are_not() {
     assert_eq!(paths, ["keys/ec.pem", "keys/ed25519.pem", "keys/signing.pem"]);
 }
 
+/// Keys were collected only for `secret-in-repo`, so disabling it silenced the rules on
+/// committed private keys too.
+#[test]
+fn disabling_the_hmac_rules_keeps_the_private_key_and_shared_prime_findings() {
+    let rules_of = |report: &Value, rule: &str| -> Vec<String> {
+        let findings = report["findings"].as_array().unwrap().iter();
+        let mut paths: Vec<String> =
+            findings.filter(|finding| finding["rule"] == rule).map(|finding| finding["path"].to_string()).collect();
+        paths.sort_unstable();
+        paths
+    };
+    let without = scan(&["--disable", "secret-in-repo", "--disable", "weak-secret"]);
+    for rule in ["private-key", "shared-rsa-prime"] {
+        let expected = rules_of(&REPORT, rule);
+        assert!(!expected.is_empty(), "the default scan has no {rule} finding");
+        assert_eq!(rules_of(&without, rule), expected, "{rule}");
+    }
+}
+
 #[test]
 fn a_short_secret_finding_says_the_key_is_shorter_than_the_hash() {
     let report = &*REPORT;
