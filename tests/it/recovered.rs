@@ -30,18 +30,7 @@ fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
 
 /// The `recovered-rsa-key` findings of a JSON scan, its output and its warnings.
 fn recovered(dir: &Path, args: &[&str]) -> (Vec<Value>, String, String) {
-    let output = assert_cmd::Command::cargo_bin("jwtscan")
-        .unwrap()
-        .current_dir(dir)
-        .args(["scan", "--format", "json", "--fail-on", "never"])
-        .args(args)
-        .arg(".")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(output.status.success(), "stderr: {stderr}");
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let (report, stdout, stderr) = crate::secrets::scan_with_warnings(dir, args);
     let found = report["findings"]
         .as_array()
         .unwrap()

@@ -26,6 +26,12 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// Runs a JSON scan of `dir` with `args`; returns the report and the raw stdout.
 pub(crate) fn scan(dir: &Path, args: &[&str]) -> (Value, String) {
+    let (report, stdout, _) = scan_with_warnings(dir, args);
+    (report, stdout)
+}
+
+/// `scan`, with its stderr (the warnings) too.
+pub(crate) fn scan_with_warnings(dir: &Path, args: &[&str]) -> (Value, String, String) {
     let output = Command::cargo_bin("jwtscan")
         .unwrap()
         .current_dir(dir)
@@ -34,9 +40,10 @@ pub(crate) fn scan(dir: &Path, args: &[&str]) -> (Value, String) {
         .arg(".")
         .output()
         .unwrap();
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "stderr: {stderr}");
     let stdout = String::from_utf8(output.stdout).unwrap();
-    (serde_json::from_str(&stdout).unwrap(), stdout)
+    (serde_json::from_str(&stdout).unwrap(), stdout, stderr)
 }
 
 fn findings<'a>(report: &'a Value, rule: &str) -> Vec<&'a Value> {
