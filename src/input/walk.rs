@@ -119,8 +119,7 @@ impl Worker<'_, '_> {
             return;
         }
         let path = entry.path();
-        // `./src/a.rs` and `src/a.rs` are one file: one spelling keeps fingerprints stable.
-        let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        let display = shown(path);
         if file_type.is_symlink() {
             // Not followed (it may point anywhere, or loop), but its target text is content a
             // change can carry like any file's: a link can hold a token.
@@ -210,7 +209,7 @@ fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Ve
             .fold(
                 || (Scanner::new(settings), Collector::default(), 0u64),
                 |(mut scanner, mut out, mut unread), path| {
-                    let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+                    let display = shown(path);
                     let from = Provenance::file(Arc::from(display.as_str()));
                     let scanned = File::open(path)
                         .and_then(|mut file| source::scan(&mut scanner, &from, Content::Seekable(&mut file), &mut out));
@@ -236,6 +235,16 @@ fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Ve
         .into_iter()
         .collect();
     (keys, notes)
+}
+
+/// How a walked path is shown and opened again: `./src/a.rs` and `src/a.rs` are one file, and one
+/// spelling keeps fingerprints stable. A UTF-8 name (nearly all) skips the lossy conversion.
+fn shown(path: &Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
+    match path.to_str() {
+        Some(text) => text.to_string(),
+        None => path.display().to_string(),
+    }
 }
 
 fn walk_error_path(err: &ignore::Error) -> String {
