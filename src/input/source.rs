@@ -22,6 +22,8 @@ pub enum Content<'a> {
     Bytes(&'a [u8]),
     /// A file: read in bounded windows, and where a zip's directory points.
     Seekable(&'a mut dyn ReadSeek),
+    /// A file whose start `Scanner::read_start` has read (and whether that was all of it).
+    Started(&'a mut dyn ReadSeek, bool),
     /// A stream, read in bounded windows: standard input.
     Reader(&'a mut dyn Read),
 }
@@ -55,7 +57,11 @@ pub fn scan(
             }
         }
         Content::Seekable(source) => {
-            let (start, at_end) = scanner.read_start(&mut *source)?;
+            let (_, at_end) = scanner.read_start(&mut *source)?;
+            scan(scanner, from, Content::Started(source, at_end), out)
+        }
+        Content::Started(source, at_end) => {
+            let start = scanner.started();
             let head = &start[..start.len().min(artifact::HEAD)];
             let (archive, utf16) = (artifact::detect(head).filter(|_| archives), utf16::detect(head));
             if let Some(kind) = archive {

@@ -146,24 +146,38 @@ impl Worker<'_, '_> {
                 return;
             }
         };
-        match file.metadata() {
-            // An archive (an image tarball is often larger) is opened whatever its size: its
-            // members stream, within the archive bounds.
-            Ok(metadata) if metadata.len() > settings.max_file_size && !is_archive(&mut file, settings) => {
-                let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
-                self.out.skip(&display, &reason);
-                self.out.oversized += 1;
+        let at_end = match self.scanner.read_start(&mut file) {
+            Ok((_, at_end)) => at_end,
+            Err(err) => {
+                self.out.error(&display, &format!("read error: {err}"));
                 return;
             }
-            Ok(_) => {}
-            Err(err) => {
-                self.out.error(&display, &format!("cannot stat: {err}"));
-                return;
+        };
+        // Most files fit in the first window, which tells their size: a `stat` a file cost a
+        // thirtieth of a scan of many small files.
+        let start = self.scanner.started();
+        if !at_end || start.len() as u64 > settings.max_file_size {
+            // An archive (an image tarball is often larger) is opened whatever its size: its
+            // members stream, within the archive bounds.
+            let archive = settings.archives.max_depth > 0
+                && artifact::detect(&start[..start.len().min(artifact::HEAD)]).is_some();
+            match file.metadata() {
+                Ok(metadata) if metadata.len() > settings.max_file_size && !archive => {
+                    let reason = format!("{} bytes is over --max-file-size {}", metadata.len(), settings.max_file_size);
+                    self.out.skip(&display, &reason);
+                    self.out.oversized += 1;
+                    return;
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    self.out.error(&display, &format!("cannot stat: {err}"));
+                    return;
+                }
             }
         }
         // Opened again by the path the walk gave: a name that is not UTF-8 would not survive.
         self.scanner.defer_named = self.defer && self.out.deferred.has_room() && path.to_str().is_some();
-        self.scan_file(&display, file);
+        self.scan_file(&display, Content::Started(&mut file, at_end));
         self.scanner.defer_named = false;
         if self.scanner.take_deferred() {
             self.out.deferred.push(path.to_path_buf(), collect_deferred);
@@ -172,9 +186,9 @@ impl Worker<'_, '_> {
 
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
     /// error; findings from the windows already scanned are kept.
-    fn scan_file(&mut self, display: &str, mut reader: impl std::io::Read + std::io::Seek) {
+    fn scan_file(&mut self, display: &str, content: Content<'_>) {
         let from = Provenance::file(Arc::from(display));
-        if let Err(err) = source::scan(&mut self.scanner, &from, Content::Seekable(&mut reader), &mut self.out) {
+        if let Err(err) = source::scan(&mut self.scanner, &from, content, &mut self.out) {
             self.out.error(display, &format!("read error: {err}"));
         }
     }
@@ -186,15 +200,6 @@ impl Drop for Worker<'_, '_> {
         let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         results.push(out);
     }
-}
-
-/// Whether `file` starts like an archive that would be opened (and is rewound for reading).
-fn is_archive(file: &mut File, settings: &Settings) -> bool {
-    use std::io::{Read as _, Seek as _};
-    let mut head = Vec::with_capacity(artifact::HEAD);
-    let read = file.by_ref().take(artifact::HEAD as u64).read_to_end(&mut head);
-    let rewound = file.rewind();
-    settings.archives.max_depth > 0 && read.is_ok() && rewound.is_ok() && artifact::detect(&head).is_some()
 }
 
 /// The string candidates of the files whose collection the walk deferred (`collect::Deferred`),
@@ -325,7 +330,8 @@ mod tests {
         let results = Mutex::new(Vec::new());
         let mut worker =
             Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results, defer: false };
-        worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
+        let mut reader = FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" };
+        worker.scan_file("dir/f.txt", Content::Seekable(&mut reader));
         drop(worker);
         let out = results.into_inner().unwrap().pop().unwrap();
         assert_eq!(out.errors, 1);

@@ -4,8 +4,9 @@
 //! Collection is cheap and bounded, and it looks where keys are defined: windows holding a hint
 //! (`secret`, `jwt`, `hmac`, `jose`, `signing`, in lower, Capitalised or UPPER case, a PEM marker
 //! or `kty`), found in the token search's own SIMD pass, and windows holding a token. Whether the
-//! tree holds HS* tokens is known only after the walk, and reading files twice would cost more
-//! than keeping a few candidates. From hinted windows come the lines that name a secret (`secret`,
+//! tree holds HS* tokens that need them is known only after the walk: a file the walk can open
+//! again leaves its string candidates (all but PEM blocks and JWKs) to a second reading, done
+//! only then (`collect::Deferred`). From hinted windows come the lines that name a secret (`secret`,
 //! `key`, `jwt`, `token`, `hmac`, `pass`, `sign`, `salt`, `auth`, `cred`): their quoted string
 //! literals of 8..=512 bytes (plus their unescaped form and the literals inside an escaped JSON
 //! string) and the unquoted values of 8..=512 bytes they assign (`JWT_SECRET=…`, `jwt.secret: …`);

@@ -195,6 +195,11 @@ impl<'s> Scanner<'s> {
         Ok((&self.buf, read < WINDOW))
     }
 
+    /// The bytes `read_start` read.
+    pub fn started(&self) -> &[u8] {
+        &self.buf
+    }
+
     /// The bytes `read_start` read, taken from the scanner (which reads into a new buffer next).
     pub fn take_start(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.buf)
