@@ -2,6 +2,7 @@
 //! (HS* token occurrences, key candidates). One `Scanner` per worker thread; its buffers are
 //! reused so the hot path does not allocate for files without tokens.
 
+mod deferral;
 pub mod windows;
 
 use std::io::Read;
@@ -59,6 +60,7 @@ pub struct Scanner<'s> {
     pub defer_named: bool,
     /// Whether a window of the current file left its candidates to a second reading.
     deferred: bool,
+    deferral: deferral::Deferral,
 }
 
 /// Lines holding `jwtscan:` in the base versions of the files a range changes, as written (ends
@@ -106,7 +108,14 @@ impl<'s> Scanner<'s> {
             honoured_ignores: None,
             defer_named: false,
             deferred: false,
+            deferral: deferral::Deferral::default(),
         }
+    }
+
+    /// Whether an HS token read so far will have the deferred files read again: deferring more
+    /// would only cost a second reading of them too.
+    pub fn needs_deferred_keys(&self) -> bool {
+        self.deferral.needs_keys()
     }
 
     /// Whether the file just read left candidates to a second reading (see `defer_named`).
@@ -367,6 +376,9 @@ impl<'s> Scanner<'s> {
             }
             self.hits = hits;
             if hmac {
+                if self.defer_named {
+                    self.deferral.meet(&occurrence.compact, &occurrence.sha256);
+                }
                 out.hmac_tokens.push(occurrence);
             } else if signed && out.signed_tokens.len() < crate::collect::MAX_SIGNED_TOKENS {
                 out.signed_tokens.push(occurrence);

@@ -392,7 +392,7 @@ fn search_repo(
 }
 
 /// The built-in list's first entries that are tried on every token before the repository keys.
-const WEAK_HEAD: usize = 1_024;
+pub(crate) const WEAK_HEAD: usize = 1_024;
 
 /// The built-in list then the repository keys, with the result of trying them in that order, but
 /// without checking the whole list against a token that a repository key verifies: a test signs
