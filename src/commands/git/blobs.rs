@@ -224,10 +224,17 @@ pub(super) fn scan_blobs(
         findings.push(worker.findings);
         hmac.push(worker.hmac);
     }
+    // The scan has read its last object: the pack pages it touched go back (no more checks would
+    // give them back, and the merge and the report kept them resident). The workers' scanners,
+    // buffers and caches are gone: what they freed goes back before the merge allocates, and what
+    // the merge's sources held, after it.
+    pages.release_all();
+    super::trim_heap();
     let mut problems = Vec::new();
     oldest(findings, &mut problems, |finding| total.push_finding(finding));
     oldest(hmac, &mut problems, |occurrence| total.hmac_tokens.push(occurrence));
     total.problems.extend(problems);
+    super::trim_heap();
     total
 }
 
