@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::catalog::Hit;
+use crate::config::Settings;
 use crate::context::Clues;
 use crate::finding::{Finding, Position, Site, Subject};
 use crate::keys::KeyStore;
@@ -100,6 +101,50 @@ pub fn findings_budget() -> usize {
 /// Asymmetric token occurrences kept per worker: the checks over them are pairwise.
 pub const MAX_SIGNED_TOKENS: usize = 20_000;
 
+/// Files whose named-line and literal key candidates the walk did not collect (for
+/// `secret-in-repo`, and for naming where a weak secret is defined): read again after the walk
+/// only when an HS token is left that the head of the weak list does not solve with a secret
+/// shorter than any such candidate. Most trees hold no such token, and that collection cost a
+/// sixth of their scan. At most `Deferred::BUDGET` bytes of paths per walk worker; past it the
+/// worker collects as it reads.
+#[derive(Default, Debug)]
+pub struct Deferred {
+    pub paths: Vec<std::path::PathBuf>,
+    bytes: usize,
+    /// How the source that deferred them reads them again: their string candidates, and notes.
+    pub read_again: Option<ReadAgain>,
+}
+
+pub type ReadAgain = fn(&mut [std::path::PathBuf], &Settings) -> (KeyStore, Vec<String>);
+
+impl Deferred {
+    const BUDGET: usize = 4 << 20;
+
+    pub fn has_room(&self) -> bool {
+        self.bytes < Self::BUDGET
+    }
+
+    pub fn push(&mut self, path: std::path::PathBuf, read_again: ReadAgain) {
+        self.bytes += path.as_os_str().len() + std::mem::size_of::<std::path::PathBuf>();
+        self.paths.push(path);
+        self.read_again = Some(read_again);
+    }
+
+    fn merge(&mut self, other: Deferred) {
+        self.bytes += other.bytes;
+        self.paths.extend(other.paths);
+        self.read_again = self.read_again.or(other.read_again);
+    }
+
+    /// The candidates of the deferred files, and notes on any that could not be read again.
+    pub fn read(mut self, settings: &Settings) -> (KeyStore, Vec<String>) {
+        match self.read_again {
+            Some(read_again) if !self.paths.is_empty() => read_again(&mut self.paths, settings),
+            _ => (KeyStore::default(), Vec::new()),
+        }
+    }
+}
+
 /// What scanning produced; one per worker, merged at the end.
 #[derive(Default, Debug)]
 pub struct Collector {
@@ -117,6 +162,8 @@ pub struct Collector {
     pub signed_tokens: Vec<Occurrence>,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
+    /// Files to read again for the candidates `keys` left out.
+    pub deferred: Deferred,
     /// What the place of each asymmetric key in `keys.asym` says (a test module before it), by
     /// path, line and commit: findings on keys are made after the walk, when the text is gone.
     pub key_clues: std::collections::HashMap<KeyPlace, Clues>,
@@ -212,6 +259,7 @@ impl Collector {
         let room = MAX_SIGNED_TOKENS.saturating_sub(self.signed_tokens.len());
         self.signed_tokens.extend(other.signed_tokens.into_iter().take(room));
         self.keys.merge(other.keys);
+        self.deferred.merge(other.deferred);
         for (place, clues) in other.key_clues {
             self.key_clues.entry(place).or_insert(clues);
         }

@@ -43,15 +43,20 @@ pub fn detect(head: &[u8]) -> Option<(Order, usize)> {
         return None;
     }
     let text = |b: u8| matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7E);
-    let count = |order: Order| {
-        head.chunks_exact(2)
-            .filter(|unit| match order {
+    // Nine in ten text units is at most one in ten others: a binary file is turned away after a
+    // few of its units, not all of them.
+    let mostly_text = |order: Order| {
+        let mut others = 0;
+        head.chunks_exact(2).all(|unit| {
+            let is_text = match order {
                 Order::Little => unit[1] == 0 && text(unit[0]),
                 Order::Big => unit[0] == 0 && text(unit[1]),
-            })
-            .count()
+            };
+            others += usize::from(!is_text);
+            others * 10 <= units
+        })
     };
-    [Order::Little, Order::Big].into_iter().find(|&order| count(order) * 10 >= units * 9).map(|order| (order, 0))
+    [Order::Little, Order::Big].into_iter().find(|&order| mostly_text(order)).map(|order| (order, 0))
 }
 
 /// Appends `bytes` (UTF-16 without its mark) decoded to UTF-8 to `out`; a lone surrogate or odd
@@ -113,6 +118,17 @@ mod tests {
         let text = "Windows Registry Editor Version 5.00\r\n";
         assert_eq!(detect(&encode(text, Order::Little, false)), Some((Order::Little, 0)));
         assert_eq!(detect(&encode(text, Order::Big, false)), Some((Order::Big, 0)));
+    }
+
+    #[test]
+    fn text_without_a_mark_is_utf16_up_to_one_unit_in_ten_that_is_not_text() {
+        let units = |others: usize| -> Vec<u8> {
+            let mut bytes = encode(&"a".repeat(100 - others), Order::Little, false);
+            bytes.extend([0x01, 0x01].repeat(others));
+            bytes
+        };
+        assert_eq!(detect(&units(10)), Some((Order::Little, 0)));
+        assert_eq!(detect(&units(11)), None);
     }
 
     #[test]

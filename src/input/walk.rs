@@ -13,6 +13,7 @@ use crate::artifact;
 use crate::collect::Collector;
 use crate::config::Settings;
 use crate::input::source::{self, Content};
+use crate::keys::KeyStore;
 use crate::pipeline::Scanner;
 use crate::provenance::Provenance;
 
@@ -71,8 +72,12 @@ pub fn scan_paths(settings: &Settings) -> Collector {
         .filter_entry(|entry| entry.file_name() != ".git");
 
     let results = Mutex::new(Vec::new());
+    // `JWTSCAN_KEYS=eager` collects every key candidate as the file is read, as builds before
+    // did: the benches and tests compare the two.
+    let defer = std::env::var_os("JWTSCAN_KEYS").is_none_or(|value| value != "eager");
     builder.build_parallel().run(|| {
-        let mut worker = Worker { scanner: Scanner::new(settings), out: Collector::default(), results: &results };
+        let mut worker =
+            Worker { scanner: Scanner::new(settings), out: Collector::default(), results: &results, defer };
         Box::new(move |entry| {
             if let Ok(entry) = &entry
                 && is_excluded(entry.path())
@@ -93,6 +98,8 @@ struct Worker<'s, 'r> {
     scanner: Scanner<'s>,
     out: Collector,
     results: &'r Mutex<Vec<Collector>>,
+    /// Whether files that can be opened again leave their string key candidates for later.
+    defer: bool,
 }
 
 impl Worker<'_, '_> {
@@ -112,8 +119,7 @@ impl Worker<'_, '_> {
             return;
         }
         let path = entry.path();
-        // `./src/a.rs` and `src/a.rs` are one file: one spelling keeps fingerprints stable.
-        let display = path.strip_prefix(".").unwrap_or(path).display().to_string();
+        let display = shown(path);
         if file_type.is_symlink() {
             // Not followed (it may point anywhere, or loop), but its target text is content a
             // change can carry like any file's: a link can hold a token.
@@ -155,7 +161,13 @@ impl Worker<'_, '_> {
                 return;
             }
         }
+        // Opened again by the path the walk gave: a name that is not UTF-8 would not survive.
+        self.scanner.defer_named = self.defer && self.out.deferred.has_room() && path.to_str().is_some();
         self.scan_file(&display, file);
+        self.scanner.defer_named = false;
+        if self.scanner.take_deferred() {
+            self.out.deferred.push(path.to_path_buf(), collect_deferred);
+        }
     }
 
     /// A file that fails mid-read (removed from a network share, an I/O error) is counted as an
@@ -183,6 +195,56 @@ fn is_archive(file: &mut File, settings: &Settings) -> bool {
     let read = file.by_ref().take(artifact::HEAD as u64).read_to_end(&mut head);
     let rewound = file.rewind();
     settings.archives.max_depth > 0 && read.is_ok() && rewound.is_ok() && artifact::detect(&head).is_some()
+}
+
+/// The string candidates of the files whose collection the walk deferred (`collect::Deferred`),
+/// read again in path order, in parallel; a file that can no longer be read is counted in the
+/// returned notes, not as a scan error (it was scanned).
+fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Vec<String>) {
+    use rayon::prelude::*;
+    paths.sort_unstable();
+    let read = || {
+        paths
+            .par_iter()
+            .fold(
+                || (Scanner::new(settings), Collector::default(), 0u64),
+                |(mut scanner, mut out, mut unread), path| {
+                    let display = shown(path);
+                    let from = Provenance::file(Arc::from(display.as_str()));
+                    let scanned = File::open(path)
+                        .and_then(|mut file| source::scan(&mut scanner, &from, Content::Seekable(&mut file), &mut out));
+                    unread += u64::from(scanned.is_err());
+                    (scanner, out, unread)
+                },
+            )
+            .map(|(_, out, unread)| (out.keys, unread))
+            .reduce(
+                || (KeyStore::default(), 0),
+                |(mut keys, unread), (more, more_unread)| {
+                    keys.merge_candidates(more);
+                    (keys, unread + more_unread)
+                },
+            )
+    };
+    let (keys, unread) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+        Ok(pool) => pool.install(read),
+        Err(_) => read(),
+    };
+    let notes = (unread > 0)
+        .then(|| format!("secret-in-repo: {unread} files could not be read again for their key candidates"))
+        .into_iter()
+        .collect();
+    (keys, notes)
+}
+
+/// How a walked path is shown and opened again: `./src/a.rs` and `src/a.rs` are one file, and one
+/// spelling keeps fingerprints stable. A UTF-8 name (nearly all) skips the lossy conversion.
+fn shown(path: &Path) -> String {
+    let path = path.strip_prefix(".").unwrap_or(path);
+    match path.to_str() {
+        Some(text) => text.to_string(),
+        None => path.display().to_string(),
+    }
 }
 
 fn walk_error_path(err: &ignore::Error) -> String {
@@ -220,11 +282,49 @@ mod tests {
         }
     }
 
+    static READS_AGAIN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn counted_read_again(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Vec<String>) {
+        READS_AGAIN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        collect_deferred(paths, settings)
+    }
+
+    /// Scans a tree of a named secret and a token signed with `secret`: the rules found, and
+    /// whether the files were read again for their candidates.
+    fn scan_named_secret_and_token(secret: &[u8]) -> (Vec<String>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.env"), "JWT_SECRET=committed-secret-4f1e9a7c\n").unwrap();
+        let token = crate::rules::forgery::tests::hs256_token(r#"{"sub":"1"}"#, secret);
+        std::fs::write(dir.path().join("token.txt"), token).unwrap();
+        let settings = Settings { paths: vec![dir.path().to_path_buf()], ..Settings::default() };
+        let mut collector = scan_paths(&settings);
+        assert_eq!(collector.deferred.paths.len(), 2, "{:?}", collector.deferred.paths);
+        assert!(collector.keys.is_empty(), "no string candidate is collected during the walk");
+        collector.deferred.read_again = Some(counted_read_again);
+        let before = READS_AGAIN.load(std::sync::atomic::Ordering::SeqCst);
+        crate::rules::forgery::pass(&mut collector, &settings);
+        let read_again = READS_AGAIN.load(std::sync::atomic::Ordering::SeqCst) > before;
+        let mut rules: Vec<String> = collector.findings_in_memory().iter().map(|f| f.rule.to_string()).collect();
+        rules.retain(|rule| rule.contains("secret"));
+        (rules, read_again)
+    }
+
+    #[test]
+    fn deferred_files_are_read_again_only_when_a_token_may_need_their_candidates() {
+        assert_eq!(scan_named_secret_and_token(b"secret"), (vec!["weak-secret".to_string()], false));
+        assert_eq!(
+            scan_named_secret_and_token(b"committed-secret-4f1e9a7c"),
+            (vec!["secret-in-repo".to_string()], true)
+        );
+        assert_eq!(scan_named_secret_and_token(b"in-no-list-nor-the-tree-7c3b"), (Vec::<String>::new(), true));
+    }
+
     #[test]
     fn a_read_error_mid_file_is_counted_and_named_in_a_warning() {
         let settings = Settings::default();
         let results = Mutex::new(Vec::new());
-        let mut worker = Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results };
+        let mut worker =
+            Worker { scanner: Scanner::new(&settings), out: Collector::default(), results: &results, defer: false };
         worker.scan_file("dir/f.txt", FailingReader { data: b"eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0. and more" });
         drop(worker);
         let out = results.into_inner().unwrap().pop().unwrap();

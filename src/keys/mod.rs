@@ -37,6 +37,12 @@ use pem::pem_block;
 /// text, not keys. PEM blocks and JWK forms are kept whole up to `MAX_PEM`.
 const MIN_STRING: usize = 8;
 const MAX_STRING: usize = 512;
+
+/// Whether a string literal or value candidate could be `secret`: they are all
+/// `MIN_STRING..=MAX_STRING` bytes long.
+pub fn string_could_be(secret: &[u8]) -> bool {
+    (MIN_STRING..=MAX_STRING).contains(&secret.len())
+}
 const MAX_PEM: usize = 16 * 1024;
 /// Memory the kept candidates may take, per worker and in all, counted with each entry's
 /// bookkeeping (`ENTRY_BYTES`), not only its key bytes: 12 M short literals once held 2.4 GB
@@ -180,6 +186,13 @@ impl KeyStore {
         }
     }
 
+    /// Merges `other`'s string candidates only: its asymmetric keys are already here (a file read
+    /// again for its deferred candidates, `Deferred`, yields its PEM blocks and JWKs again).
+    pub fn merge_candidates(&mut self, mut other: KeyStore) {
+        other.asym.clear();
+        self.merge(other);
+    }
+
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -206,13 +219,17 @@ pub struct Window<'a> {
     pub hinted: bool,
     /// A token starts in it before `limit`.
     pub holds_token: bool,
+    /// Its named lines' and its token's string literals and values are collected; `false` when
+    /// the file is read again for them only if a token needs them (`collect::Deferred`): PEM
+    /// blocks are collected either way.
+    pub named: bool,
 }
 
 /// Collects the key candidates of one window. Work happens only around hits of SIMD literal
 /// searches (hints, names, quotes, PEM markers): a loop over every line cost more than reading
 /// the file.
 pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, store: &mut KeyStore) {
-    let Window { buf, first_line, limit, hinted, holds_token } = *window;
+    let Window { buf, first_line, limit, hinted, holds_token, named: collect_named } = *window;
     if !hinted && !holds_token {
         return;
     }
@@ -223,37 +240,8 @@ pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, stor
         public,
         commit: commit.cloned(),
     };
-    let named = named_lines(buf, limit);
-    let mut lines = LineCounter::new(buf, first_line);
-    let push_literal = |store: &mut KeyStore, lines: &mut LineCounter, open: usize, key: &[u8], form: KeyForm| {
-        store.push_with(key, false, path, || origin(lines.line_of(open), form, false));
-    };
-    if holds_token {
-        // Beside a token every literal is a candidate: a test defines its key next to its token.
-        let mut values = named.iter().peekable();
-        let mut current: Option<&std::ops::Range<usize>> = None;
-        literals(buf, limit, true, &mut |open, key| {
-            while let Some(range) = values.next_if(|range| range.start <= open) {
-                push_value(store, &mut lines, buf, range, path, &origin);
-                current = Some(range);
-            }
-            let form = if current.is_some_and(|range| range.contains(&open)) {
-                KeyForm::NamedLiteral
-            } else {
-                KeyForm::Literal
-            };
-            push_literal(store, &mut lines, open, key, form);
-        });
-        for range in values {
-            push_value(store, &mut lines, buf, range, path, &origin);
-        }
-    } else {
-        for range in &named {
-            push_value(store, &mut lines, buf, range, path, &origin);
-            literals(&buf[range.clone()], range.len(), true, &mut |open, key| {
-                push_literal(store, &mut lines, range.start + open, key, KeyForm::NamedLiteral);
-            });
-        }
+    if collect_named {
+        collect_named_lines(buf, first_line, limit, holds_token, path, &origin, store);
     }
     let mut lines = LineCounter::new(buf, first_line);
     let mut begins = memchr::memmem::find_iter(buf, b"-----BEGIN ").peekable();
@@ -281,6 +269,51 @@ pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, stor
                     at: begin,
                 });
             }
+        }
+    }
+}
+
+/// The string literals and values of `buf`'s lines that name a secret, and, when `holds_token`,
+/// every string literal of it.
+fn collect_named_lines(
+    buf: &[u8],
+    first_line: u64,
+    limit: usize,
+    holds_token: bool,
+    path: &Arc<str>,
+    origin: &dyn Fn(u64, KeyForm, bool) -> KeyOrigin,
+    store: &mut KeyStore,
+) {
+    let named = named_lines(buf, limit);
+    let mut lines = LineCounter::new(buf, first_line);
+    let push_literal = |store: &mut KeyStore, lines: &mut LineCounter, open: usize, key: &[u8], form: KeyForm| {
+        store.push_with(key, false, path, || origin(lines.line_of(open), form, false));
+    };
+    if holds_token {
+        // Beside a token every literal is a candidate: a test defines its key next to its token.
+        let mut values = named.iter().peekable();
+        let mut current: Option<&std::ops::Range<usize>> = None;
+        literals(buf, limit, true, &mut |open, key| {
+            while let Some(range) = values.next_if(|range| range.start <= open) {
+                push_value(store, &mut lines, buf, range, path, origin);
+                current = Some(range);
+            }
+            let form = if current.is_some_and(|range| range.contains(&open)) {
+                KeyForm::NamedLiteral
+            } else {
+                KeyForm::Literal
+            };
+            push_literal(store, &mut lines, open, key, form);
+        });
+        for range in values {
+            push_value(store, &mut lines, buf, range, path, origin);
+        }
+    } else {
+        for range in &named {
+            push_value(store, &mut lines, buf, range, path, origin);
+            literals(&buf[range.clone()], range.len(), true, &mut |open, key| {
+                push_literal(store, &mut lines, range.start + open, key, KeyForm::NamedLiteral);
+            });
         }
     }
 }

@@ -54,6 +54,11 @@ pub struct Scanner<'s> {
     /// In `git --range` mode, the ignore-comment lines the base commit already held: another
     /// one was added by the change being judged, so it silences nothing and is reported.
     honoured_ignores: Option<Arc<IgnoreLines>>,
+    /// Named-line and literal key candidates of the file being read are left for a second
+    /// reading (`collect::Deferred`); set by the walk for a file it can open again.
+    pub defer_named: bool,
+    /// Whether a window of the current file left its candidates to a second reading.
+    deferred: bool,
 }
 
 /// Lines holding `jwtscan:` in the base versions of the files a range changes, as written (ends
@@ -99,7 +104,14 @@ impl<'s> Scanner<'s> {
             placing_later: false,
             inline_ignore: settings.inline_ignore,
             honoured_ignores: None,
+            defer_named: false,
+            deferred: false,
         }
+    }
+
+    /// Whether the file just read left candidates to a second reading (see `defer_named`).
+    pub fn take_deferred(&mut self) -> bool {
+        std::mem::take(&mut self.deferred)
     }
 
     pub fn settings(&self) -> &'s Settings {
@@ -237,7 +249,10 @@ impl<'s> Scanner<'s> {
         }
         let asym_before = out.keys.asym.len();
         if collect_keys {
-            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token };
+            // A member of an archive cannot be opened again on its own: collected now.
+            let named = !(self.defer_named && from.chain.is_empty());
+            self.deferred |= !named && (hinted || holds_token);
+            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token, named };
             keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
         }
         if hinted {

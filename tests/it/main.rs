@@ -5,6 +5,7 @@ mod action;
 mod artifacts;
 mod bad_input;
 mod cli;
+mod deferred;
 mod forgeable;
 mod git;
 mod github;

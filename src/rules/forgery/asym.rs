@@ -199,14 +199,16 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
 /// its sibling's, so the divisions are of a node's size; the textbook remainder tree (the product
 /// modulo each node's square) divides numbers twice as long and took twice the time at 512
 /// moduli. The gcds are the same: for a modulus n of the product P, (P mod n²) / n = (P / n) mod n.
+/// The nodes of a level are independent: they are computed in parallel, on the caller's rayon pool.
 fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
+    use rayon::prelude::*;
     // `dashu-int` multiplies and divides the upper levels' long numbers subquadratically and its
     // gcd is Lehmer's: 2,048-bit moduli by the hundred took num-bigint most of a scan without tokens.
     let moduli: Vec<UBig> = moduli.iter().map(|n| UBig::from_be_bytes(&n.to_bytes_be())).collect();
     let mut levels = vec![moduli.clone()];
     while levels.last().is_some_and(|level| level.len() > 1) {
         let Some(level) = levels.last() else { break };
-        let next = level.chunks(2).map(|pair| pair.iter().product()).collect();
+        let next = level.par_chunks(2).map(|pair| pair.iter().product()).collect();
         levels.push(next);
     }
     // The root has no other node.
@@ -214,7 +216,7 @@ fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
     levels.pop();
     while let Some(level) = levels.pop() {
         others = level
-            .iter()
+            .par_iter()
             .enumerate()
             .map(|(i, node)| {
                 let parent = &others[i / 2] % node;
@@ -226,7 +228,7 @@ fn batch_gcd(moduli: &[BigUint]) -> Vec<BigUint> {
             })
             .collect();
     }
-    moduli.iter().zip(others).map(|(n, other)| BigUint::from_bytes_be(&other.gcd(n).to_be_bytes())).collect()
+    moduli.par_iter().zip(others).map(|(n, other)| BigUint::from_bytes_be(&other.gcd(n).to_be_bytes())).collect()
 }
 
 fn shared_primes(
@@ -256,7 +258,10 @@ fn shared_primes(
     }
     let rsa = &rsa[..rsa.len().min(MAX_MODULI)];
     let moduli: Vec<BigUint> = rsa.iter().map(|(_, n)| n.clone()).collect();
-    let gcds = batch_gcd(&moduli);
+    let gcds = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+        Ok(pool) => pool.install(|| batch_gcd(&moduli)),
+        Err(_) => batch_gcd(&moduli),
+    };
     let one = BigUint::from(1u8);
     let weak: Vec<usize> = (0..rsa.len()).filter(|&i| gcds[i] > one).collect();
     let mut factored: HashMap<&[u8], String> = HashMap::new();

@@ -20,10 +20,10 @@ use std::sync::atomic::Ordering;
 
 use crate::budget::HashBudget;
 use crate::catalog::{Hit, id};
-use crate::collect::{Collector, Occurrence};
+use crate::collect::{Collector, Deferred, Occurrence};
 use crate::config::Settings;
 use crate::hmac::{Target, Targets, search};
-use crate::keys::{KeyOrigin, STORE_TOTAL};
+use crate::keys::{KeyOrigin, KeyStore, STORE_TOTAL};
 use crate::wordlist::{stream_wordlist, weak_secrets};
 use messages::hit_for;
 
@@ -74,13 +74,7 @@ fn likely_first(repo_keys: &[(Box<[u8]>, KeyOrigin)], limit: usize) -> Vec<usize
 pub fn pass(collector: &mut Collector, settings: &Settings) {
     asym::pass(collector, settings);
     let keys = std::mem::take(&mut collector.keys);
-    if keys.dropped > 0 {
-        collector.note(format!(
-            "secret-in-repo: {} key candidates not kept (over {} MiB of candidates, bookkeeping included)",
-            keys.dropped,
-            STORE_TOTAL >> 20
-        ));
-    }
+    let deferred = std::mem::take(&mut collector.deferred);
     let weak_on = settings.rule_enabled(id::WEAK_SECRET);
     let repo_on = settings.rule_enabled(id::SECRET_IN_REPO);
     if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
@@ -110,7 +104,6 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             *slot = Some(Match { index, secret: secret.to_vec(), source });
         }
     };
-    let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
     let extra = stages::Extra::new(&targets, &collector.hmac_tokens, std::mem::take(&mut collector.names), settings);
     if settings.crack.is_some() {
         let (derived, mangled, masked) = extra.counts();
@@ -127,13 +120,26 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     for (path, times) in repeated {
         collector.note(format!("wordlist {} is listed {times} times: read once", path.display()));
     }
-    let run = || {
+    let run = |keys: KeyStore, deferred: Deferred| {
         let mut unreadable = Vec::new();
         let mut notes = Vec::new();
+        let repo_keys = if repo_on {
+            let keys = complete(keys, deferred, &targets, weak_on, &record, &matches, settings, &mut notes);
+            if keys.dropped > 0 {
+                notes.push(format!(
+                    "secret-in-repo: {} key candidates not kept (over {} MiB of candidates, bookkeeping included)",
+                    keys.dropped,
+                    STORE_TOTAL >> 20
+                ));
+            }
+            keys.into_sorted()
+        } else {
+            Vec::new()
+        };
         if weak_on && repo_on && wordlists.is_empty() && !repo_keys.is_empty() {
             let weak_end = weak_then_repo(&targets, &repo_keys, &record, &mut notes);
             extra.search(&targets, weak_end + repo_keys.len() as u64, &record, &mut notes);
-            return (unreadable, notes, weak_end);
+            return (unreadable, notes, weak_end, repo_keys);
         }
         let mut base = 0u64;
         if weak_on {
@@ -169,12 +175,13 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         if weak_on {
             extra.search(&targets, weak_end + repo_keys.len() as u64, &record, &mut notes);
         }
-        (unreadable, notes, weak_end)
+        (unreadable, notes, weak_end, repo_keys)
     };
-    let (unreadable, notes, weak_end) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
-        Ok(pool) => pool.install(run),
-        Err(_) => run(),
-    };
+    let (unreadable, notes, weak_end, repo_keys) =
+        match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
+            Ok(pool) => pool.install(|| run(keys, deferred)),
+            Err(_) => run(keys, deferred),
+        };
     for (path, reason) in unreadable {
         collector.error(&path, &reason);
     }
@@ -216,6 +223,41 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
             share >> 20
         ));
     }
+}
+
+/// The tree's keys with the candidates the walk deferred (`collect::Deferred`), read now unless no
+/// token can need them: with the weak list on, when the head of the list (which `weak_then_repo`
+/// and the plain order both try first, so the matches are the ones they find) solves every token
+/// with a secret no deferred candidate can equal, no later candidate can be a token's earliest
+/// match nor name where its secret is defined.
+#[allow(clippy::too_many_arguments)]
+fn complete(
+    mut keys: KeyStore,
+    deferred: Deferred,
+    targets: &Targets,
+    weak_on: bool,
+    record: &Record<'_>,
+    matches: &Mutex<Vec<Option<Match>>>,
+    settings: &Settings,
+    notes: &mut Vec<String>,
+) -> KeyStore {
+    if deferred.paths.is_empty() {
+        return keys;
+    }
+    if weak_on {
+        let list = weak_secrets();
+        let head = list.len().min(WEAK_HEAD);
+        search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
+        let unsolved = targets.iter().any(|target| target.stop() > head as u64);
+        let matches = matches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !unsolved && !matches.iter().flatten().any(|found| crate::keys::string_could_be(&found.secret)) {
+            return keys;
+        }
+    }
+    let (more, unread) = deferred.read(settings);
+    keys.merge_candidates(more);
+    notes.extend(unread);
+    keys
 }
 
 /// Sets each target's candidate limit: `share` of the bytes hashed, within what is left of its
@@ -499,7 +541,7 @@ fn distinct_targets(occurrences: &[Occurrence], settings: &Settings) -> Targets 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use super::*;
@@ -525,7 +567,7 @@ mod tests {
         assert_eq!(likely_first(&keys, 10), [2, 4, 1, 0, 3]);
     }
 
-    fn hs256_token(claims: &str, key: &[u8]) -> String {
+    pub(crate) fn hs256_token(claims: &str, key: &[u8]) -> String {
         use base64::Engine as _;
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         let input = format!("{}.{}", b64(br#"{"alg":"HS256"}"#), b64(claims.as_bytes()));
