@@ -15,12 +15,19 @@ use rayon::prelude::*;
 use super::graph::{CommitInfo, Graph};
 use super::oldest::{OldestFirst, oldest};
 use super::short;
-use crate::collect::{Collector, Occurrence, findings_budget};
+use crate::collect::{Collector, MAX_SIGNED_TOKENS, Occurrence, findings_budget};
 use crate::config::Settings;
 use crate::finding::{Finding, Site};
 use crate::input::source::{self, Content};
 use crate::pipeline::Scanner;
 use crate::provenance::Provenance;
+/// Takes up to `wanted` of what is left of `room`; returns how much it took.
+fn reserve(room: &AtomicUsize, wanted: usize) -> usize {
+    match room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(wanted))) {
+        Ok(left) | Err(left) => left.min(wanted),
+    }
+}
+
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
 pub(super) const BLOB_BUFFER_KEEP: usize = 64 << 20;
@@ -173,6 +180,12 @@ pub(super) fn scan_blobs(
 ) -> Collector {
     let workers: Vec<Mutex<Option<BlobWorker<'_>>>> =
         (0..pool.current_num_threads().max(1)).map(|_| Mutex::new(None)).collect();
+    // One findings budget for the run's deduplication and one for its HS occurrences, shared by
+    // the workers, and the asymmetric tokens kept for the forgery pass counted per run, not per
+    // worker (the merge keeps MAX_SIGNED_TOKENS of them in all): memory does not grow with the
+    // thread count, and with one thread the same tokens are kept.
+    let budget = findings_budget() / workers.len();
+    let signed_room = AtomicUsize::new(MAX_SIGNED_TOKENS);
     // The pack pages are checked every BLOBS_PER_CHECK blobs and every RELEASE_BYTES read (see
     // `PackPages`): reading the oldest version of a file resolves its whole delta chain, and each
     // link touched maps 64 KB of pack (the kernel maps the pages around a fault too).
@@ -190,10 +203,10 @@ pub(super) fn scan_blobs(
                 },
                 buf: Vec::new(),
                 out: Collector::default(),
-                findings: OldestFirst::new(findings_budget()),
-                hmac: OldestFirst::new(findings_budget()),
+                findings: OldestFirst::new(budget),
+                hmac: OldestFirst::new(budget),
             });
-            worker.scan(blob, first, more, settings, catalog);
+            worker.scan(blob, first, more, settings, catalog, &signed_room);
             let bytes = worker.buf.len() as u64 + super::PAGE_BYTES;
             drop(guard);
             let before = read.fetch_add(bytes, Ordering::Relaxed);
@@ -211,10 +224,17 @@ pub(super) fn scan_blobs(
         findings.push(worker.findings);
         hmac.push(worker.hmac);
     }
+    // The scan has read its last object: the pack pages it touched go back (no more checks would
+    // give them back, and the merge and the report kept them resident). The workers' scanners,
+    // buffers and caches are gone: what they freed goes back before the merge allocates, and what
+    // the merge's sources held, after it.
+    pages.release_all();
+    super::trim_heap();
     let mut problems = Vec::new();
     oldest(findings, &mut problems, |finding| total.push_finding(finding));
     oldest(hmac, &mut problems, |occurrence| total.hmac_tokens.push(occurrence));
     total.problems.extend(problems);
+    super::trim_heap();
     total
 }
 
@@ -226,6 +246,7 @@ impl BlobWorker<'_> {
         more: impl Iterator<Item = Place>,
         settings: &Settings,
         catalog: &Catalog<'_>,
+        signed_room: &AtomicUsize,
     ) {
         let first_path = catalog.paths.get(first.path as usize).cloned().unwrap_or_else(|| Arc::from("?"));
         let display = || match catalog.commit(first) {
@@ -258,6 +279,9 @@ impl BlobWorker<'_> {
         let from = Provenance::at(Arc::clone(&first_path), None);
         if let Err(err) = source::scan(&mut self.scanner, &from, Content::Bytes(data), &mut found) {
             found.error(&display(), &format!("blob {}: {err}", short(&blob)));
+        }
+        if !found.signed_tokens.is_empty() {
+            found.signed_tokens.truncate(reserve(signed_room, found.signed_tokens.len()));
         }
         // A message or a note is no file of the tree.
         if catalog.pseudo_kind(first.path).is_some() {
@@ -317,6 +341,25 @@ mod tests {
             .filter_map(|job| jobs.job(job))
             .map(|(blob, first, more)| (blob, std::iter::once(first).chain(more).collect()))
             .collect()
+    }
+
+    #[test]
+    fn the_signed_token_room_is_shared_by_the_workers_and_never_overdrawn() {
+        let room = AtomicUsize::new(1000);
+        let granted: Vec<usize> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|worker| {
+                    let room = &room;
+                    scope.spawn(move || (0..200).map(|n| reserve(room, (n * 7 + worker) % 13)).sum::<usize>())
+                })
+                .collect();
+            workers.into_iter().map(|worker| worker.join().unwrap()).collect()
+        });
+        assert_eq!(granted.iter().sum::<usize>(), 1000, "{granted:?}");
+        assert_eq!(room.load(Ordering::Relaxed), 0);
+        assert_eq!(reserve(&room, 5), 0);
+        let room = AtomicUsize::new(10);
+        assert_eq!((reserve(&room, 4), reserve(&room, 4), reserve(&room, 4)), (4, 4, 2));
     }
 
     #[test]

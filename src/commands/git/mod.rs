@@ -259,9 +259,36 @@ impl PackPages {
         }
     }
 
+    /// Gives back every touched page of the packs and indexes, over the limit or not: for when
+    /// the history has been read, as the report that follows reads no object.
+    #[cfg(target_os = "linux")]
+    pub(super) fn release_all(&self) {
+        self.give_back("pack");
+        self.give_back("idx");
+    }
+
     #[cfg(not(target_os = "linux"))]
     pub(super) fn release(&self) {}
+
+    #[cfg(not(target_os = "linux"))]
+    pub(super) fn release_all(&self) {}
 }
+
+/// Gives the allocator's free pages back to the system. glibc keeps what a thread freed in that
+/// thread's arena, and the arenas' free pages count in the resident memory: after the blob scan,
+/// the workers' scanners, buffers and pack caches stayed resident while the merge and the report
+/// allocated anew.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(super) fn trim_heap() {
+    // SAFETY: malloc_trim only hands free memory of the allocator's arenas back to the system;
+    // memory in use is not touched.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub(super) fn trim_heap() {}
 
 /// Resident bytes backed by files, the third field of `/proc/self/statm` (in pages).
 #[cfg(target_os = "linux")]

@@ -290,4 +290,23 @@ mod tests {
         // A budget below one item sends every push through a sorted run on disk.
         assert_eq!(kept(0, &pushes), (vec![6, 7, 8, 9], true));
     }
+
+    #[test]
+    fn a_worker_hands_its_items_to_the_sorter_once_they_pass_half_its_byte_budget() {
+        // Keys of one length, allocated to their length: every item costs the same.
+        let key = |n: u32| format!("key-{n:02}").as_str().to_string();
+        let mut probe = OldestFirst::new(usize::MAX);
+        probe.push(key(0), Some(0), Item(0));
+        let each = probe.bytes;
+        let mut worker = OldestFirst::new(2 * 10 * each);
+        for n in 0..10 {
+            worker.push(key(n), Some(0), Item(n));
+        }
+        assert!(worker.sorter.is_none() && worker.map.len() == 10);
+        // An older place of a key it holds replaces the item: no more bytes.
+        worker.push(key(3), None, Item(99));
+        assert!(worker.sorter.is_none());
+        worker.push(key(10), Some(0), Item(10));
+        assert!(worker.sorter.as_ref().is_some_and(|sorter| sorter.len() == 11) && worker.map.is_empty());
+    }
 }
