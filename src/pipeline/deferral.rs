@@ -18,6 +18,9 @@ const MAX_CHECKED: usize = 64;
 pub(super) struct Deferral {
     checked: HashSet<String>,
     needs_keys: bool,
+    /// One thread of its own for the checks: the walk's threads are not rayon's, and the global
+    /// pool would take every core whatever `--threads` says.
+    pool: Option<rayon::ThreadPool>,
 }
 
 impl Deferral {
@@ -31,7 +34,13 @@ impl Deferral {
             return;
         }
         self.checked.insert(sha256.to_string());
-        self.needs_keys = needs_deferred_keys(compact);
+        if self.pool.is_none() {
+            self.pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
+        }
+        self.needs_keys = match &self.pool {
+            Some(pool) => pool.install(|| needs_deferred_keys(compact)),
+            None => true,
+        };
     }
 
     /// Whether a token met so far will have the deferred files read again.
