@@ -160,6 +160,8 @@ pub struct Collector {
     /// RS/PS/ES/EdDSA token occurrences, for the checks of committed private keys, shared RSA
     /// primes and reused ECDSA nonces; at most `MAX_SIGNED_TOKENS`, per worker and merged.
     pub signed_tokens: Vec<Occurrence>,
+    /// Occurrences past `MAX_SIGNED_TOKENS`, not checked: counted in a warning.
+    pub signed_dropped: u64,
     /// Candidate HMAC keys from the scanned files, for the secret-in-repo pass.
     pub keys: KeyStore,
     /// Files to read again for the candidates `keys` left out.
@@ -257,6 +259,8 @@ impl Collector {
         self.unplaced.extend(other.unplaced);
         self.hmac_tokens.extend(other.hmac_tokens);
         let room = MAX_SIGNED_TOKENS.saturating_sub(self.signed_tokens.len());
+        let past_room = other.signed_tokens.len().saturating_sub(room) as u64;
+        self.signed_dropped += other.signed_dropped + past_room;
         self.signed_tokens.extend(other.signed_tokens.into_iter().take(room));
         self.keys.merge(other.keys);
         self.deferred.merge(other.deferred);
@@ -374,5 +378,25 @@ impl Origin {
         } else {
             position
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_signed(count: usize) -> Collector {
+        let occurrence = Occurrence::whole("eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+        Collector { signed_tokens: vec![occurrence; count], ..Collector::default() }
+    }
+
+    #[test]
+    fn signed_tokens_past_the_bound_are_counted_when_collectors_merge() {
+        let mut total = with_signed(15_000);
+        let mut other = with_signed(10_000);
+        other.signed_dropped = 3;
+        total.merge(other);
+        assert_eq!(total.signed_tokens.len(), MAX_SIGNED_TOKENS);
+        assert_eq!(total.signed_dropped, 5_000 + 3);
     }
 }

@@ -382,6 +382,8 @@ impl<'s> Scanner<'s> {
                 out.hmac_tokens.push(occurrence);
             } else if signed && out.signed_tokens.len() < crate::collect::MAX_SIGNED_TOKENS {
                 out.signed_tokens.push(occurrence);
+            } else if signed {
+                out.signed_dropped += 1;
             }
         }
         self.candidates = candidates;

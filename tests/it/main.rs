@@ -5,6 +5,7 @@ mod action;
 mod artifacts;
 mod bad_input;
 mod cli;
+mod counted;
 mod deferred;
 mod forgeable;
 mod git;

@@ -281,7 +281,9 @@ impl BlobWorker<'_> {
             found.error(&display(), &format!("blob {}: {err}", short(&blob)));
         }
         if !found.signed_tokens.is_empty() {
-            found.signed_tokens.truncate(reserve(signed_room, found.signed_tokens.len()));
+            let kept = reserve(signed_room, found.signed_tokens.len());
+            found.signed_dropped += (found.signed_tokens.len() - kept) as u64;
+            found.signed_tokens.truncate(kept);
         }
         // A message or a note is no file of the tree.
         if catalog.pseudo_kind(first.path).is_some() {

@@ -115,6 +115,14 @@ fn push_on_tokens(collector: &mut Collector, signed: &Signed<'_>, hit: &Hit, set
 }
 
 pub fn pass(collector: &mut Collector, settings: &Settings) {
+    if collector.signed_dropped > 0 {
+        collector.note(format!(
+            "asymmetric checks: {} RS/PS/ES/EdDSA token occurrences past the {} kept were not checked against the \
+             tree's keys",
+            collector.signed_dropped,
+            crate::collect::MAX_SIGNED_TOKENS
+        ));
+    }
     let keys = std::mem::take(&mut collector.keys.asym);
     let occurrences = std::mem::take(&mut collector.signed_tokens);
     let tokens = distinct(&occurrences, settings);

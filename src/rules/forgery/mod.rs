@@ -78,10 +78,12 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let weak_on = settings.rule_enabled(id::WEAK_SECRET);
     let repo_on = settings.rule_enabled(id::SECRET_IN_REPO);
     if collector.hmac_tokens.is_empty() || !(weak_on || repo_on) {
+        note_dropped(collector, keys.dropped);
         return;
     }
     let mut targets = distinct_targets(&collector.hmac_tokens, settings);
     if targets.is_empty() {
+        note_dropped(collector, keys.dropped);
         return;
     }
     // A group of tokens sharing a signing input costs one check per candidate: it takes one share.
@@ -123,19 +125,13 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let run = |keys: KeyStore, deferred: Deferred| {
         let mut unreadable = Vec::new();
         let mut notes = Vec::new();
-        let repo_keys = if repo_on {
-            let keys = complete(keys, deferred, &targets, weak_on, &record, &matches, settings, &mut notes);
-            if keys.dropped > 0 {
-                notes.push(format!(
-                    "secret-in-repo: {} key candidates not kept (over {} MiB of candidates, bookkeeping included)",
-                    keys.dropped,
-                    STORE_TOTAL >> 20
-                ));
-            }
-            keys.into_sorted()
+        let keys = if repo_on {
+            complete(keys, deferred, &targets, weak_on, &record, &matches, settings, &mut notes)
         } else {
-            Vec::new()
+            keys
         };
+        notes.extend(dropped_note(keys.dropped));
+        let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
         if weak_on && repo_on && wordlists.is_empty() && !repo_keys.is_empty() {
             let weak_end = weak_then_repo(&targets, &repo_keys, &record, &mut notes);
             extra.search(&targets, weak_end + repo_keys.len() as u64, &record, &mut notes);
@@ -222,6 +218,22 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
              most {} MiB hashed per token): reported as weak-secret with result `unknown`",
             share >> 20
         ));
+    }
+}
+
+/// The warning for key candidates and asymmetric keys not kept (`KeyStore::dropped`), if any.
+fn dropped_note(dropped: u64) -> Option<String> {
+    (dropped > 0).then(|| {
+        format!(
+            "secret-in-repo: {dropped} key candidates not kept (over {} MiB of candidates, bookkeeping included)",
+            STORE_TOTAL >> 20
+        )
+    })
+}
+
+fn note_dropped(collector: &mut Collector, dropped: u64) {
+    if let Some(note) = dropped_note(dropped) {
+        collector.note(note);
     }
 }
 

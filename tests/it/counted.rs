@@ -1,0 +1,55 @@
+//! What a bound leaves unchecked is counted in a warning, whatever else the tree holds: nothing
+//! is lost silently (docs/security.md).
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+
+/// The warnings of a JSON scan of `dir`.
+fn warnings(dir: &Path) -> String {
+    let output = Command::cargo_bin("jwtscan")
+        .unwrap()
+        .current_dir(dir)
+        .args(["scan", "--format", "json", "--fail-on", "never", "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "stderr: {stderr}");
+    stderr
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Past 4,096 asymmetric keys (here Ed25519 JWKs) the rest are counted, in a tree without a
+/// token as in one whose tokens need the string candidates.
+#[test]
+fn keys_past_the_bound_are_warned_about_in_a_tree_without_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<String> = (0..4_200u32)
+        .map(|i| {
+            let mut x = [7u8; 32];
+            x[..4].copy_from_slice(&i.to_be_bytes());
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, b64(&x))
+        })
+        .collect();
+    std::fs::write(dir.path().join("jwks.json"), format!("{{\"keys\":[\n{}\n]}}\n", keys.join(",\n"))).unwrap();
+    let warnings = warnings(dir.path());
+    assert!(warnings.contains("key candidates not kept"), "{warnings}");
+}
+
+/// Past 20,000 RS/PS/ES/EdDSA token occurrences kept for the checks against the tree's keys,
+/// the rest are counted.
+#[test]
+fn signed_tokens_past_the_bound_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = b64(br#"{"alg":"RS256"}"#);
+    let tokens: String = (0..20_005u32)
+        .map(|i| format!("{header}.{}.{}\n", b64(format!(r#"{{"n":{i}}}"#).as_bytes()), b64(&[1u8; 256])))
+        .collect();
+    std::fs::write(dir.path().join("tokens.log"), tokens).unwrap();
+    let warnings = warnings(dir.path());
+    assert!(warnings.contains("5 RS/PS/ES/EdDSA token occurrences past the 20000 kept"), "{warnings}");
+}
