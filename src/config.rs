@@ -126,6 +126,15 @@ impl Settings {
     pub fn rule_enabled(&self, rule: crate::catalog::RuleId) -> bool {
         !self.disabled_rules.contains(rule.as_str())
     }
+
+    /// Runs `work` on a rayon pool of `threads` threads, so its parallel parts keep to
+    /// `--threads`; on the calling thread alone if no pool can be started.
+    pub fn on_threads<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+        match rayon::ThreadPoolBuilder::new().num_threads(self.threads).build() {
+            Ok(pool) => pool.install(work),
+            Err(_) => work(),
+        }
+    }
 }
 
 /// Config `exclude` globs, matched against paths relative to the config file's folder.

@@ -224,7 +224,7 @@ impl Drop for Worker<'_, '_> {
 fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Vec<String>) {
     use rayon::prelude::*;
     paths.sort_unstable();
-    let read = || {
+    let (keys, unread) = settings.on_threads(|| {
         paths
             .par_iter()
             .fold(
@@ -246,11 +246,7 @@ fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Ve
                     (keys, unread + more_unread)
                 },
             )
-    };
-    let (keys, unread) = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
-        Ok(pool) => pool.install(read),
-        Err(_) => read(),
-    };
+    });
     let notes = (unread > 0)
         .then(|| format!("secret-in-repo: {unread} files could not be read again for their key candidates"))
         .into_iter()

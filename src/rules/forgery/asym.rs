@@ -266,10 +266,7 @@ fn shared_primes(
     }
     let rsa = &rsa[..rsa.len().min(MAX_MODULI)];
     let moduli: Vec<BigUint> = rsa.iter().map(|(_, n)| n.clone()).collect();
-    let gcds = match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
-        Ok(pool) => pool.install(|| batch_gcd(&moduli)),
-        Err(_) => batch_gcd(&moduli),
-    };
+    let gcds = settings.on_threads(|| batch_gcd(&moduli));
     let one = BigUint::from(1u8);
     let weak: Vec<usize> = (0..rsa.len()).filter(|&i| gcds[i] > one).collect();
     let mut factored: HashMap<&[u8], String> = HashMap::new();

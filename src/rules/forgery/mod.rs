@@ -173,11 +173,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         }
         (unreadable, notes, weak_end, repo_keys)
     };
-    let (unreadable, notes, weak_end, repo_keys) =
-        match rayon::ThreadPoolBuilder::new().num_threads(settings.threads).build() {
-            Ok(pool) => pool.install(|| run(keys, deferred)),
-            Err(_) => run(keys, deferred),
-        };
+    let (unreadable, notes, weak_end, repo_keys) = settings.on_threads(|| run(keys, deferred));
     for (path, reason) in unreadable {
         collector.error(&path, &reason);
     }
