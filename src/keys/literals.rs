@@ -1,7 +1,7 @@
 //! One-line quoted string literals (`"…"`, `'…'`, `` `…` ``) of candidate length, with their
 //! unescaped form and the literals nested in an escaped JSON string.
 
-use super::{MAX_STRING, MIN_STRING};
+use super::{MAX_STRING, string_could_be};
 
 /// Calls `keep(open, literal)` with every one-line quoted string opening before `limit` whose
 /// length is in range (`open` is its opening quote's offset), then with its unescaped form when
@@ -16,12 +16,12 @@ pub(super) fn literals(text: &[u8], limit: usize, nested: bool, keep: &mut dyn F
             continue;
         };
         let content = &text[open + 1..close];
-        if (MIN_STRING..=MAX_STRING).contains(&content.len()) {
+        if string_could_be(content) {
             keep(open, content);
         }
         if escaped {
             let unescaped = unescape(content);
-            if (MIN_STRING..=MAX_STRING).contains(&unescaped.len()) {
+            if string_could_be(&unescaped) {
                 keep(open, &unescaped);
             }
             if nested {

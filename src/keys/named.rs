@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use super::{KeyForm, KeyOrigin, KeyStore, LineCounter, MAX_STRING, MIN_STRING};
+use super::{KeyForm, KeyOrigin, KeyStore, LineCounter, string_could_be};
 use crate::find::needles::Literals;
 
 /// Words that make a line name a secret: its unquoted value is kept, and its string literals are
@@ -77,7 +77,7 @@ fn assigned_value(line: &[u8]) -> Option<&[u8]> {
     let value = value.strip_suffix(b";").or_else(|| value.strip_suffix(b",")).unwrap_or(value);
     match value.first() {
         None | Some(b'"' | b'\'' | b'`' | b'{' | b'[' | b'|' | b'>' | b'&' | b'*' | b'!') => None,
-        _ if (MIN_STRING..=MAX_STRING).contains(&value.len()) => Some(value),
+        _ if string_could_be(value) => Some(value),
         _ => None,
     }
 }
