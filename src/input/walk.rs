@@ -228,7 +228,7 @@ fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Ve
         paths
             .par_iter()
             .fold(
-                || (Scanner::new(settings), Collector::default(), 0u64),
+                || (Scanner::collecting_keys_only(settings), Collector::default(), 0u64),
                 |(mut scanner, mut out, mut unread), path| {
                     let display = shown(path);
                     let from = Provenance::file(Arc::from(display.as_str()));

@@ -60,6 +60,9 @@ pub struct Scanner<'s> {
     pub defer_named: bool,
     /// Whether a window of the current file left its candidates to a second reading.
     deferred: bool,
+    /// Only key candidates are wanted: the second reading of deferred files, whose tokens,
+    /// JWKs and findings the first reading already gave.
+    keys_only: bool,
     deferral: deferral::Deferral,
 }
 
@@ -108,6 +111,7 @@ impl<'s> Scanner<'s> {
             honoured_ignores: None,
             defer_named: false,
             deferred: false,
+            keys_only: false,
             deferral: deferral::Deferral::default(),
         }
     }
@@ -153,6 +157,11 @@ impl<'s> Scanner<'s> {
                 "{path}: {more} more occurrences of the same token not listed (the first {REPEATS_LISTED} are)"
             ));
         }
+    }
+
+    /// A scanner that only collects key candidates, all of them as it reads (see `keys_only`).
+    pub fn collecting_keys_only(settings: &'s Settings) -> Self {
+        Scanner { keys_only: true, ..Scanner::new(settings) }
     }
 
     /// A scanner whose findings are placed by the caller (see `Collector::unplaced`).
@@ -268,6 +277,9 @@ impl<'s> Scanner<'s> {
             self.deferred |= !named && (hinted || holds_token);
             let window = Window { buf, first_line: origin.line, limit, hinted, holds_token, named };
             keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
+        }
+        if self.keys_only {
+            return;
         }
         if hinted {
             self.scan_keys(from, buf, origin, limit, out);
