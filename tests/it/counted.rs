@@ -3,24 +3,11 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use base64::Engine as _;
+use crate::cli::util::b64;
 
 /// The warnings of a JSON scan of `dir`.
 fn warnings(dir: &Path) -> String {
-    let output = Command::cargo_bin("jwtscan")
-        .unwrap()
-        .current_dir(dir)
-        .args(["scan", "--format", "json", "--fail-on", "never", "."])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "stderr: {stderr}");
-    stderr
-}
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    crate::secrets::scan_with_warnings(dir, &[]).2
 }
 
 /// Past 4,096 asymmetric keys (here Ed25519 JWKs) the rest are counted, in a tree without a
@@ -32,7 +19,7 @@ fn keys_past_the_bound_are_warned_about_in_a_tree_without_tokens() {
         .map(|i| {
             let mut x = [7u8; 32];
             x[..4].copy_from_slice(&i.to_be_bytes());
-            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, b64(&x))
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{}"}}"#, b64(x))
         })
         .collect();
     std::fs::write(dir.path().join("jwks.json"), format!("{{\"keys\":[\n{}\n]}}\n", keys.join(",\n"))).unwrap();
@@ -45,10 +32,9 @@ fn keys_past_the_bound_are_warned_about_in_a_tree_without_tokens() {
 #[test]
 fn signed_tokens_past_the_bound_are_warned_about() {
     let dir = tempfile::tempdir().unwrap();
-    let header = b64(br#"{"alg":"RS256"}"#);
-    let tokens: String = (0..20_005u32)
-        .map(|i| format!("{header}.{}.{}\n", b64(format!(r#"{{"n":{i}}}"#).as_bytes()), b64(&[1u8; 256])))
-        .collect();
+    let header = b64(r#"{"alg":"RS256"}"#);
+    let tokens: String =
+        (0..20_005u32).map(|i| format!("{header}.{}.{}\n", b64(format!(r#"{{"n":{i}}}"#)), b64([1u8; 256]))).collect();
     std::fs::write(dir.path().join("tokens.log"), tokens).unwrap();
     let warnings = warnings(dir.path());
     assert!(warnings.contains("5 RS/PS/ES/EdDSA token occurrences past the 20000 kept"), "{warnings}");

@@ -5,7 +5,6 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use crate::cli::util::signed_hs256;
@@ -14,18 +13,8 @@ const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 /// The JSON report (its elapsed time left out) and the warnings of a scan of `dir`.
 fn scan(dir: &Path, eager: bool) -> (Value, String) {
-    let mut command = Command::cargo_bin("jwtscan").unwrap();
-    if eager {
-        command.env("JWTSCAN_KEYS", "eager");
-    }
-    let output = command
-        .current_dir(dir)
-        .args(["scan", "--format", "json", "--fail-on", "never", "--now", "1767225600", "."])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "stderr: {stderr}");
-    let mut report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let env: &[(&str, &str)] = if eager { &[("JWTSCAN_KEYS", "eager")] } else { &[] };
+    let (mut report, _, stderr) = crate::secrets::scan_with_env(dir, &["--now", "1767225600"], env);
     report["summary"]["elapsed_ms"] = Value::Null;
     (report, stderr)
 }

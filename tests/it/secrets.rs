@@ -32,8 +32,14 @@ pub(crate) fn scan(dir: &Path, args: &[&str]) -> (Value, String) {
 
 /// `scan`, with its stderr (the warnings) too.
 pub(crate) fn scan_with_warnings(dir: &Path, args: &[&str]) -> (Value, String, String) {
+    scan_with_env(dir, args, &[])
+}
+
+/// `scan_with_warnings` with the environment variables `env` set.
+pub(crate) fn scan_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Value, String, String) {
     let output = Command::cargo_bin("jwtscan")
         .unwrap()
+        .envs(env.iter().copied())
         .current_dir(dir)
         .args(["scan", "--format", "json", "--fail-on", "never"])
         .args(args)
