@@ -332,9 +332,8 @@ fn candidates(key: &FoundKey) -> Vec<(Vec<u8>, KeyForm, bool)> {
     let spki = match kty {
         "RSA" => {
             let (Some(n), Some(e)) = (member("n"), member("e")) else { return out };
-            let pkcs1 = rsa_public_key(&n, &e);
-            push_pem(&mut out, "RSA PUBLIC KEY", &pkcs1, KeyForm::JwkPkcs1Pem);
-            Some(rsa_spki(&pkcs1))
+            out.extend(rsa_public_texts(&n, &e, [KeyForm::JwkPkcs1Pem, KeyForm::JwkPem, KeyForm::JwkDer]));
+            return out;
         }
         "EC" => match (member("x"), member("y")) {
             (Some(x), Some(y)) => ec_spki(crv, &x, &y),
@@ -347,6 +346,19 @@ fn candidates(key: &FoundKey) -> Vec<(Vec<u8>, KeyForm, bool)> {
         push_pem(&mut out, "PUBLIC KEY", &spki, KeyForm::JwkPem);
         out.push((spki, KeyForm::JwkDer, true));
     }
+    out
+}
+
+/// The texts of the RSA public key (`n`, `e`) a library may take as an HMAC key, as the forms
+/// `[pkcs1, spki, der]` name them: PKCS#1 PEM and SubjectPublicKeyInfo PEM (each with and without
+/// its final newline), then the SubjectPublicKeyInfo DER bytes.
+pub(crate) fn rsa_public_texts(n: &[u8], e: &[u8], [pkcs1, spki, der]: [KeyForm; 3]) -> Vec<(Vec<u8>, KeyForm, bool)> {
+    let mut out = Vec::new();
+    let pkcs1_der = rsa_public_key(n, e);
+    push_pem(&mut out, "RSA PUBLIC KEY", &pkcs1_der, pkcs1);
+    let spki_der = rsa_spki(&pkcs1_der);
+    push_pem(&mut out, "PUBLIC KEY", &spki_der, spki);
+    out.push((spki_der, der, true));
     out
 }
 

@@ -69,6 +69,10 @@ pub enum KeyForm {
     JwkJson,
     OctKey,
     OctKeyText,
+    /// An RSA public key recovered from RS tokens' signatures (`--crack`), in the forms a JWK's is.
+    RecoveredPem,
+    RecoveredPkcs1Pem,
+    RecoveredDer,
 }
 
 impl KeyForm {
@@ -85,11 +89,18 @@ impl KeyForm {
             KeyForm::JwkJson => "JWK JSON text",
             KeyForm::OctKey => "oct JWK k (decoded)",
             KeyForm::OctKeyText => "oct JWK k (base64url text)",
+            KeyForm::RecoveredPem => "recovered RSA key as PEM (SubjectPublicKeyInfo)",
+            KeyForm::RecoveredPkcs1Pem => "recovered RSA key as PEM (PKCS#1)",
+            KeyForm::RecoveredDer => "recovered RSA key as DER bytes",
         }
     }
 
     pub fn is_binary(self) -> bool {
-        matches!(self, KeyForm::PemDer | KeyForm::JwkDer | KeyForm::OctKey)
+        matches!(self, KeyForm::PemDer | KeyForm::JwkDer | KeyForm::OctKey | KeyForm::RecoveredDer)
+    }
+
+    pub fn is_recovered(self) -> bool {
+        matches!(self, KeyForm::RecoveredPem | KeyForm::RecoveredPkcs1Pem | KeyForm::RecoveredDer)
     }
 }
 

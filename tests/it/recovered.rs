@@ -86,3 +86,66 @@ fn two_tokens_of_different_keys_with_one_kid_recover_nothing_and_the_budget_is_r
                    tried to the end: 1, keys recovered: 0; 1 of 1 groups";
     assert!(stderr.contains(warning), "{stderr}");
 }
+
+/// `n`, `e` as the SubjectPublicKeyInfo PEM text OpenSSL writes (64-character lines, final
+/// newline): encoded here apart from jwtscan's own encoder.
+fn spki_pem(n: &[u8], e: &[u8]) -> String {
+    fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+        let len = content.len();
+        let mut out = vec![tag];
+        match len {
+            0..0x80 => out.push(len as u8),
+            0x80..0x100 => out.extend([0x81, len as u8]),
+            _ => out.extend([0x82, (len >> 8) as u8, len as u8]),
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    let uint = |bytes: &[u8]| der(0x02, &[if bytes[0] & 0x80 != 0 { &[0u8][..] } else { &[] }, bytes].concat());
+    let pkcs1 = der(0x30, &[uint(n), uint(e)].concat());
+    let rsa_encryption = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00];
+    let spki = der(0x30, &[der(0x30, &rsa_encryption), der(0x03, &[&[0u8][..], &pkcs1].concat())].concat());
+    let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, spki);
+    let lines: Vec<&str> = body.as_bytes().chunks(64).map(|line| std::str::from_utf8(line).unwrap()).collect();
+    format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", lines.join("\n"))
+}
+
+/// An HS256 token whose HMAC secret is the PEM text of an RSA public key that no file holds, but
+/// that two RS tokens of the tree give away: a key-confusion forgery, found only under `--crack`.
+#[test]
+fn an_hs256_token_signed_with_the_recovered_public_key_is_a_key_confusion_forgery() {
+    let n = FIXTURES["a"]["n"].as_str().unwrap();
+    let n: Vec<u8> = (0..n.len()).step_by(2).map(|i| u8::from_str_radix(&n[i..i + 2], 16).unwrap()).collect();
+    assert_eq!(FIXTURES["a"]["e"], 3);
+    let forged = crate::cli::util::signed_hs256(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"sub":"admin","iss":"https://login.acme.dev"}"#,
+        spki_pem(&n, &[3]).as_bytes(),
+    );
+    let dir = tree(&[
+        ("a.env", format!("ALICE={}\nBOB={}\n", token("a", 0), token("a", 1))),
+        ("session.txt", format!("cookie = {forged}\n")),
+    ]);
+    let forgery = |args: &[&str]| {
+        let (report, stdout, _) = crate::secrets::scan_with_warnings(dir.path(), args);
+        let found: Vec<Value> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|finding| finding["rule"] == "secret-in-repo" && finding["path"] == "session.txt")
+            .cloned()
+            .collect();
+        (found, stdout)
+    };
+    let (found, stdout) = forgery(&["--crack"]);
+    assert_eq!(found.len(), 1, "{stdout}");
+    let evidence = &found[0]["evidence"];
+    assert_eq!(evidence["public_key"], true);
+    assert_eq!(evidence["key_form"], "recovered RSA key as PEM (SubjectPublicKeyInfo)");
+    assert_eq!((&evidence["secret_path"], &evidence["secret_line"]), (&Value::from("a.env"), &Value::from(1)));
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("recovered from the RS tokens at a.env:1: a key-confusion forgery"), "{message}");
+    assert!(!stdout.contains(&forged) && !stdout.contains("BEGIN PUBLIC KEY"), "{stdout}");
+    let (found, stdout) = forgery(&[]);
+    assert!(found.is_empty(), "{stdout}");
+}

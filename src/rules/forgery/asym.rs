@@ -186,6 +186,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         _ => Vec::new(),
     };
     recovered::report(collector, &tokens, &recovered, settings);
+    recovered::offer_as_hmac_keys(collector, &tokens, &recovered);
     let mut keys = keys;
     for found in &recovered {
         keys.push(&found.key);

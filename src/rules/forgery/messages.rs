@@ -56,7 +56,13 @@ pub(super) fn hit_for(
             hit
         }
         Source::Repo(origin) => {
-            let message = if origin.public {
+            let message = if origin.form.is_recovered() {
+                format!(
+                    "{alg} token verifies under the RSA public key recovered from the RS tokens at {}:{}: a \
+                     key-confusion forgery",
+                    origin.path, origin.line
+                )
+            } else if origin.public {
                 format!(
                     "{alg} token verifies under the public key at {}:{}: a key-confusion forgery",
                     origin.path, origin.line

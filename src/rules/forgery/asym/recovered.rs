@@ -5,7 +5,7 @@
 //! are tried (`PAIRS`). The cheap exponents (3 to 257, milliseconds a pair) are tried on every group
 //! before e = 65537 (minutes a pair for a 2048-bit key) on any, within `--crack-time` of its own.
 //! A recovered key then ties every RS token it verifies, of any group, and is a key like the
-//! committed ones for `shared-rsa-prime`.
+//! committed ones for `shared-rsa-prime` and, as a public HMAC candidate, for `secret-in-repo`.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -18,6 +18,8 @@ use crate::config::Settings;
 use crate::finding::{Finding, Site, Subject};
 use crate::hex::sha256_hex;
 use crate::keys::asym::{AsymKey, Material};
+use crate::keys::jwk::rsa_public_texts;
+use crate::keys::{KeyForm, KeyOrigin};
 use crate::mask::Crack;
 use crate::public_key::Alg;
 use crate::public_key::recover::{EXPONENTS, Outcome, RsToken, recover, verifies};
@@ -203,6 +205,27 @@ pub(super) fn report(collector: &mut Collector, tokens: &[Signed<'_>], found: &[
         let mut finding = Finding::new(hit, &site, &subject, settings.show_secrets);
         finding.clues = first.clues.clone();
         collector.push_finding(finding);
+    }
+}
+
+/// Each recovered key's PEM and DER texts join the tree's keys as public HMAC candidates, at the
+/// key's first token: an HS token that verifies under one is a key-confusion forgery made with a
+/// key the tree never published (`secret-in-repo`).
+pub(super) fn offer_as_hmac_keys(collector: &mut Collector, tokens: &[Signed<'_>], found: &[Found]) {
+    let forms = [KeyForm::RecoveredPkcs1Pem, KeyForm::RecoveredPem, KeyForm::RecoveredDer];
+    for key in found {
+        let Material::Rsa { n, e } = &key.key.material else { continue };
+        let Some(first) = key.tokens.first().and_then(|&i| tokens[i].occurrences.first()) else { continue };
+        for (text, form, public) in rsa_public_texts(n, e, forms) {
+            let origin = KeyOrigin {
+                path: first.path.clone(),
+                line: first.start.line,
+                form,
+                public,
+                commit: first.commit.clone(),
+            };
+            collector.keys.push(&text, origin);
+        }
     }
 }
 
