@@ -167,8 +167,8 @@ pub struct ScanOptions {
     #[arg(long, value_name = "FILE")]
     pub wordlist: Vec<PathBuf>,
     /// Deep cracking of the HS tokens no list, name or key solves: masks (--crack-mask) within
-    /// a time budget (--crack-time), on all cores, with progress on a terminal; and the RSA keys
-    /// behind RS tokens, recovered from their signatures and tried as HMAC keys too
+    /// a time budget (--crack-time), on all cores; and the RSA keys behind RS tokens, recovered
+    /// from their signatures and tried as HMAC keys too. Progress shows on a terminal
     #[arg(long)]
     pub crack: bool,
     /// A hashcat-style mask for --crack (?l ?u ?d ?h ?s ?a, ?w = [a-z0-9]; every shorter prefix

@@ -149,3 +149,28 @@ fn an_hs256_token_signed_with_the_recovered_public_key_is_a_key_confusion_forger
     let (found, stdout) = forgery(&[]);
     assert!(found.is_empty(), "{stdout}");
 }
+
+/// A pair at e = 65537 takes minutes, so on a terminal recovery says which group it is at, and
+/// clears the line before the report; piped (a CI log), stderr holds no progress line.
+#[test]
+fn recovery_progress_shows_on_a_terminal_only_and_is_cleared() {
+    let dir = tree(&[("a.env", format!("ALICE={}\nBOB={}\n", token("a", 0), token("a", 1)))]);
+    let (found, _, stderr) = recovered(dir.path(), &["--crack"]);
+    assert_eq!(found.len(), 1);
+    assert!(!stderr.contains("recovered-rsa-key: e ="), "{stderr}");
+    // util-linux `script` runs the command on a pseudo-terminal and copies what it wrote.
+    let command = format!("{} scan --crack --fail-on never .", env!("CARGO_BIN_EXE_jwtscan"));
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok();
+    let Some(output) = output.filter(|output| output.status.success()) else {
+        crate::skip::skip("cannot run jwtscan on a pseudo-terminal with util-linux `script`");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&output.stdout);
+    let line = "\r\x1b[Krecovered-rsa-key: e = 3 to 257, group 1 of 1 (keys recovered: 0), 0 of 60 s\r\x1b[K";
+    assert!(shown.contains(line), "{shown:?}");
+}

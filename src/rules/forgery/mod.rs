@@ -11,6 +11,7 @@
 mod asym;
 mod derived;
 mod messages;
+mod progress;
 mod stages;
 
 use std::collections::{HashMap, HashSet};

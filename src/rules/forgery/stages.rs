@@ -8,9 +8,9 @@
 //! many tokens signed with strong secrets so costs a bounded fraction of a second, and what it
 //! buys first is what finds the most: names, common words, then the shortest secrets.
 
-use std::io::{IsTerminal as _, Write as _};
 use std::time::{Duration, Instant};
 
+use super::progress::Progress;
 use super::{Record, Source, derived};
 use crate::budget::EXTRA_PER_RUN;
 use crate::collect::Occurrence;
@@ -120,7 +120,7 @@ impl<'s> Extra<'s> {
         mut grants: Option<&mut Grants>,
     ) {
         let deadline = self.crack.map(|crack| Instant::now() + crack.time);
-        let mut progress = Progress::new(self.crack.is_some() && std::io::stderr().is_terminal());
+        let mut progress = Progress::new(self.crack.is_some(), Duration::from_millis(100));
         let mut keys = Vec::with_capacity(CHUNK);
         for (m, mask) in self.masks.iter().enumerate() {
             let total = mask.keys();
@@ -134,7 +134,6 @@ impl<'s> Extra<'s> {
                         break;
                     }
                     if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                        progress.clear();
                         notes.push(format!(
                             "crack: the time budget of {} s ran out in mask {} of {}: {done} of {total} keys tried \
                              ({:.1}%); later masks not tried",
@@ -149,13 +148,19 @@ impl<'s> Extra<'s> {
                     let at = base + done;
                     search(targets, &keys, at, &|t, i| record(t, at + i as u64, keys[i].as_ref(), Source::Mask));
                     done += keys.len() as u64;
-                    progress.show(m, done, total);
+                    progress.show(|elapsed| {
+                        format!(
+                            "crack: mask {}: {:5.1}% of {total} keys, {:.1} M keys/s",
+                            m + 1,
+                            100.0 * done as f64 / total.max(1) as f64,
+                            done as f64 / elapsed.as_secs_f64().max(1e-3) / 1e6
+                        )
+                    });
                 }
                 done = end;
             }
             base = base.saturating_add(total);
         }
-        progress.clear();
     }
 }
 
@@ -200,40 +205,6 @@ impl Grants {
                     }
                 }
             }
-        }
-    }
-}
-
-/// A one-line progress report on a terminal's stderr, at most ten times a second.
-struct Progress {
-    on: bool,
-    started: Instant,
-    shown: Option<Instant>,
-}
-
-impl Progress {
-    fn new(on: bool) -> Self {
-        Progress { on, started: Instant::now(), shown: None }
-    }
-
-    fn show(&mut self, mask: usize, done: u64, total: u64) {
-        if !self.on || self.shown.is_some_and(|shown| shown.elapsed() < Duration::from_millis(100)) {
-            return;
-        }
-        self.shown = Some(Instant::now());
-        let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
-        let _ = write!(
-            std::io::stderr(),
-            "\r\x1b[Kcrack: mask {}: {:5.1}% of {total} keys, {:.1} M keys/s",
-            mask + 1,
-            100.0 * done as f64 / total.max(1) as f64,
-            rate / 1e6
-        );
-    }
-
-    fn clear(&mut self) {
-        if self.on && self.shown.is_some() {
-            let _ = write!(std::io::stderr(), "\r\x1b[K");
         }
     }
 }

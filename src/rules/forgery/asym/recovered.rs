@@ -8,7 +8,7 @@
 //! committed ones for `shared-rsa-prime` and, as a public HMAC candidate, for `secret-in-repo`.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use dashu_int::UBig;
 
@@ -23,6 +23,7 @@ use crate::keys::{KeyForm, KeyOrigin};
 use crate::mask::Crack;
 use crate::public_key::Alg;
 use crate::public_key::recover::{EXPONENTS, Outcome, RsToken, recover, verifies};
+use crate::rules::forgery::progress::Progress;
 use crate::rules::{Hit, id};
 
 /// The pairs of a group's untied tokens tried per exponent class, in turn until one gives a key:
@@ -89,12 +90,28 @@ pub(super) fn recover_keys(
     let mut tied = vec![false; tokens.len()];
     let mut found = Vec::new();
     let mut tried = 0usize;
+    // A pair at e = 65537 takes minutes: each pair is announced as it starts.
+    let mut progress = Progress::new(true, Duration::ZERO);
     for (phase, exponents) in EXPONENTS.iter().enumerate() {
         for (g, (kid, members)) in groups.iter().enumerate() {
             let mut failed = 0;
             loop {
                 let untied: Vec<usize> = members.iter().copied().filter(|&i| !tied[i]).collect();
                 let Some(&(x, y)) = PAIRS.get(failed).filter(|&&(_, y)| y < untied.len()) else { break };
+                progress.show(|elapsed| {
+                    let exponents = match exponents {
+                        [first, .., last] => format!("{first} to {last}"),
+                        _ => exponents.iter().map(u32::to_string).collect(),
+                    };
+                    format!(
+                        "recovered-rsa-key: e = {exponents}, group {} of {} (keys recovered: {}), {} of {} s",
+                        g + 1,
+                        groups.len(),
+                        found.len(),
+                        elapsed.as_secs(),
+                        crack.time.as_secs()
+                    )
+                });
                 match recover(&rs_token(&tokens[untied[x]]), &rs_token(&tokens[untied[y]]), exponents, deadline) {
                     Outcome::Found(key) => {
                         tried += 1;
