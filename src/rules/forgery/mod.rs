@@ -126,11 +126,12 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     let run = |keys: KeyStore, deferred: Deferred| {
         let mut unreadable = Vec::new();
         let mut notes = Vec::new();
-        let keys = if repo_on {
-            complete(keys, deferred, &targets, weak_on, &record, &matches, settings, &mut notes)
-        } else {
-            keys
-        };
+        let mut keys = keys;
+        if repo_on && !deferred.paths.is_empty() && (!weak_on || head_leaves_work(&targets, &record, &matches)) {
+            let (more, unread) = deferred.read(settings);
+            keys.merge_candidates(more);
+            notes.extend(unread);
+        }
         notes.extend(dropped_note(keys.dropped));
         let repo_keys = if repo_on { keys.into_sorted() } else { Vec::new() };
         if weak_on && repo_on && wordlists.is_empty() && !repo_keys.is_empty() {
@@ -234,39 +235,18 @@ fn note_dropped(collector: &mut Collector, dropped: u64) {
     }
 }
 
-/// The tree's keys with the candidates the walk deferred (`collect::Deferred`), read now unless no
-/// token can need them: with the weak list on, when the head of the list (which `weak_then_repo`
-/// and the plain order both try first, so the matches are the ones they find) solves every token
-/// with a secret no deferred candidate can equal, no later candidate can be a token's earliest
-/// match nor name where its secret is defined.
-#[allow(clippy::too_many_arguments)]
-fn complete(
-    mut keys: KeyStore,
-    deferred: Deferred,
-    targets: &Targets,
-    weak_on: bool,
-    record: &Record<'_>,
-    matches: &Mutex<Vec<Option<Match>>>,
-    settings: &Settings,
-    notes: &mut Vec<String>,
-) -> KeyStore {
-    if deferred.paths.is_empty() {
-        return keys;
-    }
-    if weak_on {
-        let list = weak_secrets();
-        let head = list.len().min(WEAK_HEAD);
-        search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
-        let unsolved = targets.iter().any(|target| target.stop() > head as u64);
-        let matches = matches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !unsolved && !matches.iter().flatten().any(|found| crate::keys::string_could_be(&found.secret)) {
-            return keys;
-        }
-    }
-    let (more, unread) = deferred.read(settings);
-    keys.merge_candidates(more);
-    notes.extend(unread);
-    keys
+/// Whether a token may still need the candidates the walk deferred (`collect::Deferred`), once the
+/// head of the weak list is tried (`weak_then_repo` and the plain order both try it first, so the
+/// matches are the ones they find): not when the head solves every token with a secret no
+/// deferred candidate can equal, as then no later candidate can be a token's earliest match nor
+/// name where its secret is defined.
+fn head_leaves_work(targets: &Targets, record: &Record<'_>, matches: &Mutex<Vec<Option<Match>>>) -> bool {
+    let list = weak_secrets();
+    let head = list.len().min(WEAK_HEAD);
+    search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
+    let unsolved = targets.iter().any(|target| target.stop() > head as u64);
+    let matches = matches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    unsolved || matches.iter().flatten().any(|found| crate::keys::string_could_be(&found.secret))
 }
 
 /// Sets each target's candidate limit: `share` of the bytes hashed, within what is left of its
