@@ -242,7 +242,7 @@ fn collect_deferred(paths: &mut [PathBuf], settings: &Settings) -> (KeyStore, Ve
             .reduce(
                 || (KeyStore::default(), 0),
                 |(mut keys, unread), (more, more_unread)| {
-                    keys.merge_candidates(more);
+                    keys.merge(more);
                     (keys, unread + more_unread)
                 },
             )

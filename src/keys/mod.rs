@@ -198,13 +198,6 @@ impl KeyStore {
         }
     }
 
-    /// Merges `other`'s string candidates only: its asymmetric keys are already here (a file read
-    /// again for its deferred candidates, `Deferred`, yields its PEM blocks and JWKs again).
-    pub fn merge_candidates(&mut self, mut other: KeyStore) {
-        other.asym.clear();
-        self.merge(other);
-    }
-
     pub fn len(&self) -> usize {
         self.keys.len()
     }
@@ -231,17 +224,25 @@ pub struct Window<'a> {
     pub hinted: bool,
     /// A token starts in it before `limit`.
     pub holds_token: bool,
-    /// Its named lines' and its token's string literals and values are collected; `false` when
-    /// the file is read again for them only if a token needs them (`collect::Deferred`): PEM
-    /// blocks are collected either way.
-    pub named: bool,
+    pub collect: Collect,
+}
+
+/// Which candidates of a window are collected. A file the walk can open again leaves its named
+/// lines' and its token's string literals and values to a second reading, done only if a token
+/// needs them (`collect::Deferred`); that reading takes those alone, as the first one gave the
+/// PEM blocks (and counted the ones past the bounds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collect {
+    All,
+    AllButStrings,
+    StringsOnly,
 }
 
 /// Collects the key candidates of one window. Work happens only around hits of SIMD literal
 /// searches (hints, names, quotes, PEM markers): a loop over every line cost more than reading
 /// the file.
 pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, store: &mut KeyStore) {
-    let Window { buf, first_line, limit, hinted, holds_token, named: collect_named } = *window;
+    let Window { buf, first_line, limit, hinted, holds_token, collect } = *window;
     if !hinted && !holds_token {
         return;
     }
@@ -252,8 +253,11 @@ pub fn collect(path: &Arc<str>, commit: Option<&Arc<str>>, window: &Window, stor
         public,
         commit: commit.cloned(),
     };
-    if collect_named {
+    if collect != Collect::AllButStrings {
         collect_named_lines(buf, first_line, limit, holds_token, path, &origin, store);
+    }
+    if collect == Collect::StringsOnly {
+        return;
     }
     let mut lines = LineCounter::new(buf, first_line);
     let mut begins = memchr::memmem::find_iter(buf, b"-----BEGIN ").peekable();

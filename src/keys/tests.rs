@@ -6,7 +6,7 @@ use super::*;
 
 fn window(text: &str, holds_token: bool) -> Window<'_> {
     let hinted = crate::find::find_tokens_and_hint(text.as_bytes(), &mut Vec::new());
-    Window { buf: text.as_bytes(), first_line: 1, limit: text.len(), hinted, holds_token, named: true }
+    Window { buf: text.as_bytes(), first_line: 1, limit: text.len(), hinted, holds_token, collect: Collect::All }
 }
 
 fn collected(text: &str) -> Vec<(String, u64, KeyForm)> {

@@ -17,7 +17,7 @@ use crate::find::{self, Candidate};
 use crate::finding::{Finding, Locator, Position, Site, Subject};
 use crate::hex::sha256_hex;
 use crate::inline_ignore::{self, Directive};
-use crate::keys::{self, KeyOrigin, LineCounter, Window, jwk};
+use crate::keys::{self, Collect, KeyOrigin, LineCounter, Window, jwk};
 use crate::provenance::Provenance;
 use crate::rules::{self, private_jwk};
 use crate::token;
@@ -60,8 +60,8 @@ pub struct Scanner<'s> {
     pub defer_named: bool,
     /// Whether a window of the current file left its candidates to a second reading.
     deferred: bool,
-    /// Only key candidates are wanted: the second reading of deferred files, whose tokens,
-    /// JWKs and findings the first reading already gave.
+    /// Only the string key candidates are wanted: the second reading of deferred files, whose
+    /// tokens, PEM blocks, JWKs and findings the first reading already gave.
     keys_only: bool,
     deferral: deferral::Deferral,
 }
@@ -159,7 +159,8 @@ impl<'s> Scanner<'s> {
         }
     }
 
-    /// A scanner that only collects key candidates, all of them as it reads (see `keys_only`).
+    /// A scanner that only collects string key candidates, all of them as it reads (see
+    /// `keys_only`).
     pub fn collecting_keys_only(settings: &'s Settings) -> Self {
         Scanner { keys_only: true, ..Scanner::new(settings) }
     }
@@ -272,10 +273,16 @@ impl<'s> Scanner<'s> {
         }
         let asym_before = out.keys.asym.len();
         if collect_keys {
-            // A member of an archive cannot be opened again on its own: collected now.
-            let named = !(self.defer_named && from.chain.is_empty());
-            self.deferred |= !named && (hinted || holds_token);
-            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token, named };
+            let collect = if self.keys_only {
+                Collect::StringsOnly
+            } else if self.defer_named && from.chain.is_empty() {
+                Collect::AllButStrings
+            } else {
+                // A member of an archive cannot be opened again on its own: collected now.
+                Collect::All
+            };
+            self.deferred |= collect == Collect::AllButStrings && (hinted || holds_token);
+            let window = Window { buf, first_line: origin.line, limit, hinted, holds_token, collect };
             keys::collect(path, from.commit.as_ref(), &window, &mut out.keys);
         }
         if self.keys_only {

@@ -89,3 +89,23 @@ fn the_demo_and_forgeable_trees_give_the_eager_reports() {
     assert_same_as_eager(&root.join("examples/demo"));
     assert_same_as_eager(&root.join("tests/fixtures/forgeable/tree"));
 }
+
+/// Past 4,096 asymmetric keys the rest are counted in a warning. A tree whose token needs the
+/// deferred candidates has its files read again: their PEM keys, counted during the walk, are not
+/// counted twice.
+#[test]
+fn keys_past_the_bound_are_counted_once_when_the_files_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let pems: Vec<String> = (0..4_200u32)
+        .map(|i| {
+            let mut spki = vec![0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+            spki.extend(i.to_be_bytes());
+            spki.extend([7u8; 28]);
+            let body = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, spki);
+            format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n")
+        })
+        .collect();
+    write(dir.path(), "keys/signing.pem", &pems.concat());
+    write(dir.path(), "token.txt", &signed_hs256(HEADER, r#"{"sub":"1"}"#, b"in-no-list-nor-the-tree-5d2a"));
+    assert_same_as_eager(dir.path());
+}

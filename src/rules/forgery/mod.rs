@@ -129,7 +129,7 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
         let mut keys = keys;
         if repo_on && !deferred.paths.is_empty() && (!weak_on || head_leaves_work(&targets, &record, &matches)) {
             let (more, unread) = deferred.read(settings);
-            keys.merge_candidates(more);
+            keys.merge(more);
             notes.extend(unread);
         }
         notes.extend(dropped_note(keys.dropped));
