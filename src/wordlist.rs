@@ -20,6 +20,16 @@ pub fn weak_secrets() -> &'static [&'static [u8]] {
     &LIST
 }
 
+/// How many of the built-in list's first entries (the commonest weak secrets) are tried on every
+/// token before anything else.
+pub const WEAK_HEAD: usize = 1_024;
+
+/// The built-in list's first `WEAK_HEAD` entries.
+pub fn weak_head() -> &'static [&'static [u8]] {
+    let list = weak_secrets();
+    &list[..list.len().min(WEAK_HEAD)]
+}
+
 /// A missing or unreadable wordlist is a usage error, found before the walk starts.
 pub fn check_wordlists(paths: &[PathBuf]) -> anyhow::Result<()> {
     for path in paths {

@@ -7,8 +7,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::hmac::{Targets, search};
-use crate::rules::forgery::WEAK_HEAD;
-use crate::wordlist::weak_secrets;
+use crate::wordlist::weak_head;
 
 /// Distinct tokens a scanner checks (the head of the weak list, about a tenth of a millisecond
 /// each) before it stops deferring anyway: a tree of many HS tokens needs the candidates.
@@ -57,8 +56,7 @@ fn needs_deferred_keys(compact: &str) -> bool {
         // Not an HS token the pass can check: it needs nothing.
         return false;
     }
-    let list = weak_secrets();
-    let head = &list[..list.len().min(WEAK_HEAD)];
+    let head = weak_head();
     let earliest = AtomicU64::new(u64::MAX);
     search(&targets, head, 0, &|_, i| {
         earliest.fetch_min(i as u64, Ordering::Relaxed);
@@ -81,7 +79,7 @@ mod tests {
     fn a_token_unsolved_by_the_head_or_solved_with_a_long_secret_needs_them() {
         let unsolved = crate::rules::forgery::tests::hs256_token(r#"{"sub":"1"}"#, b"in-no-list-3e8a1f");
         assert!(needs_deferred_keys(&unsolved));
-        let long = weak_secrets()[..WEAK_HEAD].iter().find(|secret| crate::keys::string_could_be(secret)).unwrap();
+        let long = weak_head().iter().find(|secret| crate::keys::string_could_be(secret)).unwrap();
         let solved = crate::rules::forgery::tests::hs256_token(r#"{"sub":"1"}"#, long);
         assert!(needs_deferred_keys(&solved));
     }

@@ -25,7 +25,7 @@ use crate::collect::{Collector, Deferred, Occurrence};
 use crate::config::Settings;
 use crate::hmac::{Target, Targets, search};
 use crate::keys::{KeyOrigin, KeyStore, STORE_TOTAL};
-use crate::wordlist::{stream_wordlist, weak_secrets};
+use crate::wordlist::{stream_wordlist, weak_head, weak_secrets};
 use messages::hit_for;
 
 /// Bytes the `secret-in-repo` search may hash in all (about half a second on two cores): a large
@@ -241,10 +241,9 @@ fn note_dropped(collector: &mut Collector, dropped: u64) {
 /// deferred candidate can equal, as then no later candidate can be a token's earliest match nor
 /// name where its secret is defined.
 fn head_leaves_work(targets: &Targets, record: &Record<'_>, matches: &Mutex<Vec<Option<Match>>>) -> bool {
-    let list = weak_secrets();
-    let head = list.len().min(WEAK_HEAD);
-    search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
-    let unsolved = targets.iter().any(|target| target.stop() > head as u64);
+    let head = weak_head();
+    search(targets, head, 0, &|t, i| record(t, i as u64, head[i], Source::BuiltIn));
+    let unsolved = targets.iter().any(|target| target.stop() > head.len() as u64);
     let matches = matches.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     unsolved || matches.iter().flatten().any(|found| crate::keys::string_could_be(&found.secret))
 }
@@ -380,9 +379,6 @@ fn search_repo(
     });
 }
 
-/// The built-in list's first entries that are tried on every token before the repository keys.
-pub(crate) const WEAK_HEAD: usize = 1_024;
-
 /// The built-in list then the repository keys, with the result of trying them in that order, but
 /// without checking the whole list against a token that a repository key verifies: a test signs
 /// its tokens with the key it defines, and each such token cost a pass over the list. The common
@@ -397,7 +393,7 @@ fn weak_then_repo(
     notes: &mut Vec<String>,
 ) -> u64 {
     let list = weak_secrets();
-    let head = list.len().min(WEAK_HEAD);
+    let head = weak_head().len();
     let weak_end = list.len() as u64;
     search(targets, &list[..head], 0, &|t, i| record(t, i as u64, list[i], Source::BuiltIn));
     let order = likely_first(repo_keys, repo_keys.len());
@@ -611,7 +607,7 @@ pub(crate) mod tests {
     /// A built-in secret past `WEAK_HEAD` that a string literal can hold as is.
     fn listed_past_the_head() -> &'static str {
         let list = weak_secrets();
-        let found = (WEAK_HEAD..list.len())
+        let found = (crate::wordlist::WEAK_HEAD..list.len())
             .map(|i| list[i])
             .find(|secret| (8..=64).contains(&secret.len()) && secret.iter().all(|b| b.is_ascii_alphanumeric()));
         std::str::from_utf8(found.unwrap()).unwrap()
