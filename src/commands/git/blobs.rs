@@ -21,12 +21,6 @@ use crate::finding::{Finding, Site};
 use crate::input::source::{self, Content};
 use crate::pipeline::Scanner;
 use crate::provenance::Provenance;
-/// Takes up to `wanted` of what is left of `room`; returns how much it took.
-fn reserve(room: &AtomicUsize, wanted: usize) -> usize {
-    match room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(wanted))) {
-        Ok(left) | Err(left) => left.min(wanted),
-    }
-}
 
 /// A worker's blob buffer is dropped after a blob larger than this, so one huge blob does not pin
 /// its size for the rest of the scan.
@@ -236,6 +230,13 @@ pub(super) fn scan_blobs(
     total.problems.extend(problems);
     super::trim_heap();
     total
+}
+
+/// Takes up to `wanted` of what is left of `room`; returns how much it took.
+fn reserve(room: &AtomicUsize, wanted: usize) -> usize {
+    match room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(wanted))) {
+        Ok(left) | Err(left) => left.min(wanted),
+    }
 }
 
 impl BlobWorker<'_> {

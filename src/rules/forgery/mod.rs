@@ -123,10 +123,9 @@ pub fn pass(collector: &mut Collector, settings: &Settings) {
     for (path, times) in repeated {
         collector.note(format!("wordlist {} is listed {times} times: read once", path.display()));
     }
-    let run = |keys: KeyStore, deferred: Deferred| {
+    let run = |mut keys: KeyStore, deferred: Deferred| {
         let mut unreadable = Vec::new();
         let mut notes = Vec::new();
-        let mut keys = keys;
         if repo_on && !deferred.paths.is_empty() && (!weak_on || head_leaves_work(&targets, &record, &matches)) {
             let (more, unread) = deferred.read(settings);
             keys.merge(more);
