@@ -21,7 +21,7 @@ fn warnings(dir: &Path) -> String {
 }
 
 /// Past 4,096 asymmetric keys (here Ed25519 JWKs) the rest are counted, in a tree without a
-/// token as in one whose tokens need the string candidates.
+/// token too (one whose token needs the string candidates: `deferred.rs`).
 #[test]
 fn keys_past_the_bound_are_warned_about_in_a_tree_without_tokens() {
     let dir = tempfile::tempdir().unwrap();

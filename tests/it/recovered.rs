@@ -28,17 +28,23 @@ fn tree(files: &[(&str, String)]) -> tempfile::TempDir {
     dir
 }
 
+/// The modulus of fixture key `key`.
+fn modulus(key: &str) -> Vec<u8> {
+    let n = FIXTURES[key]["n"].as_str().unwrap();
+    (0..n.len()).step_by(2).map(|i| u8::from_str_radix(&n[i..i + 2], 16).unwrap()).collect()
+}
+
+/// The `rule` findings of a JSON scan, its output and its warnings.
+fn findings_of(rule: &str, dir: &Path, args: &[&str]) -> (Vec<Value>, String, String) {
+    let (report, stdout, stderr) = crate::secrets::scan_with_warnings(dir, args);
+    let found =
+        report["findings"].as_array().unwrap().iter().filter(|finding| finding["rule"] == rule).cloned().collect();
+    (found, stdout, stderr)
+}
+
 /// The `recovered-rsa-key` findings of a JSON scan, its output and its warnings.
 fn recovered(dir: &Path, args: &[&str]) -> (Vec<Value>, String, String) {
-    let (report, stdout, stderr) = crate::secrets::scan_with_warnings(dir, args);
-    let found = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|finding| finding["rule"] == "recovered-rsa-key")
-        .cloned()
-        .collect();
-    (found, stdout, stderr)
+    findings_of("recovered-rsa-key", dir, args)
 }
 
 #[test]
@@ -51,9 +57,7 @@ fn two_rs256_tokens_with_no_committed_key_are_tied_to_one_recovered_modulus() {
     let (found, stdout, _) = recovered(dir.path(), &["--crack"]);
     assert_eq!(found.len(), 1, "{stdout}");
     let evidence = &found[0]["evidence"];
-    let n = FIXTURES["a"]["n"].as_str().unwrap();
-    let n: Vec<u8> = (0..n.len()).step_by(2).map(|i| u8::from_str_radix(&n[i..i + 2], 16).unwrap()).collect();
-    assert_eq!(evidence["recovered_key"], sha256_hex(&n));
+    assert_eq!(evidence["recovered_key"], sha256_hex(&modulus("a")));
     assert_eq!(evidence["modulus_bits"], 1024);
     assert_eq!(evidence["public_exponent"], 3);
     assert_eq!(evidence["kid"], "k1");
@@ -114,27 +118,19 @@ fn spki_pem(n: &[u8], e: &[u8]) -> String {
 /// that two RS tokens of the tree give away: a key-confusion forgery, found only under `--crack`.
 #[test]
 fn an_hs256_token_signed_with_the_recovered_public_key_is_a_key_confusion_forgery() {
-    let n = FIXTURES["a"]["n"].as_str().unwrap();
-    let n: Vec<u8> = (0..n.len()).step_by(2).map(|i| u8::from_str_radix(&n[i..i + 2], 16).unwrap()).collect();
     assert_eq!(FIXTURES["a"]["e"], 3);
     let forged = crate::cli::util::signed_hs256(
         r#"{"alg":"HS256","typ":"JWT"}"#,
         r#"{"sub":"admin","iss":"https://login.acme.dev"}"#,
-        spki_pem(&n, &[3]).as_bytes(),
+        spki_pem(&modulus("a"), &[3]).as_bytes(),
     );
     let dir = tree(&[
         ("a.env", format!("ALICE={}\nBOB={}\n", token("a", 0), token("a", 1))),
         ("session.txt", format!("cookie = {forged}\n")),
     ]);
     let forgery = |args: &[&str]| {
-        let (report, stdout, _) = crate::secrets::scan_with_warnings(dir.path(), args);
-        let found: Vec<Value> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|finding| finding["rule"] == "secret-in-repo" && finding["path"] == "session.txt")
-            .cloned()
-            .collect();
+        let (mut found, stdout, _) = findings_of("secret-in-repo", dir.path(), args);
+        found.retain(|finding| finding["path"] == "session.txt");
         (found, stdout)
     };
     let (found, stdout) = forgery(&["--crack"]);
